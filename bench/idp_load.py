@@ -1,0 +1,210 @@
+"""Load benchmark of the IdP (gunicorn, PostgreSQL, Redis) against the certified reference.
+
+One run: a fresh PostgreSQL database and a flushed Redis db, the IdP migrated and seeded through
+its own CLI, served by gunicorn; the peer (node-oidc-provider, ``../shared/peer``) started next
+to it; then, scenario by scenario, the peer's closed-loop driver against ours and against the
+peer (interleaved, so machine drift hits both), and a side-by-side table. Every process started
+here is stopped by its PID at the end, also on Ctrl-C. Results: JSON lines in ``bench/out/``.
+
+    .venv/bin/python bench/idp_load.py            # 16 workers, 20 s per scenario and server
+    .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
+    .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
+
+See bench/README.md for the columns and the gunicorn configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the `bench` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.idp_harness import (  # noqa: E402
+    REDIRECT_URI,
+    REPO,
+    Procs,
+    driver_python,
+    flushed_redis,
+    free_port,
+    fresh_database,
+    log,
+    ours_driver_args,
+    peer_dir,
+    start_idp,
+    start_run,
+    wait_http,
+)
+
+SCENARIOS = ("cc", "login", "sso", "refresh", "introspect", "userinfo", "jwks")
+PEER_CLIENT = ("bench-client", "bench-client-secret-0123456789abcdef")
+PEER_PASSWORD = "bench-password"
+
+
+# ------------------------------------------------------------------------------ the peer
+
+
+def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), PW_HASH=args.peer_pw_hash,
+               ROTATE_RT="1" if args.peer_rotate_rt else "0")
+    out = open(logs / f"peer-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
+    p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer", env=env, stdout=out,
+                    stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/.well-known/openid-configuration", p, "peer")
+    log(f"peer: {url} node pid {p.pid} (pw hash {args.peer_pw_hash})")
+    return url, p
+
+
+# ------------------------------------------------------------------------------ driving
+
+
+def describe(args, target: str) -> str:
+    if target == "peer":
+        return (f"oidc-provider PW_HASH={args.peer_pw_hash} "
+                f"ROTATE_RT={1 if args.peer_rotate_rt else 0}")
+    threads = f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
+    return (f"gunicorn {args.workers} x {args.worker_class}{threads}, "
+            f"argon2 {args.argon2_profile}")
+
+
+def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: int,
+          scenario: str, out: Path) -> dict | None:
+    common = ["--issuer", url, "--scenario", scenario, "--server-pid", str(pid),
+              "--duration", str(args.duration), "--warmup", str(args.warmup),
+              "--concurrency", str(args.concurrency), "--redirect-uri", REDIRECT_URI,
+              "--json-out", str(out), "--label", f"{target}: {describe(args, target)}"]
+    if target == "ours":
+        extra, env_extra = ours_driver_args()
+    else:
+        extra, env_extra = ["--client-id", PEER_CLIENT[0], "--client-secret", PEER_CLIENT[1],
+                            "--password", PEER_PASSWORD, "--users", "1000"], {}
+    env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1",
+               **env_extra)
+    before = out.stat().st_size if out.exists() else 0
+    p = procs.start(f"driver {target} {scenario}", [py, "-m", "bench.drive", *common, *extra],
+                    cwd=REPO, env=env)
+    rc = p.wait()
+    procs.procs = [(n, q) for n, q in procs.procs if q is not p]
+    if rc != 0:
+        log(f"driver {target} {scenario} exited with {rc}")
+        return None
+    with open(out) as f:
+        f.seek(before)
+        lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
+    return lines[-1] if lines else None
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def _ratio(a, b) -> str:
+    try:
+        return f"{a / b:5.2f}"
+    except (TypeError, ZeroDivisionError):
+        return "  -  "
+
+
+def _num(r: dict | None, key: str, fmt: str) -> str:
+    v = (r or {}).get(key)
+    return format(v, fmt) if isinstance(v, (int, float)) else "-"
+
+
+def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
+    head = (f"{'scenario':<11}|{'ops/s ours':>11}{'peer':>9}{'ratio':>7} |"
+            f"{'p50 ms ours':>12}{'peer':>8} |{'p95 ours':>9}{'peer':>8} |"
+            f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>7}{'ratio':>7} |"
+            f"{'err ours/peer':>14}")
+    lines = [head, "-" * len(head)]
+    for name, o, p in rows:
+        lines.append(
+            f"{name:<11}|{_num(o, 'ops_per_s', '11.1f')}{_num(p, 'ops_per_s', '9.1f'):>9}"
+            f"{_ratio((o or {}).get('ops_per_s'), (p or {}).get('ops_per_s')):>7} |"
+            f"{_num(o, 'p50_ms', '12.2f'):>12}{_num(p, 'p50_ms', '8.2f'):>8} |"
+            f"{_num(o, 'p95_ms', '9.2f'):>9}{_num(p, 'p95_ms', '8.2f'):>8} |"
+            f"{_num(o, 'p99_ms', '9.2f'):>9}{_num(p, 'p99_ms', '8.2f'):>8} |"
+            f"{_num(o, 'server_cpu_ms_per_op', '15.3f'):>15}"
+            f"{_num(p, 'server_cpu_ms_per_op', '7.3f'):>7}"
+            f"{_ratio((o or {}).get('server_cpu_ms_per_op'), (p or {}).get('server_cpu_ms_per_op')):>7} |"  # noqa: E501
+            f"{_num(o, 'errors', 'd'):>8}/{_num(p, 'errors', 'd'):<5}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenarios", default=",".join(SCENARIOS),
+                   help=f"comma separated, from {', '.join(SCENARIOS)}")
+    p.add_argument("--concurrency", type=int, default=16, help="driver workers (default 16)")
+    p.add_argument("--duration", type=float, default=20.0, help="seconds measured per scenario")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
+    p.add_argument("--quick", action="store_true", help="5 s per scenario, 2 s warm-up")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    p.add_argument("--worker-class", default="gthread", help="gthread (default) or sync")
+    p.add_argument("--argon2-profile", default="default",
+                   help="IDP_ARGON2_PROFILE: default (production cost) or fast (to isolate it)")
+    p.add_argument("--peer-pw-hash", default="none", help="peer's PW_HASH: none|scrypt|pbkdf2")
+    p.add_argument("--peer-rotate-rt", action="store_true",
+                   help="peer rotates refresh tokens on every use, as ours does (ROTATE_RT=1)")
+    p.add_argument("--pg", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+                   help="admin DSN of the PostgreSQL server")
+    p.add_argument("--db-name", default="bench_idp", help="database (dropped and recreated)")
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/15",
+                   help="Redis URL with a db index of its own (flushed)")
+    p.add_argument("--no-peer", action="store_true", help="only our IdP")
+    p.add_argument("--no-ours", action="store_true", help="only the peer")
+    p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
+    a = p.parse_args(argv)
+    if a.quick:
+        a.duration, a.warmup = 5.0, 2.0
+    a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
+    unknown = set(a.scenarios) - set(SCENARIOS)
+    if unknown:
+        p.error(f"unknown scenarios: {sorted(unknown)}")
+    return a
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    logs, out, procs = start_run("idp_load", args.out)
+    rows = []
+    try:
+        base = peer_dir()
+        py = driver_python(base)
+        targets = {}
+        if not args.no_ours:
+            args.database_url = fresh_database(args.pg, args.db_name)
+            args.redis_url = flushed_redis(args.redis)
+            targets["ours"] = start_idp(args, procs, logs)
+        if not args.no_peer:
+            targets["peer"] = start_peer(args, procs, base, logs)
+        log(f"{args.concurrency} workers, {args.duration:g} s (+{args.warmup:g} s warm-up) per "
+            f"scenario; nproc {os.cpu_count()}; results -> {out}")
+        for sc in args.scenarios:
+            res = {}
+            for target, (url, proc) in targets.items():
+                res[target] = drive(args, procs, py, base, target, url, proc.pid, sc, out)
+            rows.append((sc, res.get("ours"), res.get("peer")))
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        procs.stop_all()
+    conf = (f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
+            f"concurrency {args.concurrency}, {args.duration:g} s per scenario")
+    print(f"\n{conf}\n{table(rows)}\n\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

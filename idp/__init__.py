@@ -1,0 +1,72 @@
+"""SUNAT Clave SOL stand-in: an OpenID Connect provider (Authlib on Flask)."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from kvstore import store_from_url
+
+from .config import load_settings, log_dev_warnings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(settings: dict | None = None) -> Flask:
+    """Build the IdP: the only wiring point (settings are read here, never at import)."""
+    cfg = load_settings(settings)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False,
+                template_folder=str(PACKAGE_DIR / "templates"),
+                static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static")
+    app.config.update(cfg)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_dev_warnings(cfg)
+
+    from flask_migrate import Migrate
+
+    from .services import passwords
+    from .storage import db
+
+    passwords.configure(cfg["ARGON2_PROFILE"])
+    db.init_app(app)
+    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    store = store_from_url(cfg["REDIS_URL"])
+    app.extensions["sol_store"] = store
+
+    from .oidc.keys import KeyRing
+    from .oidc.server import SolAuthorizationServer
+    from .web import register_blueprints
+    from .web.limits import init_limiter
+    from .web.security import csrf
+
+    csrf.init_app(app)
+    keyring = KeyRing(verify_window=max(cfg["ID_TOKEN_TTL"], cfg["ACCESS_TOKEN_TTL"]) + 300)
+    app.extensions["sol_keyring"] = keyring
+    app.extensions["sol_server"] = SolAuthorizationServer(app, store, keyring)
+    init_limiter(app)
+    register_blueprints(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    if cfg["CLIENTS_FILE"]:
+        _load_clients_file(app, cfg["CLIENTS_FILE"])
+    return app
+
+
+def _load_clients_file(app: Flask, path: str) -> None:
+    """Register the clients of IDP_CLIENTS_FILE once the schema exists (after db upgrade)."""
+    from sqlalchemy import inspect
+
+    from .services import clients
+    from .storage import db
+
+    with app.app_context():
+        if not inspect(db.engine).has_table("oauth_client"):
+            logging.getLogger("idp").warning(
+                "IDP_CLIENTS_FILE ignored until `flask --app idp db upgrade` has run")
+            return
+        rows = clients.load_file(path)
+        db.session.commit()
+        logging.getLogger("idp").info("clients from %s: %s", path,
+                                      ", ".join(r.client_id for r in rows))

@@ -1,0 +1,1 @@
+"""Authlib glue: grants, keys and rotation, userinfo, discovery, logout."""

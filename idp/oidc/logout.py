@@ -1,0 +1,81 @@
+"""Back-channel logout (OIDC Back-Channel Logout 1.0): logout tokens to each client."""
+
+import logging
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from joserfc import jwt
+
+log = logging.getLogger("idp.logout")
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bcl")
+
+
+def logout_token(keyring, issuer: str, client_id: str, sub: str, sid: str | None) -> str:
+    """A signed logout token (§2.4): iss, aud, iat, exp, jti, events, sub and sid; no nonce."""
+    kid, key = keyring.signing_key("RS256")
+    now = int(time.time())
+    claims = {"iss": issuer, "aud": client_id, "iat": now, "exp": now + 120,
+              "jti": secrets.token_urlsafe(16), "events": {EVENT: {}}, "sub": sub}
+    if sid:
+        claims["sid"] = sid
+    return jwt.encode({"alg": "RS256", "kid": kid, "typ": "logout+jwt"}, claims, key, ["RS256"])
+
+
+def _post(uri: str, token: str, timeout: float) -> bool:
+    try:
+        resp = requests.post(uri, data={"logout_token": token}, timeout=timeout,
+                             allow_redirects=False)
+        ok = resp.status_code in (200, 204)
+        if not ok:
+            log.warning("back-channel logout to %s answered %s", uri, resp.status_code)
+        return ok
+    except requests.RequestException as exc:
+        log.warning("back-channel logout to %s failed: %s", uri, exc)
+        return False
+
+
+def notify(targets: list[tuple[str, str]], timeout: float) -> list[bool]:
+    """POST each (uri, token) in parallel; wait for all (bounded by the timeout)."""
+    futures = [_pool.submit(_post, uri, token, timeout) for uri, token in targets]
+    return [f.result() for f in futures]
+
+
+def _targets(server, ended, account) -> list[tuple[str, str]]:
+    from ..services import clients
+
+    sub = server.subject(account)
+    targets = []
+    for s in ended:
+        for client_id in s.clients:
+            client = clients.get(client_id)
+            if client is not None and client.backchannel_logout_uri:
+                token = logout_token(server.keyring, server.config["ISSUER"], client_id, sub, s.sid)
+                targets.append((client.backchannel_logout_uri, token))
+    return targets
+
+
+def end_session(server, sid: str) -> int:
+    """End one SSO session and tell every client that holds a login from it."""
+    from ..services import accounts, sessions
+
+    s = sessions.end(server.store, sid)
+    account = accounts.load(s.account) if s else None
+    if account is None:
+        return 0
+    targets = _targets(server, [s], account)
+    notify(targets, server.config["BACKCHANNEL_TIMEOUT"])
+    return len(targets)
+
+
+def end_account(server, account) -> int:
+    """Suspension/deletion: end every session, revoke every token, notify every client."""
+    from ..services import sessions, tokens
+
+    ended = sessions.end_all(server.store, account.key)
+    tokens.revoke_account(account.key)
+    targets = _targets(server, ended, account)
+    notify(targets, server.config["BACKCHANNEL_TIMEOUT"])
+    return len(targets)

@@ -1,0 +1,348 @@
+"""The Authlib authorization server: grants, endpoints and their storage hooks."""
+
+import json
+import secrets
+import time
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import InvalidGrantError, grants
+from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oidc.core import UserInfoEndpoint
+from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants.util import create_half_hash
+from authlib.oidc.core.models import AuthorizationCodeMixin
+from joserfc import jwt
+
+from ..domain import claims as claims_domain
+from ..services import accounts, clients, tokens
+from ..storage.db import db
+
+CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
+
+
+class LoginUser:
+    """The end user of an authorization request: an account plus its SSO session."""
+
+    def __init__(self, account, session):
+        self.account = account
+        self.session = session
+
+    def get_user_id(self):
+        return self.account.key
+
+
+class StoredCode(AuthorizationCodeMixin):
+    """An authorization code as kept in the store (JSON, single use, 60 s)."""
+
+    def __init__(self, data: dict, family: str):
+        self.__dict__.update(data)
+        self.family = family
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return self.acr
+
+    def get_amr(self):
+        return self.amr
+
+
+def _code_key(code: str) -> str:
+    return "code:" + tokens.secret_hash(code)
+
+
+def _nonce_key(client_id: str, nonce: str) -> str:
+    return f"nonce:{client_id}:{tokens.secret_hash(nonce)}"
+
+
+def _used_key(code: str) -> str:
+    return "code-used:" + tokens.secret_hash(code)
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = [*CLIENT_AUTH, "none"]
+
+    def generate_authorization_code(self):
+        # 256 random bits from one urandom read; Authlib's default draws 48 characters
+        # one SystemRandom call at a time (~0.09 ms of CPU per code).
+        return secrets.token_urlsafe(32)
+
+    def save_authorization_code(self, code, request):
+        user: LoginUser = request.user
+        data = {
+            "client_id": request.client.client_id,
+            "redirect_uri": request.payload.redirect_uri,
+            "scope": getattr(request, "scope", None) or request.payload.scope,
+            "nonce": request.payload.data.get("nonce"),
+            "code_challenge": request.payload.data.get("code_challenge"),
+            "code_challenge_method": request.payload.data.get("code_challenge_method"),
+            "account": user.account.key,
+            "sid": user.session.sid,
+            "auth_time": user.session.auth_time,
+            "amr": user.session.amr,
+            "acr": user.session.acr,
+        }
+        cfg = self.server.config
+        store = self.server.store
+        store.set(_code_key(code), json.dumps(data), ttl=cfg["CODE_TTL"])
+        if data["nonce"]:
+            # Remember the nonce only once a code carries it (see exists_nonce).
+            store.set(_nonce_key(data["client_id"], data["nonce"]), "1", ttl=cfg["CODE_TTL"] * 10)
+
+    def query_authorization_code(self, code, client):
+        store = self.server.store
+        raw = store.pop(_code_key(code))  # atomic: a code works once
+        if raw is None:
+            # RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
+            family = store.get(_used_key(code))
+            if family:
+                tokens.revoke_family(family.decode())
+                db.session.commit()
+            return None
+        data = json.loads(raw)
+        if data["client_id"] != client.client_id:
+            return None
+        family = tokens.new_family()
+        store.set(_used_key(code), family, ttl=self.server.config["REFRESH_TOKEN_TTL"])
+        return StoredCode(data, family)
+
+    def delete_authorization_code(self, authorization_code):
+        pass  # already consumed by query_authorization_code
+
+    def authenticate_user(self, authorization_code):
+        return accounts.load(authorization_code.account)
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
+                       include_refresh_token=True):
+        # OIDC Core §11: only the offline_access scope yields a refresh token.
+        include_refresh_token = include_refresh_token and "offline_access" in scope_to_list(
+            scope or "")
+        return super().generate_token(user=user, scope=scope, grant_type=grant_type,
+                                      expires_in=expires_in,
+                                      include_refresh_token=include_refresh_token)
+
+
+class RefreshGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = [*CLIENT_AUTH, "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        row = tokens.by_refresh(refresh_token)
+        client = self.request.client
+        if row is None or row.client_id != client.client_id:
+            return None
+        if row.rotated:
+            # Reuse of a rotated refresh token: assume theft, revoke the whole family.
+            tokens.revoke_family(row.family)
+            db.session.commit()
+            return None
+        if not row.is_refresh_usable(time.time()):
+            return None
+        return row
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        # Burn the presented token only once the whole request is valid (scope included),
+        # atomically: the loser of a concurrent double use is treated as reuse.
+        row = self.request.refresh_token
+        if not tokens.claim_rotation(row):
+            tokens.revoke_family(row.family)
+            db.session.commit()
+            raise InvalidGrantError()
+
+    def authenticate_user(self, refresh_token):
+        account = accounts.load(refresh_token.account)
+        if account is None:
+            return None
+        if not account.is_active and not self.request.client.accepts_inactive_accounts:
+            return None
+        return account
+
+    def revoke_old_credential(self, refresh_token):
+        pass  # marked rotated atomically in authenticate_refresh_token
+
+
+class ClientCredentials(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH
+
+
+class SolOpenIDCode(OpenIDCode):
+    """ID tokens signed with the key ring; claims built only by ``domain.claims``."""
+
+    def __init__(self, server):
+        super().__init__(require_nonce=False)
+        self.server = server
+
+    def exists_nonce(self, nonce, request):
+        # Validation runs more than once per request (login, consent): only check here;
+        # the nonce is recorded when a code is issued with it.
+        key = _nonce_key(request.payload.client_id, nonce)
+        return self.server.store.get(key) is not None
+
+    def generate_user_info(self, user, scope):
+        return self.server.claims_for(user, scope)
+
+    def encode_id_token(self, token, request):
+        client = request.client
+        alg = client.id_token_signed_response_alg or "RS256"
+        kid, key = self.server.keyring.signing_key(alg)
+        now = int(time.time())
+        code = request.authorization_code
+        claims = {
+            "iss": self.server.config["ISSUER"],
+            "aud": client.client_id,
+            "azp": client.client_id,
+            "iat": now,
+            "exp": now + self.server.config["ID_TOKEN_TTL"],
+            "auth_time": code.auth_time,
+            "sid": code.sid,
+            "acr": code.acr,
+            "amr": code.amr,
+        }
+        if code.nonce:
+            claims["nonce"] = code.nonce
+        at_hash = create_half_hash(token["access_token"], alg)
+        claims["at_hash"] = at_hash.decode()
+        claims.update(self.generate_user_info(request.user, token["scope"]))
+        return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
+
+
+class Introspection(IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = CLIENT_AUTH
+
+    def query_token(self, token_string, token_type_hint):
+        if token_type_hint == "refresh_token":
+            row = tokens.by_refresh(token_string)
+            return ("refresh_token", row) if row else None
+        row = tokens.by_access(token_string)
+        if row is not None:
+            return ("access_token", row)
+        row = tokens.by_refresh(token_string)
+        return ("refresh_token", row) if row else None
+
+    def check_permission(self, token, client, request):
+        return True  # any authenticated confidential client may introspect (RFC 7662 §4)
+
+    def create_introspection_payload(self, found):
+        if not found:
+            return {"active": False}
+        kind, row = found
+        now = time.time()
+        if kind == "access_token":
+            active = not row.is_expired() and not row.is_revoked()
+            exp = row.get_expires_at()
+        else:
+            active = row.is_refresh_usable(now)
+            exp = row.refresh_expires_at
+        if not active:
+            return {"active": False}
+        payload = {
+            "active": True, "client_id": row.client_id, "scope": row.scope,
+            "token_type": "Bearer" if kind == "access_token" else "refresh_token",
+            "exp": exp, "iat": row.issued_at, "iss": self.server.config["ISSUER"],
+        }
+        if row.account:
+            account = accounts.load(row.account)
+            if account is not None:
+                payload["sub"] = self.server.subject(account)
+                payload["username"] = account.username
+        return payload
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = [*CLIENT_AUTH, "none"]
+
+    def query_token(self, token_string, token_type_hint):
+        if token_type_hint == "refresh_token":
+            return tokens.by_refresh(token_string) or tokens.by_access(token_string)
+        return tokens.by_access(token_string) or tokens.by_refresh(token_string)
+
+    def revoke_token(self, token, request):
+        tokens.revoke(token, request.form.get("token_type_hint"))
+        db.session.commit()
+
+
+class AccessTokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return tokens.by_access(token_string)
+
+
+class UserInfo(UserInfoEndpoint):
+    def __init__(self, server, resource_protector):
+        super().__init__(resource_protector=resource_protector)
+        self._server = server
+
+    def get_issuer(self):
+        return self._server.config["ISSUER"]
+
+    def generate_user_info(self, user, scope):
+        return self._server.claims_for(user, scope)
+
+    def resolve_private_key(self):
+        return self._server.keyring.signing_key("RS256")[1]
+
+
+class SolAuthorizationServer(AuthorizationServer):
+    """Authlib's Flask server wired to our services, store and key ring."""
+
+    def __init__(self, app, store, keyring):
+        self.config = app.config
+        self.store = store
+        self.keyring = keyring
+        super().__init__(query_client=clients.cached, save_token=self._save_token)
+        self.init_app(app)
+        self.register_token_generator("default", BearerTokenGenerator(
+            access_token_generator=lambda **kw: secrets.token_urlsafe(32),
+            refresh_token_generator=lambda **kw: secrets.token_urlsafe(48),
+            expires_generator=lambda client, grant_type: app.config["ACCESS_TOKEN_TTL"],
+        ))
+        self.scopes_supported = list(claims_domain.SCOPES_SUPPORTED)
+        code_challenge = CodeChallenge(required=True)
+        code_challenge.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # no "plain"
+        code_challenge.DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+        self.register_grant(CodeGrant, [code_challenge, SolOpenIDCode(self)])
+        self.register_grant(RefreshGrant)
+        self.register_grant(ClientCredentials)
+        self.register_endpoint(Introspection)
+        self.register_endpoint(Revocation)
+        self.resource_protector = ResourceProtector()
+        self.resource_protector.register_token_validator(AccessTokenValidator())
+        self.register_endpoint(UserInfo(self, self.resource_protector))
+
+    def subject(self, account) -> str:
+        return claims_domain.subject_for(account.user_type, account.key,
+                                         self.config["SUBJECT_SALT"])
+
+    def claims_for(self, user, scope) -> dict:
+        account = user.account if isinstance(user, LoginUser) else user
+        identity = accounts.identity(account, self.config["SUBJECT_SALT"])
+        return claims_domain.build_claims(identity, scope_to_list(scope or ""))
+
+    def _save_token(self, token, request):
+        code = getattr(request, "authorization_code", None)
+        previous = getattr(request, "refresh_token", None)
+        user = request.user
+        account = user.account.key if isinstance(user, LoginUser) else (
+            user.key if user is not None else None)
+        if code is not None:
+            family, sid, auth_time = code.family, code.sid, code.auth_time
+        elif previous is not None:
+            family, sid, auth_time = previous.family, previous.sid, previous.auth_time
+        else:
+            family, sid, auth_time = tokens.new_family(), None, None
+        tokens.save(token, client_id=request.client.client_id, account=account, family=family,
+                    sid=sid, auth_time=auth_time, refresh_ttl=self.config["REFRESH_TOKEN_TTL"])

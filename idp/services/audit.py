@@ -1,0 +1,34 @@
+"""Record administrative and security events in the audit trail."""
+
+from flask import has_request_context, request
+
+from ..storage.audit import AuditEvent
+from ..storage.db import db
+
+
+def client_ip() -> str | None:
+    """The caller's address (ProxyFix, when configured, has already applied X-Forwarded-For)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(action, *, actor: str, ruc=None, target=None, before=None, after=None, ip=None):
+    """Add one audit row (flushed with the caller's transaction)."""
+    event = AuditEvent(
+        actor=actor, action=str(getattr(action, "value", action)), ruc=ruc, target=target,
+        before=before, after=after, ip=ip if ip is not None else client_ip(),
+    )
+    db.session.add(event)
+    return event
+
+
+def history(ruc: str, *, page: int = 1, per_page: int = 50):
+    """The audit trail of one RUC, newest first: (events, total)."""
+    from sqlalchemy import func, select
+
+    page, per_page = max(1, int(page)), min(max(1, int(per_page)), 200)
+    where = AuditEvent.ruc == ruc
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(where))
+    rows = list(db.session.scalars(select(AuditEvent).where(where)
+                                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                   .limit(per_page).offset((page - 1) * per_page)))
+    return rows, total

@@ -1,0 +1,68 @@
+"""SSO sessions at the IdP, kept in the store so every worker and instance sees them.
+
+``sso:<sid>`` holds the account, auth_time, amr and the clients that received a code in
+this session (back-channel logout targets); ``sso-account:<key>`` indexes sids per account.
+"""
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SsoSession:
+    sid: str
+    account: str
+    auth_time: int
+    amr: list = field(default_factory=lambda: ["pwd"])
+    acr: str = "urn:sunat:sol:clave"
+    clients: list = field(default_factory=list)
+
+
+def _key(sid: str) -> str:
+    return f"sso:{sid}"
+
+
+def _index(account: str) -> str:
+    return f"sso-account:{account}"
+
+
+def create(store, account: str, ttl: int, *, amr=None, now=None) -> SsoSession:
+    """Open a new session with a fresh, unguessable sid (the id changes at every login)."""
+    s = SsoSession(secrets.token_urlsafe(24), account, int(now or time.time()), amr or ["pwd"])
+    store.set(_key(s.sid), json.dumps(s.__dict__), ttl=ttl)
+    store.sadd(_index(account), s.sid, ttl=ttl)
+    return s
+
+
+def get(store, sid: str | None) -> SsoSession | None:
+    """The live session with this sid, or None."""
+    if not sid:
+        return None
+    raw = store.get(_key(sid))
+    return SsoSession(**json.loads(raw)) if raw else None
+
+
+def add_client(store, s: SsoSession, client_id: str, ttl: int) -> None:
+    """Remember that a client holds a login from this session."""
+    if client_id not in s.clients:
+        s.clients.append(client_id)
+        store.set(_key(s.sid), json.dumps(s.__dict__), ttl=ttl)
+
+
+def end(store, sid: str) -> SsoSession | None:
+    """Close one session; return it so the caller can notify its clients."""
+    raw = store.pop(_key(sid))
+    if not raw:
+        return None
+    s = SsoSession(**json.loads(raw))
+    store.srem(_index(s.account), sid)
+    return s
+
+
+def end_all(store, account: str) -> list[SsoSession]:
+    """Close every session of an account (suspension, deletion)."""
+    ended = [s for sid in store.smembers(_index(account)) if (s := end(store, sid))]
+    store.delete(_index(account))
+    return ended

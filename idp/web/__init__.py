@@ -1,0 +1,16 @@
+"""One blueprint per feature; registered by create_app."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import admin, api, errors, health, login, oidc, security, sim
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(login.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(sim.bp)
+    errors.register(app)
+    security.register(app)

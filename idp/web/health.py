@@ -1,0 +1,26 @@
+"""Liveness and readiness probes."""
+
+from flask import Blueprint, current_app, jsonify
+
+from webcommon.health import readiness
+
+from ..storage import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """The database and the store are reachable."""
+    store = current_app.extensions["sol_store"]
+    ready, checks = readiness(db, store)
+    from ..services.outage import read as sim_outage  # reported, never a failed check
+
+    return jsonify(status="ok" if ready else "unavailable", checks=checks,
+                   sim_outage=sim_outage(store).mode if ready else None), 200 if ready else 503

@@ -1,0 +1,143 @@
+"""The SOL login page ("Ingrese su Clave SOL"), its Extranet variant and the consent page."""
+
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session
+
+from ..domain import messages
+from ..services import consents, login, sessions
+from ..storage.db import db
+from .forms import ConsentForm, ExtranetLoginForm, SolLoginForm
+from .limits import limiter
+from .oidc import current_sso, load_pending, resume_url
+
+bp = Blueprint("login", __name__)
+
+
+def _login_rate():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _expired():
+    """The pending request is gone: offer a clean way back to the client."""
+    back = session.pop("return", None)
+    return render_template("idp/expired.html", back=back), 400
+
+
+def _policy():
+    cfg = current_app.config
+    return {"threshold": cfg["LOCKOUT_THRESHOLD"], "lock_seconds": cfg["LOCKOUT_SECONDS"]}
+
+
+def safe_next(path: object, default: str = "/sol") -> str:
+    """A local path of this host, or ``default``: the portal never redirects elsewhere."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return default
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or "\\" in path or any(ord(c) < 32 for c in path):
+        return default
+    return path
+
+
+def start_portal_login(next_path: str) -> str:
+    """A login challenge for people who come straight to SOL (no authorization request)."""
+    cid = secrets.token_urlsafe(18)
+    pending = {"portal": True, "next": safe_next(next_path), "query": "", "client_id": None,
+               "client_name": None, "scope": "", "login_type": "sol", "login_hint": ""}
+    current_app.extensions["sol_store"].set(
+        f"authz:{cid}", json.dumps(pending), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
+    return cid
+
+
+def _start_session(account, pending):
+    """Open a new SSO session; the cookie is rebuilt so the session id changes at login."""
+    store = current_app.extensions["sol_store"]
+    cfg = current_app.config
+    keep = session.get("return")
+    session.clear()
+    s = sessions.create(store, account.key, cfg["SESSION_TTL"])
+    session["sid"] = s.sid
+    if keep:
+        session["return"] = keep
+    if pending.get("portal"):
+        store.delete(f"authz:{request.values.get('challenge')}")
+        return redirect(safe_next(pending.get("next")))
+    marker = secrets.token_urlsafe(18)
+    store.set(f"lc:{marker}", s.sid, ttl=300)
+    return redirect(resume_url(pending, _lc=marker))
+
+
+def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
+    cid = request.values.get("challenge")
+    pending = load_pending(cid)
+    if pending is None:
+        return _expired()
+    form = form_cls()
+    error = None
+    if request.method == "GET":
+        form.challenge.data = cid
+        hint = pending.get("login_hint") or ""
+        if hasattr(form, "ruc") and len(hint) == 19:  # SUNAT's username = RUC + usuario
+            form.ruc.data, form.usuario.data = hint[:11], hint[11:]
+        elif hint:
+            form.usuario.data = hint
+    elif form.validate_on_submit():
+        result = attempt(form)
+        if result.outcome == login.OK:
+            return _start_session(result.account, pending)
+        error = (messages.LOGIN_LOCKED.format(minutes=current_app.config["LOCKOUT_SECONDS"] // 60)
+                 if result.outcome == login.LOCKED else failed)
+    else:
+        error = failed
+    status = 200 if error is None else 401
+    return render_template(template, form=form, error=error, pending=pending,
+                           challenge=cid), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def sol():
+    """Ingrese su Clave SOL: RUC, usuario y clave."""
+    store = current_app.extensions["sol_store"]
+    return _login_page(
+        SolLoginForm,
+        lambda f: login.attempt_sol(store, f.ruc.data, f.usuario.data, f.clave.data,
+                                    **_policy()),
+        "idp/login.html")
+
+
+@bp.route("/login/extranet", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def extranet():
+    """Extranet: usuario EXT… y clave."""
+    store = current_app.extensions["sol_store"]
+    return _login_page(
+        ExtranetLoginForm,
+        lambda f: login.attempt_extranet(store, f.usuario.data, f.clave.data, **_policy()),
+        "idp/login_extranet.html", messages.EXTRANET_LOGIN_FAILED)
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent():
+    """Third-party clients ask the user before receiving the requested scopes."""
+    cid = request.values.get("challenge")
+    pending = load_pending(cid)
+    sso, account = current_sso()
+    if pending is None or account is None or pending.get("portal"):
+        return _expired()
+    form = ConsentForm()
+    if form.validate_on_submit():
+        store = current_app.extensions["sol_store"]
+        store.delete(f"authz:{cid}")
+        if request.form.get("decision") == "allow":
+            consents.grant(account.key, pending["client_id"], pending["scope"])
+            db.session.commit()
+            return redirect(resume_url(pending))
+        deny = secrets.token_urlsafe(12)
+        store.set(f"deny:{deny}", "1", ttl=120)
+        return redirect(resume_url(pending, _deny=deny))
+    form.challenge.data = cid
+    return render_template("idp/consent.html", form=form, pending=pending,
+                           scopes=(pending["scope"] or "").split())

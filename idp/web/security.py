@@ -1,0 +1,33 @@
+"""CSRF protection and security headers on every response."""
+
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from webcommon import security
+
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:; "
+       "base-uri 'none'; object-src 'none'")
+
+
+# Back-channel endpoints and public documents: they authenticate by client secret or bearer
+# token (or not at all), never by the browser session, so its cookie is not even verified.
+MACHINE_PATHS = frozenset({"/token", "/userinfo", "/introspect", "/revoke", "/jwks",
+                           "/.well-known/openid-configuration"})
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, not opened on MACHINE_PATHS (a read-only null session
+    there: writing to it raises, nothing is saved)."""
+
+    def open_session(self, app, request):
+        if request.path in MACHINE_PATHS:
+            return None  # Flask substitutes make_null_session()
+        return super().open_session(app, request)
+
+
+def register(app) -> None:
+    security.install(app, CSP)
+    app.session_interface = SessionInterface()

@@ -1,0 +1,146 @@
+"""Outage simulation: ``PUT/GET /api/v1/sim/outage`` and the hook that applies it.
+
+While a mode is set, every OIDC endpoint and the login pages misbehave the way a real outage
+does (``down`` 503, ``slow`` added latency, ``flaky`` a share of 503s, ``timeout`` a hang past
+the client's timeout, then 503). Health probes, static files and this API keep answering
+truthfully, so operators and tests can always see and undo the simulation.
+"""
+
+import hmac
+import logging
+import os
+import random
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ..services import outage as outage_service
+from ..storage.db import db
+from .errors import error_response
+from .security import csrf
+
+log = logging.getLogger("idp.sim")
+
+bp = Blueprint("sim", __name__)
+csrf.exempt(bp)  # bearer-token API, no cookies involved
+
+# Exact OIDC paths plus the login/consent pages (prefixes) that SOL's outage takes down.
+AFFECTED_PATHS = frozenset({
+    "/authorize", "/token", "/userinfo", "/introspect", "/revoke", "/logout", "/jwks",
+    "/.well-known/openid-configuration",
+})
+AFFECTED_PREFIXES = ("/login", "/consent")
+# Endpoints clients call by machine: they get JSON 503s, people get the Spanish page.
+API_PATHS = frozenset({"/token", "/userinfo", "/introspect", "/revoke", "/jwks",
+                       "/.well-known/openid-configuration"})
+DOWN_MESSAGE = ("El Sistema de Clave SOL de SUNAT temporalmente no se encuentra disponible. "
+                "Inténtelo nuevamente en unos minutos.")
+DEFAULT_TIMEOUT_SECONDS = 30.0
+MAX_TIMEOUT_SECONDS = 120.0
+_random = random.SystemRandom()
+
+
+@bp.record_once
+def _configure(state) -> None:
+    """How long ``timeout`` hangs (bounded): ``SIM_TIMEOUT_SECONDS`` / IDP_SIM_TIMEOUT_SECONDS."""
+    cfg = state.app.config
+    raw = cfg.get("SIM_TIMEOUT_SECONDS", os.environ.get("IDP_SIM_TIMEOUT_SECONDS"))
+    seconds = float(raw) if raw not in (None, "") else DEFAULT_TIMEOUT_SECONDS
+    cfg["SIM_TIMEOUT_SECONDS"] = min(max(seconds, 0.0), MAX_TIMEOUT_SECONDS)
+
+
+def _store():
+    return current_app.extensions["sol_store"]
+
+
+def _affected(path: str) -> bool:
+    return path in AFFECTED_PATHS or path.startswith(AFFECTED_PREFIXES)
+
+
+def _unavailable():
+    retry_after = {"Retry-After": "30"}
+    if request.path in API_PATHS:
+        body = jsonify(error="temporarily_unavailable", message=DOWN_MESSAGE)
+        return body, 503, retry_after
+    response, status = error_response(503, DOWN_MESSAGE, "temporarily_unavailable")
+    return response, status, retry_after
+
+
+@bp.before_app_request
+def apply_outage():
+    """Make SOL misbehave as the simulation says (only on the affected endpoints)."""
+    if not _affected(request.path):
+        return None
+    sim = outage_service.current(_store())
+    mode = sim.mode
+    if mode == "none":
+        return None
+    if mode == "down":
+        return _unavailable()
+    if mode == "slow":
+        time.sleep(sim.latency_ms / 1000)
+        return None
+    if mode == "flaky":
+        if sim.latency_ms:
+            time.sleep(sim.latency_ms / 1000)
+        return _unavailable() if _random.random() < sim.error_rate else None
+    if mode == "timeout":
+        hang = sim.latency_ms / 1000 if sim.latency_ms else current_app.config[
+            "SIM_TIMEOUT_SECONDS"]
+        time.sleep(min(hang, MAX_TIMEOUT_SECONDS))
+        return _unavailable()
+    return None
+
+
+# -- the simulation API ------------------------------------------------------------------------
+
+
+def _json_error(status: int, code: str, message: str):
+    return jsonify(error=code, message=message), status
+
+
+def _admin_ok() -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    expected = current_app.config.get("ADMIN_TOKEN") or ""
+    return (scheme.lower() == "bearer" and bool(token) and bool(expected)
+            and hmac.compare_digest(token.strip().encode(), expected.encode()))
+
+
+def _unauthorized():
+    response, status = _json_error(401, "unauthorized",
+                                   "Se requiere el token de administración.")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="sol-admin"'
+    return response, status
+
+
+@bp.get("/api/v1/sim/outage")
+def get_outage():
+    """The simulation in effect (read from the store, not the per-process cache)."""
+    if not _admin_ok():
+        return _unauthorized()
+    return jsonify(outage_service.read(_store()).to_dict())
+
+
+@bp.put("/api/v1/sim/outage")
+def put_outage():
+    """Set the simulation: ``{"mode", "latency_ms", "error_rate"}``."""
+    if not _admin_ok():
+        return _unauthorized()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error(400, "bad_request", "Se espera un objeto JSON.")
+    unknown = set(body) - {"mode", "latency_ms", "error_rate"}
+    if unknown:
+        return _json_error(422, "unknown_fields",
+                           f"Campos no permitidos: {', '.join(sorted(unknown))}.")
+    try:
+        wanted = outage_service.parse(body.get("mode"), body.get("latency_ms"),
+                                      body.get("error_rate"))
+    except outage_service.OutageError as exc:
+        return _json_error(422, "invalid_outage", str(exc))
+    _, after = outage_service.set_outage(_store(), wanted, actor="admin-api")
+    db.session.commit()
+    log.warning("simulated outage set to %s (latency_ms=%s, error_rate=%s)", after.mode,
+                after.latency_ms, after.error_rate)
+    return jsonify(after.to_dict())

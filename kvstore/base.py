@@ -1,0 +1,48 @@
+"""The store protocol every backend implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class StoreUnavailable(RuntimeError):
+    """The backing store cannot be reached; callers answer 503, never a stack trace."""
+
+
+class Store(Protocol):
+    """Byte values under string keys, each with an optional TTL in seconds."""
+
+    url: str
+
+    def get(self, key: str) -> bytes | None:
+        """Return the value or None."""
+
+    def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        """Store a value, replacing any previous one."""
+
+    def add(self, key: str, value: bytes | str, ttl: float | None = None) -> bool:
+        """Store only if absent; True when stored (atomic)."""
+
+    def pop(self, key: str) -> bytes | None:
+        """Atomically read and delete: the basis of every single-use value."""
+
+    def delete(self, *keys: str) -> int:
+        """Delete keys; return how many existed."""
+
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        """Increment a counter; the TTL is set when the counter is created."""
+
+    def ttl(self, key: str) -> float | None:
+        """Seconds left, or None when the key is absent or has no TTL."""
+
+    def sadd(self, key: str, member: str, ttl: float | None = None) -> None:
+        """Add to a set (the TTL is refreshed)."""
+
+    def smembers(self, key: str) -> set[str]:
+        """Members of a set."""
+
+    def srem(self, key: str, member: str) -> None:
+        """Remove from a set."""
+
+    def ping(self) -> bool:
+        """True when the store answers."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: a live IdP over SQLite/in-process store, or PostgreSQL/Redis when
+TEST_DATABASE_URL / TEST_REDIS_URL are set (see .ci/run)."""
+
+import shutil
+
+import pytest
+
+from idp.testing import start_idp
+from tests.support.databases import flush_store, fresh_database_url, redis_url, truncate_all
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def idp_session(tmp_path_factory):
+    """One live IdP per test session (per xdist worker)."""
+    tmp = tmp_path_factory.mktemp("idp")
+    handle = start_idp(str(tmp), database_url=fresh_database_url("idp", tmp),
+                       redis_url=redis_url(0), SECRET_KEY="test-secret-key-idp-0123456789",
+                       BACKCHANNEL_TIMEOUT=2.0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def idp(idp_session):
+    """The live IdP, emptied before each test (tables, store, key cache)."""
+    from idp.storage import db
+
+    with idp_session.app.app_context():
+        truncate_all(db)
+    flush_store(idp_session.store)
+    idp_session.app.extensions["sol_keyring"].invalidate()
+    idp_session.app.extensions.pop("sol_client_snapshots", None)  # clients.cached()
+    from idp.services import outage
+
+    outage.cache.put(idp_session.store, outage.NORMAL)  # the ≤1 s per-process copy too
+    idp_session.app.extensions["sol_limiter"].reset() if "sol_limiter" in \
+        idp_session.app.extensions else None
+    return idp_session
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """Debian's chromium, or skip with instructions."""
+    if not shutil.which(CHROMIUM) and not shutil.os.path.exists(CHROMIUM):
+        pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium")
+    return CHROMIUM

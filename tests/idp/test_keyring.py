@@ -1,0 +1,33 @@
+"""Key rotation timing with an injected clock (no sleeping), on an IdP of its own so that
+no other thread (a relying party probing /jwks) creates keys meanwhile."""
+
+from flask_migrate import upgrade
+
+from idp import create_app
+from idp.storage import db
+from tests.support.databases import fresh_database_url
+
+
+def test_rotation_in_the_same_second_switches_and_keeps_old_keys(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
+                      "DATABASE_URL": fresh_database_url("keyring", tmp_path)})
+    ring = app.extensions["sol_keyring"]
+    t = 2_000_000_000
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        first = dict(zip(("RS256", "ES256"), ring.ensure(now=t), strict=True))
+        db.session.commit()
+        published_later = ring.rotate(lead=3600, now=t)
+        db.session.commit()
+        assert ring.signing_key("RS256", now=t + 1)[0] == first["RS256"]  # not yet
+        assert published_later[0] in {k["kid"] for k in ring.jwks(now=t + 1)["keys"]}
+        now_keys = ring.rotate(lead=0, now=t)
+        db.session.commit()
+        ring.invalidate()
+        assert ring.signing_key("RS256", now=t + 1)[0] == now_keys[0]
+        assert ring.signing_key("ES256", now=t + 1)[0] == now_keys[1]
+        kids = {k["kid"] for k in ring.jwks(now=t + 1)["keys"]}
+        assert first["RS256"] in kids and first["ES256"] in kids  # still verifiable
+        ring.invalidate()
+        expired = {k["kid"] for k in ring.jwks(now=t + 10 * 3600)["keys"]}
+        assert first["RS256"] not in expired and now_keys[0] in expired

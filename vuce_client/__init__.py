@@ -1,0 +1,42 @@
+"""VUCE, the relying party of the SOL identity provider (it never imports ``idp``)."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(settings: dict | None = None) -> Flask:
+    """Build VUCE with its three components: the only wiring point (settings read here)."""
+    from flask_migrate import Migrate
+
+    from .auth import VuceAuth
+    from .config import COMPONENTS, load_settings
+    from .contingency import init_contingency
+    from .storage import db
+    from .web import api, components
+
+    cfg = load_settings(settings)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], static_folder=None,
+                template_folder=str(PACKAGE_DIR / "templates"))
+    app.config.update(cfg)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    auths = [VuceAuth(app, component=comp) for comp in COMPONENTS]
+    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    app.extensions["vuce_auths"] = auths
+    for auth in auths:
+        app.register_blueprint(components.component_blueprint(auth))
+    app.register_blueprint(api.bp)
+    init_contingency(app)  # §7: contingency forms, links, switch, IdP breaker
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("vuce_core.login"))
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,285 @@
+"""VUCE as an OpenID Connect relying party: Authlib's Flask client per component, plus the
+checks a relying party MUST make itself.
+
+- Discovery is fetched through the back-channel base (``VUCE_IDP_INTERNAL_URL``), its
+  ``issuer`` must equal ``VUCE_IDP_ISSUER`` (Discovery 1.0 §4.3), the back-channel endpoints are
+  rebased onto the internal URL, and the document is cached (store + process) for
+  ``VUCE_DISCOVERY_TTL``.
+- JWKS is cached the same way and refetched ONCE when a token names an unknown ``kid`` (key
+  rotation at the IdP must not break logins); a forged kid cannot make us hammer the IdP: each
+  unknown kid triggers at most one refetch per ``_MISS_TTL`` seconds.
+- Every HTTP call to the IdP carries ``VUCE_IDP_TIMEOUT``.
+- ``validate_id_token`` implements OIDC Core §3.1.3.7 (signature, iss, aud, azp, exp, iat,
+  nonce, at_hash); ``validate_logout_token`` implements Back-Channel Logout 1.0 §2.6.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+
+import requests
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from authlib.oidc.core.util import create_half_hash
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+
+log = logging.getLogger("vuce_client.oidc")
+
+SCOPE = "openid profile email sol"
+ALLOWED_ALGS = ("RS256", "ES256")
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+_MISS_TTL = 30
+# endpoints VUCE calls server-to-server (rebased on the internal URL); the browser ones are not
+_BACKCHANNEL_ENDPOINTS = ("token_endpoint", "userinfo_endpoint", "jwks_uri",
+                          "introspection_endpoint", "revocation_endpoint")
+
+
+class IdpUnavailable(RuntimeError):
+    """The IdP did not answer (timeout, connection refused, 5xx)."""
+
+
+class TokenRejected(ValueError):
+    """A token or callback failed validation; ``code`` is a reason for logs and tests."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+class IdpMetadata:
+    """Discovery + JWKS of one issuer, cached; shared by every component of an app."""
+
+    def __init__(self, issuer: str, internal_url: str, store, *, timeout: float,
+                 discovery_ttl: int = 3600, jwks_ttl: int = 3600, http=None) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.internal_url = internal_url.rstrip("/")
+        self.store = store
+        self.timeout = timeout
+        self.discovery_ttl = discovery_ttl
+        self.jwks_ttl = jwks_ttl
+        self.http = http or requests.Session()
+        self._local: dict[str, tuple[float, dict]] = {}
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _get_json(self, url: str) -> dict:
+        try:
+            resp = self.http.get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise IdpUnavailable(f"GET {url}: {exc}") from exc
+        if resp.status_code >= 500:
+            raise IdpUnavailable(f"GET {url}: HTTP {resp.status_code}")
+        if resp.status_code != 200:
+            raise TokenRejected("idp_error", f"GET {url}: HTTP {resp.status_code}")
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise IdpUnavailable(f"GET {url}: not JSON") from exc
+
+    def _cached(self, name: str, ttl: int, fetch, force: bool = False) -> dict:
+        key = f"vuce:oidc:{name}:{self.issuer}"
+        now = time.monotonic()
+        if not force:
+            hit = self._local.get(key)
+            if hit and hit[0] > now:
+                return hit[1]
+            raw = self.store.get(key)
+            if raw:
+                value = json.loads(raw)
+                self._local[key] = (now + min(ttl, 60), value)
+                return value
+        value = fetch()
+        self.store.set(key, json.dumps(value), ttl=ttl)
+        self._local[key] = (now + min(ttl, 60), value)
+        return value
+
+    def rebase(self, url: str) -> str:
+        """A browser-facing IdP URL rewritten onto the back-channel base URL."""
+        if url and url.startswith(self.issuer + "/") and self.internal_url != self.issuer:
+            return self.internal_url + url[len(self.issuer):]
+        return url
+
+    # -- discovery ------------------------------------------------------------------------
+    def _fetch_discovery(self) -> dict:
+        doc = self._get_json(f"{self.internal_url}/.well-known/openid-configuration")
+        # Discovery 1.0 §4.3: the issuer in the document MUST equal the one we trust.
+        if doc.get("issuer", "").rstrip("/") != self.issuer:
+            raise TokenRejected("issuer_mismatch", f"discovery issuer {doc.get('issuer')!r}")
+        for name in _BACKCHANNEL_ENDPOINTS:
+            if doc.get(name):
+                doc[name] = self.rebase(doc[name])
+        return doc
+
+    def discovery(self, force: bool = False) -> dict:
+        """The discovery document (back-channel endpoints rebased), cached."""
+        return self._cached("discovery", self.discovery_ttl, self._fetch_discovery, force)
+
+    # -- keys -----------------------------------------------------------------------------
+    def jwks(self, force: bool = False) -> dict:
+        """The IdP's JWKS, cached."""
+        return self._cached("jwks", self.jwks_ttl,
+                            lambda: self._get_json(self.discovery()["jwks_uri"]), force)
+
+    def algorithms(self) -> list[str]:
+        """Signing algorithms we accept: the IdP's list ∩ RS256/ES256 (never none/HS*)."""
+        offered = self.discovery().get("id_token_signing_alg_values_supported") or ["RS256"]
+        return [a for a in offered if a in ALLOWED_ALGS] or ["RS256"]
+
+    def decode(self, token: str) -> jwt.Token:
+        """Verify a JWS with the cached JWKS; refetch once on an unknown kid."""
+        algs = self.algorithms()
+        try:
+            return jwt.decode(token, KeySet.import_key_set(self.jwks()), algorithms=algs)
+        except InvalidKeyIdError:
+            kid = _unverified_kid(token)
+            if not self.store.add(f"vuce:oidc:kidmiss:{self.issuer}:{kid}", "1", ttl=_MISS_TTL):
+                raise TokenRejected("unknown_key", f"kid {kid!r}") from None
+            log.info("unknown kid %r: refetching JWKS once", kid)
+            try:
+                return jwt.decode(token, KeySet.import_key_set(self.jwks(force=True)),
+                                  algorithms=algs)
+            except InvalidKeyIdError:
+                raise TokenRejected("unknown_key", f"kid {kid!r}") from None
+            except (JoseError, ValueError) as exc:
+                raise TokenRejected("bad_signature", type(exc).__name__) from None
+        except (JoseError, ValueError) as exc:
+            raise TokenRejected("bad_signature", type(exc).__name__) from None
+
+
+def _unverified_kid(token: str) -> str | None:
+    import base64
+
+    try:
+        head = token.split(".")[0]
+        head += "=" * (-len(head) % 4)
+        return json.loads(base64.urlsafe_b64decode(head)).get("kid")
+    except Exception:
+        return None
+
+
+def _check_aud(claims: dict, client_id: str) -> None:
+    aud = claims.get("aud")
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if client_id not in auds:
+        raise TokenRejected("wrong_audience", f"aud {aud!r}")
+    # Core §3.1.3.7 (4)/(5): several audiences need azp, and azp must be us.
+    azp = claims.get("azp")
+    if len(auds) > 1 and not azp:
+        raise TokenRejected("missing_azp")
+    if azp is not None and azp != client_id:
+        raise TokenRejected("wrong_azp", f"azp {azp!r}")
+
+
+def validate_id_token(meta: IdpMetadata, id_token: str, *, client_id: str, nonce: str,
+                      access_token: str | None = None, now: float | None = None,
+                      leeway: int = 60, max_age: int = 86400) -> dict:
+    """OIDC Core §3.1.3.7: the verified claims of an ID token, or ``TokenRejected``."""
+    now = time.time() if now is None else now
+    token = meta.decode(id_token)
+    claims = dict(token.claims)
+    if claims.get("iss") != meta.issuer:  # (2)
+        raise TokenRejected("wrong_issuer", f"iss {claims.get('iss')!r}")
+    _check_aud(claims, client_id)  # (3)-(5)
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or now > exp + leeway:  # (9)
+        raise TokenRejected("expired", f"exp {exp!r}")
+    if not isinstance(iat, int | float) or iat > now + leeway or now - iat > max_age:  # (10)
+        raise TokenRejected("bad_iat", f"iat {iat!r}")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise TokenRejected("missing_sub")
+    # (11): the nonce we sent, compared in constant time.
+    got = claims.get("nonce")
+    if not isinstance(got, str) or not hmac.compare_digest(got.encode(), nonce.encode()):
+        raise TokenRejected("wrong_nonce")
+    # §3.1.3.8: at_hash binds the access token to this ID token.
+    if access_token and claims.get("at_hash"):
+        alg = token.header.get("alg", "RS256")
+        expected = create_half_hash(access_token, alg)
+        expected = expected.decode() if isinstance(expected, bytes) else expected
+        if not hmac.compare_digest(str(claims["at_hash"]), str(expected)):
+            raise TokenRejected("wrong_at_hash")
+    return claims
+
+
+def validate_logout_token(meta: IdpMetadata, logout_token: str, *, client_id: str,
+                          now: float | None = None, leeway: int = 60) -> dict:
+    """Back-Channel Logout 1.0 §2.6: the verified claims of a logout token."""
+    now = time.time() if now is None else now
+    claims = dict(meta.decode(logout_token).claims)
+    if claims.get("iss") != meta.issuer:
+        raise TokenRejected("wrong_issuer")
+    _check_aud(claims, client_id)
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or iat > now + leeway:
+        raise TokenRejected("bad_iat")
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, int | float) or now > exp + leeway):
+        raise TokenRejected("expired")
+    if not isinstance(claims.get("jti"), str):
+        raise TokenRejected("missing_jti")
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
+        raise TokenRejected("missing_event")
+    if not (claims.get("sub") or claims.get("sid")):
+        raise TokenRejected("missing_sub_and_sid")
+    if "nonce" in claims:  # §2.4: a logout token MUST NOT contain a nonce
+        raise TokenRejected("nonce_present")
+    return claims
+
+
+class VuceOAuthApp(FlaskOAuth2App):
+    """Authlib's Flask client, fed with our cached, rebased discovery document."""
+
+    vuce_metadata: IdpMetadata | None = None
+
+    def load_server_metadata(self):
+        if self.vuce_metadata is not None:
+            self.server_metadata.update(self.vuce_metadata.discovery())
+        return self.server_metadata
+
+
+class VuceOAuth(OAuth):
+    """The Authlib registry whose clients are ``VuceOAuthApp``."""
+
+    oauth2_client_cls = VuceOAuthApp
+
+
+def register_client(oauth: VuceOAuth, meta: IdpMetadata, name: str, client_id: str,
+                    client_secret: str, timeout: float) -> VuceOAuthApp:
+    """One Authlib client per component (each is a separate OIDC client at the IdP)."""
+    client = oauth.register(
+        name, client_id=client_id, client_secret=client_secret,
+        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256",
+                       "token_endpoint_auth_method": "client_secret_basic",
+                       "default_timeout": timeout},
+    )
+    client.vuce_metadata = meta
+    return client
+
+
+def client_credentials_token(meta: IdpMetadata, client_id: str, client_secret: str,
+                             scope: str, store) -> str:
+    """An access token of ``scope`` for server-to-server calls, cached until shortly before exp."""
+    key = f"vuce:oidc:cc:{client_id}:{scope}"
+    cached = store.get(key)
+    if cached:
+        return cached.decode() if isinstance(cached, bytes) else cached
+    url = meta.discovery()["token_endpoint"]
+    try:
+        resp = meta.http.post(url, data={"grant_type": "client_credentials", "scope": scope},
+                              auth=(client_id, client_secret), timeout=meta.timeout)
+    except requests.RequestException as exc:
+        raise IdpUnavailable(f"POST {url}: {exc}") from exc
+    if resp.status_code >= 500:
+        raise IdpUnavailable(f"POST {url}: HTTP {resp.status_code}")
+    if resp.status_code != 200:
+        raise TokenRejected("client_credentials_refused", resp.text[:200])
+    body = resp.json()
+    token = body["access_token"]
+    ttl = max(int(body.get("expires_in", 300)) - 30, 1)
+    store.set(key, token, ttl=ttl)
+    return token

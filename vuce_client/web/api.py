@@ -1,0 +1,54 @@
+"""VUCE's REST API under /api/v1 (JSON, VUCE admin token)."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from ..services import accounts
+from ..storage import db
+from .security import csrf
+
+bp = Blueprint("vuce_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer-token API, no cookies
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify(error=code, message=message), status
+
+
+@bp.before_request
+def require_admin_token():
+    header = request.headers.get("Authorization", "")
+    token = header[7:] if header.startswith("Bearer ") else ""
+    expected = current_app.config["ADMIN_TOKEN"]
+    if not token or not hmac.compare_digest(token.encode(), str(expected).encode()):
+        return _error(401, "unauthorized", "Se requiere el token de administración de VUCE.")
+    return None
+
+
+@bp.post("/accounts")
+def import_account():
+    """contract.md: import an account as already registered (same service as the screens)."""
+    payload = request.get_json(silent=True)
+    for attempt in (1, 2):
+        try:
+            account, created = accounts.import_account(
+                payload, terms_version=current_app.config["TERMS_VERSION"])
+            db.session.commit()
+            break
+        except accounts.ImportError_ as exc:
+            db.session.rollback()
+            return _error(exc.status, exc.code, exc.message)
+        except IntegrityError:
+            # The same new account imported concurrently: the other request created it;
+            # a second pass finds the row and updates it.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return jsonify(account_key=account.account_key, user_type=account.user_type,
+                   ruc=account.ruc, sol_username=account.sol_username,
+                   registered_as=account.registered_as, created=created), \
+        201 if created else 200

@@ -1,0 +1,106 @@
+"""The settings-table machinery both apps use: read env vars inside ``create_app``, keep
+generated secrets in the instance folder, warn once per development default, and refuse
+unsafe defaults in production."""
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The settings are unsafe or malformed for the chosen environment."""
+
+
+def _bool(v: str) -> bool:
+    return v.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # Flask config key
+    env: str  # environment variable
+    default: object
+    doc: str
+    parse: object = str
+    dev_warning: str | None = None  # logged when the embedded default is used
+
+
+def read_table(table, overrides: dict | None, environ) -> tuple[dict, list[str]]:
+    """Values from overrides, then the environment, then defaults; plus the dev warnings."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    cfg: dict = {}
+    warnings: list[str] = []
+    for s in table:
+        if s.key in overrides:
+            cfg[s.key] = overrides.pop(s.key)
+        elif environ.get(s.env, "") != "":
+            raw = environ[s.env]
+            cfg[s.key] = _bool(raw) if s.parse is bool else s.parse(raw)
+        else:
+            cfg[s.key] = s.default
+            if s.dev_warning:
+                warnings.append(s.dev_warning)
+    cfg.update(overrides)  # extra Flask keys (TESTING, …)
+    return cfg, warnings
+
+
+def persistent_secret(instance: Path, name: str) -> str:
+    """A random secret generated once and kept, so restarts keep cookies and tokens valid."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def infrastructure_problems(cfg: dict, prefix: str, secret_keys) -> list[str]:
+    """Production refusals shared by both apps: SQLite, no Redis, short or missing secrets."""
+    problems = []
+    url = cfg["DATABASE_URL"] or ""
+    if not url or url.startswith("sqlite"):
+        problems.append(f"{prefix}_DATABASE_URL must point at PostgreSQL (not SQLite)")
+    if not (cfg["REDIS_URL"] or "").startswith(("redis://", "rediss://", "unix://")):
+        problems.append(f"{prefix}_REDIS_URL must point at Redis")
+    for key in secret_keys:
+        if not cfg[key] or len(str(cfg[key])) < 16:
+            problems.append(f"{prefix}_{key} must be set (16+ characters)")
+    return problems
+
+
+def finish(cfg: dict, warnings: list[str], *, check_production, sqlite_name: str,
+           generated_secrets, cookie_name: str) -> dict:
+    """Instance folder, production check, embedded defaults and the Flask keys derived
+    from them."""
+    production = cfg["ENV"] == "production"
+    instance = Path(cfg["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
+    cfg["INSTANCE_PATH"] = str(instance)
+    if production:
+        check_production(cfg)
+    if not cfg["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / sqlite_name}"
+    for key, fname in generated_secrets:
+        if not cfg[key]:
+            cfg[key] = persistent_secret(instance, fname)
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    cfg["PREFERRED_URL_SCHEME"] = "https" if production else "http"
+    cfg.setdefault("SESSION_COOKIE_NAME", cookie_name)
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = production
+    cfg.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)  # no request of ours needs more
+    cfg["_DEV_WARNINGS"] = [] if production else warnings
+    return cfg
+
+
+def log_dev_warnings(cfg: dict, logger: logging.Logger) -> None:
+    """One warning line per development default in use."""
+    for line in cfg.get("_DEV_WARNINGS", []):
+        logger.warning("development default: %s", line)
