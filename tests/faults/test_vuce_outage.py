@@ -40,8 +40,18 @@ class FaultsVuce:
     def login(self) -> Agent:
         agent = Agent()
         page = sol_login(agent, self, "MR", RUC, USER)
-        assert page.url == f"{self.url}/mr/", (page.status_code, page.text[:300])
+        assert page.url == f"{self.url}/mr/", (page.status_code, self.last_refusal())
         return agent
+
+    def last_refusal(self) -> str:
+        """Why VUCE refused the callback, from its audit trail (the page says only "try later")."""
+        from vuce_client.storage.audit import AuditEvent
+        from vuce_client.storage import db
+
+        with self.app.app_context():
+            row = db.session.scalars(db.select(AuditEvent).where(
+                AuditEvent.event == "LOGIN_REFUSED").order_by(AuditEvent.id.desc())).first()
+            return f"{row.reason}: {row.detail}" if row else "no LOGIN_REFUSED row"
 
 
 @pytest.fixture
