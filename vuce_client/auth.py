@@ -26,6 +26,7 @@ import logging
 import secrets
 from functools import wraps
 
+import requests
 from authlib.integrations.base_client import OAuthError
 from flask import (
     Blueprint,
@@ -317,7 +318,9 @@ class VuceAuth:
             token = self.client.fetch_access_token(**params)
         except OAuthError as exc:  # replayed or forged code: invalid_grant
             return self._refuse("token_exchange_failed", f"{exc.error}: {exc.description}")
-        except Exception as exc:  # timeout, connection refused
+        except (requests.RequestException, ValueError) as exc:
+            # timeout, refused, a 5xx (Authlib raises HTTPError for those), a body not JSON;
+            # anything else is our bug and goes to the 500 handler with its traceback.
             return self._refuse("idp_unavailable", f"{type(exc).__name__}: {exc}", 503)
         if "id_token" not in token:
             return self._refuse("missing_id_token")

@@ -1,6 +1,7 @@
 """A Flask-SQLAlchemy handle per app with the naming convention both schemas use, and the
 one clock of stored timestamps."""
 
+import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -16,11 +17,42 @@ NAMING = {
 }
 
 
+log = logging.getLogger("webcommon.db")
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        """End the request's session even when the database just went away.
+
+        Closing returns the connection to the pool, which rolls it back; on a connection the
+        server has just dropped that can raise, and an exception in teardown escapes every
+        error handler (the client would get the server's bare 500 page after a good answer).
+        The pool has already invalidated the connection by then, so forgetting it is safe.
+        """
+        try:
+            self.session.remove()
+        except Exception as err:  # noqa: BLE001 - any driver error; the request is over
+            log.warning("session teardown failed (database gone?): %s", err)
+            self.session.registry.clear()
+
+
 def new_db() -> SQLAlchemy:
     """A separate metadata per app: the IdP and VUCE never share tables."""
-    return SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+    return _SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 
 
 def utcnow() -> datetime:
     """Naive UTC timestamp (every stored time is UTC)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def discard_session(db) -> None:
+    """Roll back after a failure; if even that fails (the connection is gone with the
+    database), drop the session so the next use starts on a fresh connection."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - whatever the driver raised, the session is unusable
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001
+            db.session.registry.clear()

@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from kvstore import StoreUnavailable
 
+from .db import discard_session
+
 log = logging.getLogger("webcommon.errors")
 
 MESSAGES = {
@@ -59,10 +61,7 @@ def register(app, error_response, db, on_unexpected=None) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        try:
-            db.session.rollback()
-        except Exception:  # the connection may be gone with the database; answer anyway
-            db.session.remove()
+        discard_session(db)
         if isinstance(exc, OperationalError):
             log.error("database unavailable: %s", exc)
             return error_response(503)

@@ -2,6 +2,8 @@
 
 from sqlalchemy import text
 
+from .db import discard_session
+
 
 def readiness(db, store) -> tuple[bool, dict]:
     """(ready, checks) — each check is "ok" or "error: <kind>", never an exception."""
@@ -10,7 +12,7 @@ def readiness(db, store) -> tuple[bool, dict]:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any driver error means not ready
-        db.session.rollback()
+        discard_session(db)
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         checks["store"] = "ok" if store.ping() else "error"

@@ -12,7 +12,7 @@ import requests
 
 from tests.support.agent import Agent
 from tests.support.live import LiveServer, free_port
-from tests.vuce_client.conftest import register_vuce_clients, sol_login
+from tests.vuce_client.conftest import audit_events, register_vuce_clients, sol_login
 
 from .load import Load, problems, summary
 
@@ -45,13 +45,8 @@ class FaultsVuce:
 
     def last_refusal(self) -> str:
         """Why VUCE refused the callback, from its audit trail (the page says only "try later")."""
-        from vuce_client.storage.audit import AuditEvent
-        from vuce_client.storage import db
-
-        with self.app.app_context():
-            row = db.session.scalars(db.select(AuditEvent).where(
-                AuditEvent.event == "LOGIN_REFUSED").order_by(AuditEvent.id.desc())).first()
-            return f"{row.reason}: {row.detail}" if row else "no LOGIN_REFUSED row"
+        rows = audit_events(self.app, "LOGIN_REFUSED")
+        return f"{rows[-1].reason}: {rows[-1].detail}" if rows else "no LOGIN_REFUSED row"
 
 
 @pytest.fixture

@@ -43,6 +43,21 @@ class Vuce:
     def ctx(self):
         return self.app.app_context()
 
+    def audit_events(self, event: str) -> list:
+        return audit_events(self.app, event)
+
+
+def audit_events(app, event: str) -> list:
+    """VUCE's audit rows of one kind, oldest first (detached copies, safe after the context)."""
+    from vuce_client.storage import db
+    from vuce_client.storage.audit import AuditEvent
+
+    with app.app_context():
+        rows = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == event)
+                                  .order_by(AuditEvent.id)).all()
+        db.session.expunge_all()
+        return rows
+
 
 def register_vuce_clients(idp, vuce_app) -> None:
     """Register each VUCE component at the IdP as its operator would."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -112,3 +115,70 @@ def test_login_survives_key_rotation(idp, vuce):
     assert sol_login(Agent(), vuce, "MR", RUC, "OPERADO1").url == f"{vuce.url}/mr/"
     idp.rotate_keys(lead=0)
     assert sol_login(Agent(), vuce, "MR", RUC, "OPERADO1").url == f"{vuce.url}/mr/"
+
+
+class _BrokenTokenEndpoint(ThreadingHTTPServer):
+    """A real HTTP server on loopback that answers every POST with one fixed reply: the
+    token endpoint of a SOL in trouble (a gateway's HTML page, an OAuth error)."""
+
+    def __init__(self, status: int, content_type: str, body: bytes):
+        reply = (status, content_type, body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(reply[0])
+                self.send_header("Content-Type", reply[1])
+                self.send_header("Content-Length", str(len(reply[2])))
+                self.end_headers()
+                self.wfile.write(reply[2])
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/token"
+
+
+@pytest.mark.parametrize("status,content_type,body,detail", [
+    (503, "application/json", b'{"error": "temporarily_unavailable"}', "HTTPError: 503"),
+    (500, "application/json", b'{"error": "server_error"}', "HTTPError: 500"),
+    (502, "text/html", b"<html><body>Bad Gateway</body></html>", "HTTPError: 502"),
+    (200, "text/html", b"<html><body>Portal cautivo</body></html>", "not a JSON object"),
+    (None, None, None, "ConnectionError"),  # nothing listens
+])
+def test_token_endpoint_trouble_is_idp_unavailable(idp, vuce, monkeypatch, status,
+                                                    content_type, body, detail):
+    """SOL failing at the code exchange is "SOL no disponible" (503), never a refused login
+    (400) nor a 500; the audit keeps the technical reason."""
+    _setup_user(idp, vuce)
+    if status is None:
+        with socket.socket() as probe:  # a port nobody listens on once closed
+            probe.bind(("127.0.0.1", 0))
+            token_url = f"http://127.0.0.1:{probe.getsockname()[1]}/token"
+        server = None
+    else:
+        server = _BrokenTokenEndpoint(status, content_type, body)
+        token_url = server.url
+    meta = vuce.core.meta
+    real = meta.discovery
+    monkeypatch.setattr(meta, "discovery",
+                        lambda force=False: dict(real(force), token_endpoint=token_url))
+    auth = vuce.core.components["MR"]
+    auth.client.server_metadata.pop("token_endpoint", None)
+    try:
+        agent = Agent()
+        page = agent.get(f"{vuce.url}/mr/login")
+        page = agent.submit(page, {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD})
+    finally:
+        if server:
+            server.shutdown()
+    assert page.status_code == 503, page.text[:300]
+    assert text_of(page.text, "error-code") == "idp_unavailable"
+    assert "SUNAT no responde en este momento" in page.text
+    refusal = vuce.audit_events("LOGIN_REFUSED")[-1]
+    assert refusal.reason == "idp_unavailable" and detail in str(refusal.detail)
