@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 
 # Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -21,6 +21,12 @@ log = logging.getLogger("webcommon.db")
 
 
 class _SQLAlchemy(SQLAlchemy):
+    def _make_engine(self, bind_key, options, app):
+        engine = super()._make_engine(bind_key, options, app)
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+
     def _teardown_session(self, exc: BaseException | None) -> None:
         """End the request's session even when the database just went away.
 
@@ -34,6 +40,16 @@ class _SQLAlchemy(SQLAlchemy):
         except Exception as err:  # noqa: BLE001 - any driver error; the request is over
             log.warning("session teardown failed (database gone?): %s", err)
             self.session.registry.clear()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """The embedded database serves several threads (the dev server, gunicorn threads): in
+    WAL mode readers never block the writer nor the writer them, so a slow reader cannot
+    stall a token request into the caller's timeout; a writer queues behind another."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
 
 
 def new_db() -> SQLAlchemy:
