@@ -1,14 +1,23 @@
 """Shared fixtures: a live IdP over SQLite/in-process store, or PostgreSQL/Redis when
 TEST_DATABASE_URL / TEST_REDIS_URL are set (see .ci/run)."""
 
+import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from idp.testing import start_idp
 from tests.support.databases import flush_store, fresh_database_url, redis_url, truncate_all
 
 CHROMIUM = "/usr/bin/chromium"
+
+# Property tests draw the same examples on every run by default, so a CI result is
+# reproducible; HYPOTHESIS_PROFILE=explore draws fresh random ones (run it to hunt for bugs,
+# then pin what it finds with @example).
+hypothesis_settings.register_profile("default", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

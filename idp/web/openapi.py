@@ -24,7 +24,7 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    text = {400: "JSON mal formado", 401: "sin token válido", 403: "el token no alcanza",
+    text = {400: "solicitud mal formada (JSON inválido o un carácter NUL en un parámetro)", 401: "sin token válido", 403: "el token no alcanza",
             404: "RUC, usuario o laboratorio inexistente (u otro RUC)",
             409: "conflicto con una regla (límite, código usado, transición, eliminado)",
             422: "campo inválido, desconocido u obligatorio"}
@@ -113,8 +113,9 @@ LOOKUP = [{"adminToken": []}, {"solAdmin": ["sol:admin"]}, {"padron": ["padron"]
 
 def _op(summary: str, security: list, responses: dict, *, body: str | None = None,
         parameters: list | None = None, op_id: str) -> dict:
+    # Any request may carry a NUL byte, which every app refuses with 400 before routing.
     op = {"summary": summary, "operationId": op_id, "security": security,
-          "responses": responses}
+          "responses": {**responses, **_errors(400)}}
     if body:
         op["requestBody"] = _body(body)
     if parameters:
