@@ -24,7 +24,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    text = {400: "solicitud mal formada (JSON inválido o un carácter NUL en un parámetro)", 401: "sin token válido", 403: "el token no alcanza",
+    text = {400: "solicitud mal formada (JSON inválido o un carácter NUL en un parámetro)",
+            401: "sin token válido", 403: "el token no alcanza",
             404: "RUC, usuario o laboratorio inexistente (u otro RUC)",
             409: "conflicto con una regla (límite, código usado, transición, eliminado)",
             422: "campo inválido, desconocido u obligatorio"}
