@@ -25,6 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import profile  # noqa: E402
 from bench.idp_harness import (  # noqa: E402
     REDIRECT_URI,
     REPO,
@@ -88,9 +89,17 @@ def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: i
     env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1",
                **env_extra)
     before = out.stat().st_size if out.exists() else 0
+    spies = []
+    if args.profile and target == "ours":
+        spies = profile.start(pid, args.warmup + args.duration + 1, Path(args.profile), scenario)
     p = procs.start(f"driver {target} {scenario}", [py, "-m", "bench.drive", *common, *extra],
                     cwd=REPO, env=env)
     rc = p.wait()
+    for spy in spies:
+        spy.wait(30)
+    if spies:
+        print(f"[profile] ours {scenario}:\n" + profile.summarize(
+            sorted(Path(args.profile).glob(f"{scenario}-*.txt"))), flush=True)
     procs.procs = [(n, q) for n, q in procs.procs if q is not p]
     if rc != 0:
         log(f"driver {target} {scenario} exited with {rc}")
@@ -164,6 +173,9 @@ def parse_args(argv=None):
     p.add_argument("--no-peer", action="store_true", help="only our IdP")
     p.add_argument("--no-ours", action="store_true", help="only the peer")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
+    p.add_argument("--profile", default=None, metavar="DIR",
+                   help="py-spy every gunicorn worker during each of our scenarios; raw "
+                        "stacks in DIR, a where-the-CPU-went summary printed (bench/profile.py)")
     a = p.parse_args(argv)
     if a.quick:
         a.duration, a.warmup = 5.0, 2.0
