@@ -3,6 +3,7 @@ TEST_DATABASE_URL / TEST_REDIS_URL are set (see .ci/run)."""
 
 import os
 import shutil
+import threading
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -18,6 +19,18 @@ CHROMIUM = "/usr/bin/chromium"
 hypothesis_settings.register_profile("default", derandomize=True)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _stop_probes_started_by_the_test():
+    """A VUCE app built inside a test starts its IdP probe thread (auto contingency); stop it
+    with the test, or every such app keeps probing the shared IdP for the rest of the run.
+    Session-wide apps are set up before this fixture, so their probes are left running."""
+    before = set(threading.enumerate())
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "vuce-idp-probe" and thread not in before:
+            thread.stop()
 
 
 @pytest.fixture(scope="session")

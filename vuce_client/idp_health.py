@@ -140,8 +140,9 @@ class ProbeThread(threading.Thread):
     """Probe the IdP every ``interval`` seconds (one worker per interval slot)."""
 
     def __init__(self, health: IdpHealth, base_url: str, *, interval: float = 5.0,
-                 timeout: float = 2.0, app=None) -> None:
+                 timeout: float = 2.0, app=None, clock=time.time) -> None:
         super().__init__(name="vuce-idp-probe", daemon=True)
+        self.clock = clock  # wall clock: the slot must agree across workers and hosts
         self.health = health
         self.base_url = base_url
         self.interval = interval
@@ -151,7 +152,7 @@ class ProbeThread(threading.Thread):
 
     def run_once(self) -> bool | None:
         """One probe if this worker owns the current slot; returns the result (or None)."""
-        slot = int(time.time() / self.interval)
+        slot = int(self.clock() / self.interval)
         if not self.health.store.add(f"{SLOT_KEY}:{slot}", "1", ttl=self.interval * 2 + 1):
             return None
         ok = probe(self.base_url, timeout=self.timeout)

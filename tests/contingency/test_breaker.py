@@ -77,10 +77,13 @@ def test_probe_against_the_live_idp(idp):
 def test_probe_thread_takes_one_slot_per_interval(idp, clock):
     store, switches = MemoryStore(), []
     h = _health(store, clock, switches)
-    t1 = ProbeThread(h, idp.url, interval=60, timeout=2)
-    t2 = ProbeThread(h, idp.url, interval=60, timeout=2)
+    now = [1_700_000_030.0]  # mid-slot, so the two calls cannot straddle a slot boundary
+    t1 = ProbeThread(h, idp.url, interval=60, timeout=2, clock=lambda: now[0])
+    t2 = ProbeThread(h, idp.url, interval=60, timeout=2, clock=lambda: now[0])
     results = [t1.run_once(), t2.run_once()]
     assert sorted(results, key=str) == [None, True]
+    now[0] += 60  # the next slot: one of them probes again
+    assert sorted([t2.run_once(), t1.run_once()], key=str) == [None, True]
 
 
 def test_reporting_adapter_feeds_real_calls(idp, clock):

@@ -31,3 +31,51 @@ def test_rotation_in_the_same_second_switches_and_keeps_old_keys(tmp_path):
         ring.invalidate()
         expired = {k["kid"] for k in ring.jwks(now=t + 10 * 3600)["keys"]}
         assert first["RS256"] not in expired and now_keys[0] in expired
+
+
+def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_path,
+                                                                             monkeypatch):
+    """Many JWKS requests arriving when the per-process cache has expired used to reload the
+    keys one request after another (an RSA import is ~40 ms): a probe storm then queued
+    hundreds of requests behind each other. Now one thread reloads, the others use it, and
+    a kid already imported is never imported again."""
+    import threading
+
+    from idp.oidc import keys as keys_module
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
+                      "DATABASE_URL": fresh_database_url("keyring_burst", tmp_path)})
+    ring = app.extensions["sol_keyring"]
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        ring.ensure()
+        db.session.commit()
+        ring.jwks()
+    imports, selects = [], []
+    real_import = keys_module._import
+    monkeypatch.setattr(keys_module, "_import", lambda row: imports.append(row.kid)
+                        or real_import(row))
+    real_scalars = db.session.scalars
+
+    def counting_scalars(stmt, *a, **kw):
+        selects.append(1)
+        return real_scalars(stmt, *a, **kw)
+
+    ring.invalidate()
+    start = threading.Barrier(20)
+    results = []
+
+    def request():
+        with app.app_context():
+            monkeypatch.setattr(db.session, "scalars", counting_scalars, raising=False)
+            start.wait()
+            results.append({k["kid"] for k in ring.jwks()["keys"]})
+
+    threads = [threading.Thread(target=request) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 20 and all(r == results[0] for r in results) and len(results[0]) == 2
+    assert imports == []  # both kids were imported before the burst
+    assert len(selects) == 1  # one reload for the twenty requests
