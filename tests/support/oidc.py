@@ -27,7 +27,7 @@ class Flow:
         self.redirect_uri = redirect_uri
         self.client = OAuth2Session(
             client_id, client_secret, scope=scope, redirect_uri=redirect_uri,
-            code_challenge_method="S256",
+            code_challenge_method="S256", default_timeout=30,
             token_endpoint_auth_method=auth_method or (
                 "client_secret_basic" if client_secret else "none"))
         self.agent = agent or Agent()
