@@ -9,6 +9,7 @@ import logging
 from webcommon.settings import (
     ConfigError,
     Setting,
+    choice,
     finish,
     infrastructure_problems,
     read_table,
@@ -57,7 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BACKCHANNEL_TIMEOUT", "IDP_BACKCHANNEL_TIMEOUT", 3.0,
             "timeout of each back-channel logout POST (s)", float),
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
-    Setting("ARGON2_PROFILE", "IDP_ARGON2_PROFILE", "default", "default | fast (tests only)"),
+    Setting("ARGON2_PROFILE", "IDP_ARGON2_PROFILE", "default",
+            "argon2id cost: default (OWASP: 19 MiB, t=2, p=1) | rfc9106 (64 MiB, t=3, p=4) | "
+            "fast (tests only)", choice("default", "rfc9106", "fast")),
     Setting("ITP_LABEL", "IDP_ITP_LABEL", "Instituto Tecnológico de la Producción",
             "display name of the ITP registry"),
 )
@@ -80,8 +83,8 @@ def _check_production(cfg: dict) -> None:
     problems = infrastructure_problems(cfg, "IDP", ("SECRET_KEY", "ADMIN_TOKEN", "SUBJECT_SALT"))
     if not cfg["ISSUER"].startswith("https://"):
         problems.append("IDP_ISSUER must be https")
-    if cfg["ARGON2_PROFILE"] != "default":
-        problems.append("IDP_ARGON2_PROFILE must be 'default'")
+    if cfg["ARGON2_PROFILE"] not in ("default", "rfc9106"):
+        problems.append("IDP_ARGON2_PROFILE must be 'default' or 'rfc9106'")
     if problems:
         raise ConfigError("production settings refused: " + "; ".join(problems))
 

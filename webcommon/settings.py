@@ -17,6 +17,17 @@ def _bool(v: str) -> bool:
     return v.strip().lower() in ("1", "true", "yes", "on")
 
 
+def choice(*options: str):
+    """A parser that accepts one of ``options`` and names them when the value is not one."""
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ConfigError(f"{raw!r} is not one of: {', '.join(options)}")
+        return value
+    parse.__name__ = "choice"
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # Flask config key

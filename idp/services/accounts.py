@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy import bindparam, literal_column, select, union_all, update
 
 from ..domain import claims as claims_domain
 from ..storage.db import db, utcnow
@@ -76,6 +76,17 @@ def _from_extranet(e: ExtranetUser) -> Account:
     _keep(e)
     return Account(extranet_key(e.username), EXTRANET, None, e.username, e.status,
                    e.password_hash, e.id)
+
+
+_TABLES = {PRINCIPAL: PrincipalUser, SECONDARY: SecondaryUser, EXTRANET: ExtranetUser}
+
+
+def replace_password_hash(account: Account, new_hash: str) -> None:
+    """Store a re-made hash of the same password (cost profile changed); not a change of
+    password, so no audit entry and no "change your clave" reminder."""
+    model = _TABLES[account.user_type]
+    db.session.execute(update(model).where(model.id == account.db_id)
+                       .values(password_hash=new_hash))
 
 
 def find_sol(ruc: str, username: str) -> Account | None:

@@ -33,6 +33,10 @@ def attempt(store, login_id: str, find, password: str, *, threshold: int, lock_s
         count = store.incr(key, ttl=lock_seconds)
         return LoginResult(LOCKED if count >= threshold else BAD_CREDENTIALS)
     store.delete(key)
+    if passwords.needs_rehash(account.password_hash):
+        # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password
+        # is at hand only now, so re-hash it; the caller's commit keeps it.
+        accounts.replace_password_hash(account, passwords.hash_password(password))
     return LoginResult(OK, account)
 
 
