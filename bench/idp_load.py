@@ -128,7 +128,7 @@ def _num(r: dict | None, key: str, fmt: str) -> str:
 def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
     head = (f"{'scenario':<11}|{'ops/s ours':>11}{'peer':>9}{'ratio':>7} |"
             f"{'p50 ms ours':>12}{'peer':>8} |{'p95 ours':>9}{'peer':>8} |"
-            f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>7}{'ratio':>7} |"
+            f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>9}{'ratio':>7} |"
             f"{'err ours/peer':>14}")
     lines = [head, "-" * len(head)]
     for name, o, p in rows:
@@ -139,7 +139,7 @@ def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
             f"{_num(o, 'p95_ms', '9.2f'):>9}{_num(p, 'p95_ms', '8.2f'):>8} |"
             f"{_num(o, 'p99_ms', '9.2f'):>9}{_num(p, 'p99_ms', '8.2f'):>8} |"
             f"{_num(o, 'server_cpu_ms_per_op', '15.3f'):>15}"
-            f"{_num(p, 'server_cpu_ms_per_op', '7.3f'):>7}"
+            f"{_num(p, 'server_cpu_ms_per_op', '9.3f'):>9}"
             f"{_ratio((o or {}).get('server_cpu_ms_per_op'), (p or {}).get('server_cpu_ms_per_op')):>7} |"  # noqa: E501
             f"{_num(o, 'errors', 'd'):>8}/{_num(p, 'errors', 'd'):<5}")
     return "\n".join(lines)
