@@ -112,15 +112,25 @@ def sol_login(agent: Agent, vuce: Vuce, component: str, ruc: str, usuario: str,
     prefix = prefix or "/" + {"MR": "mr", "ORIGEN": "origen", "GA": "ga"}[component]
     page = agent.get(f"{vuce.url}{prefix}/login")
     if page.url.startswith(vuce.url):
-        return page  # SSO: no password asked
-    return agent.submit(page, {"ruc": ruc, "usuario": usuario, "clave": clave})
+        return _explained(vuce, page)  # SSO: no password asked
+    return _explained(vuce, agent.submit(page, {"ruc": ruc, "usuario": usuario, "clave": clave}))
+
+
+def _explained(vuce, page):
+    """A 503 at the callback says only "SUNAT no responde"; fail with VUCE's audited reason
+    (and the IdP's answer it saw) instead of a bare assertion on the page text."""
+    if page.status_code == 503 and "/callback" in page.url:
+        rows = audit_events(vuce.app, "LOGIN_REFUSED")
+        why = f"{rows[-1].reason}: {rows[-1].detail}" if rows else "no LOGIN_REFUSED row"
+        raise AssertionError(f"VUCE refused the callback {page.url}: {why}")
+    return page
 
 
 def extranet_login(agent, vuce, usuario, clave=PASSWORD, prefix="/mr"):
     page = agent.get(f"{vuce.url}{prefix}/login?tipo=extranet")
     if page.url.startswith(vuce.url):
-        return page
-    return agent.submit(page, {"usuario": usuario, "clave": clave})
+        return _explained(vuce, page)
+    return _explained(vuce, agent.submit(page, {"usuario": usuario, "clave": clave}))
 
 
 def register_form(agent, page, **fields):
