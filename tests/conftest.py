@@ -3,6 +3,7 @@ TEST_DATABASE_URL / TEST_REDIS_URL are set (see .ci/run)."""
 
 import os
 import shutil
+import tempfile
 import threading
 
 import pytest
@@ -19,6 +20,23 @@ CHROMIUM = "/usr/bin/chromium"
 hypothesis_settings.register_profile("default", derandomize=True)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_configure(config):
+    """Each run gets a temp folder of its own. pytest's default (/tmp/pytest-of-USER/pytest-N)
+    deletes all but the three newest runs' folders when a run starts, so a second run on the
+    same machine (a developer's while CI runs, a helper's) removed this run's SQLite files
+    under its live servers: the shared IdP then answered 500 and VUCE said "SUNAT no
+    responde" in tests that had nothing to do with it."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="vuce-sol-tests-")
+        config._vuce_sol_basetemp = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    own = getattr(config, "_vuce_sol_basetemp", None)
+    if own and not os.environ.get("KEEP_TEST_TMP"):
+        shutil.rmtree(own, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
