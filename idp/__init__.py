@@ -51,7 +51,26 @@ def create_app(settings: dict | None = None) -> Flask:
     register_cli(app)
     if cfg["CLIENTS_FILE"]:
         _load_clients_file(app, cfg["CLIENTS_FILE"])
+    _ensure_signing_keys(app)
     return app
+
+
+def _ensure_signing_keys(app: Flask) -> None:
+    """Create the first signing keys before the first request, when the schema exists (see
+    KeyRing.ensure_committed). A database that cannot be reached yet is not fatal: the keys
+    are then created on first use, and /readyz says the database is down."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .storage import db
+
+    with app.app_context():
+        try:
+            if inspect(db.engine).has_table("signing_key"):
+                app.extensions["sol_keyring"].ensure_committed()
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            logging.getLogger("idp").warning("signing keys not checked at start: %s", exc)
 
 
 def _load_clients_file(app: Flask, path: str) -> None:

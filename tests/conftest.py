@@ -69,8 +69,9 @@ def idp(idp_session):
 
     with idp_session.app.app_context():
         truncate_all(db)
+        # New keys now, before any request of the test (not lazily inside one).
+        idp_session.app.extensions["sol_keyring"].ensure_committed()
     flush_store(idp_session.store)
-    idp_session.app.extensions["sol_keyring"].invalidate()
     idp_session.app.extensions.pop("sol_client_snapshots", None)  # clients.cached()
     from idp.services import outage
 

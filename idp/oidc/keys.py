@@ -17,6 +17,7 @@ from ..storage.oauth import SigningKey
 
 ALGORITHMS = ("RS256", "ES256")
 _CACHE_SECONDS = 10  # other workers/instances see a rotation within this time
+_CREATE_WAIT_SECONDS = 2.0
 
 
 def _generate(alg: str):
@@ -44,7 +45,8 @@ class KeyRing:
 
     def __init__(self, verify_window: int):
         self.verify_window = verify_window  # how long a retired key stays published
-        self._lock = threading.RLock()  # held by _refresh and by the first-key creation
+        self._lock = threading.RLock()  # held by _refresh: one SELECT, never a write
+        self._create_lock = threading.Lock()  # held while first keys are created
         self._loaded_at = 0.0
         # (rows, keys by kid, public JWKS) of one load, replaced in a single assignment so
         # that a request thread never pairs the rows of one load with the keys of another.
@@ -90,6 +92,29 @@ class KeyRing:
             self.invalidate()
         return created
 
+    def ensure_committed(self, now: float | None = None) -> list[str]:
+        """``ensure`` and commit, normally one thread at a time (two concurrent first requests
+        used to create two keys per algorithm).
+
+        Call it before serving (create_app does when the schema exists; the CLI and the test
+        fixtures after emptying the tables): from inside a request it is a last resort. On
+        SQLite a token request holds the database's write lock from its INSERT until it has
+        signed the ID token; if another request were creating keys under this lock meanwhile,
+        each would wait for the other until SQLite's busy timeout gave up.
+        """
+        # Bounded wait: a request that already holds SQLite's write lock (its token INSERT)
+        # must not wait for a creator that waits for that same lock. After the wait it
+        # creates keys itself; a second pair is harmless (every key is published, the newest
+        # signs).
+        acquired = self._create_lock.acquire(timeout=_CREATE_WAIT_SECONDS)
+        try:
+            created = self.ensure(now)
+            db.session.commit()
+        finally:
+            if acquired:
+                self._create_lock.release()
+        return created
+
     def _create(self, alg: str, not_before: int) -> str:
         key = _generate(alg)
         kid = key.thumbprint()[:16]
@@ -130,12 +155,8 @@ class KeyRing:
         self._refresh(now)
         rows, keys, _ = self._state
         row = self._signing_row(alg, now, rows)
-        if row is None:  # first use on a fresh database: create and keep the keys
-            # One thread at a time, committed before the lock is released: two concurrent
-            # first requests (a login and a JWKS probe) used to create two keys per algorithm.
-            with self._lock:
-                self.ensure(now)
-                db.session.commit()
+        if row is None:  # a database emptied under a running app: create and keep the keys
+            self.ensure_committed(now)
             self._refresh(now)
             rows, keys, _ = self._state
             row = self._signing_row(alg, now, rows)

@@ -189,4 +189,5 @@ def start_idp(instance_path: str, *, database_url: str | None = None,
     app = create_app(config)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        app.extensions["sol_keyring"].ensure_committed()
     return SolIdp(app, url).serve(port)

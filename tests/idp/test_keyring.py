@@ -79,3 +79,64 @@ def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_p
     assert len(results) == 20 and all(r == results[0] for r in results) and len(results[0]) == 2
     assert imports == []  # both kids were imported before the burst
     assert len(selects) == 1  # one reload for the twenty requests
+
+
+def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(tmp_path):
+    """The CI hang's shape: a token request has INSERTed its token (SQLite's write lock is
+    its own until it commits) and needs a signing key while another thread, creating the
+    first keys, waits for that write lock. The request waits a bounded time, creates keys
+    itself and goes on; then the creator goes on too. Before, both waited until SQLite's
+    busy timeout and the relying party timed out first."""
+    import threading
+    import time
+
+    from sqlalchemy import insert
+
+    from idp.storage.oauth import IssuedToken, SigningKey
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'locks.db'}"})
+    ring = app.extensions["sol_keyring"]
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.execute(SigningKey.__table__.delete())  # as a wiped database has
+        db.session.commit()
+    ring.invalidate()
+    creator_started, creator_done = threading.Event(), {}
+
+    def creator():
+        with app.app_context():
+            real_ensure = ring.ensure
+
+            def slow_ensure(now=None):
+                creator_started.set()
+                return real_ensure(now)
+
+            ring.ensure = slow_ensure
+            try:
+                creator_done["kids"] = ring.ensure_committed()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                creator_done["error"] = exc
+            finally:
+                del ring.ensure
+
+    with app.app_context():
+        db.session.execute(insert(IssuedToken.__table__), {
+            "client_id": "c", "scope": "", "access_token_hash": "h" * 64, "family": "f",
+            "issued_at": 0, "expires_in": 60, "access_revoked": False,
+            "refresh_revoked": False, "rotated": False})  # the write lock is ours now
+        thread = threading.Thread(target=creator)
+        thread.start()
+        assert creator_started.wait(5)
+        time.sleep(0.3)  # the creator is now waiting for our write lock
+        t0 = time.monotonic()
+        kid, key = ring.signing_key("RS256")
+        waited = time.monotonic() - t0
+        db.session.commit()  # releases the write lock: the creator goes on
+    thread.join(15)
+    assert not thread.is_alive() and "error" not in creator_done, creator_done
+    assert kid and key is not None and waited < 5, waited
+    with app.app_context():
+        ring.invalidate()
+        published = {k["kid"] for k in ring.jwks()["keys"]}
+    assert kid in published and set(creator_done["kids"]) <= published  # both pairs published
