@@ -49,43 +49,34 @@ def create_app(settings: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
-    if cfg["CLIENTS_FILE"]:
-        _load_clients_file(app, cfg["CLIENTS_FILE"])
-    _ensure_signing_keys(app)
+    _prepare_database(app, cfg["CLIENTS_FILE"])
     return app
 
 
-def _ensure_signing_keys(app: Flask) -> None:
-    """Create the first signing keys before the first request, when the schema exists (see
-    KeyRing.ensure_committed). A database that cannot be reached yet is not fatal: the keys
-    are then created on first use, and /readyz says the database is down."""
+def _prepare_database(app: Flask, clients_file: str | None) -> None:
+    """Once the schema exists (after ``flask --app idp db upgrade``): register the clients of
+    IDP_CLIENTS_FILE and create the first signing keys before the first request (see
+    KeyRing.ensure_committed). A database that cannot be reached yet is not fatal: keys are
+    then created on first use, and /readyz says the database is down."""
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
-
-    from .storage import db
-
-    with app.app_context():
-        try:
-            if inspect(db.engine).has_table("signing_key"):
-                app.extensions["sol_keyring"].ensure_committed()
-        except SQLAlchemyError as exc:
-            db.session.rollback()
-            logging.getLogger("idp").warning("signing keys not checked at start: %s", exc)
-
-
-def _load_clients_file(app: Flask, path: str) -> None:
-    """Register the clients of IDP_CLIENTS_FILE once the schema exists (after db upgrade)."""
-    from sqlalchemy import inspect
 
     from .services import clients
     from .storage import db
 
+    log = logging.getLogger("idp")
     with app.app_context():
-        if not inspect(db.engine).has_table("oauth_client"):
-            logging.getLogger("idp").warning(
-                "IDP_CLIENTS_FILE ignored until `flask --app idp db upgrade` has run")
+        try:
+            migrated = inspect(db.engine).has_table("signing_key")  # same migration as clients
+        except SQLAlchemyError as exc:
+            log.warning("database not reachable at start (keys on first use): %s", exc)
             return
-        rows = clients.load_file(path)
-        db.session.commit()
-        logging.getLogger("idp").info("clients from %s: %s", path,
-                                      ", ".join(r.client_id for r in rows))
+        if not migrated:
+            if clients_file:
+                log.warning("IDP_CLIENTS_FILE ignored until `flask --app idp db upgrade` has run")
+            return
+        if clients_file:
+            rows = clients.load_file(clients_file)
+            db.session.commit()
+            log.info("clients from %s: %s", clients_file, ", ".join(r.client_id for r in rows))
+        app.extensions["sol_keyring"].ensure_committed()

@@ -12,6 +12,7 @@ OK, BAD_CREDENTIALS, LOCKED = "ok", "bad_credentials", "locked"
 class LoginResult:
     outcome: str
     account: Account | None = None
+    rehashed: bool = False  # the stored hash was re-made: the caller commits
 
 
 def _fail_key(login_id: str) -> str:
@@ -33,11 +34,12 @@ def attempt(store, login_id: str, find, password: str, *, threshold: int, lock_s
         count = store.incr(key, ttl=lock_seconds)
         return LoginResult(LOCKED if count >= threshold else BAD_CREDENTIALS)
     store.delete(key)
-    if passwords.needs_rehash(account.password_hash):
-        # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password
-        # is at hand only now, so re-hash it; the caller's commit keeps it.
-        accounts.replace_password_hash(account, passwords.hash_password(password))
-    return LoginResult(OK, account)
+    if not passwords.needs_rehash(account.password_hash):
+        return LoginResult(OK, account)
+    # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password is
+    # at hand only now, so re-hash it.
+    accounts.replace_password_hash(account, passwords.hash_password(password))
+    return LoginResult(OK, account, rehashed=True)
 
 
 def sol_login_id(ruc: str, username: str) -> str:

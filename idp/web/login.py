@@ -86,7 +86,8 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
     elif form.validate_on_submit():
         result = attempt(form)
         if result.outcome == login.OK:
-            db.session.commit()  # a re-hashed password (login.attempt)
+            if result.rehashed:
+                db.session.commit()
             return _start_session(result.account, pending)
         error = (messages.LOGIN_LOCKED.format(minutes=current_app.config["LOCKOUT_SECONDS"] // 60)
                  if result.outcome == login.LOCKED else failed)

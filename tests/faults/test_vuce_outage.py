@@ -12,7 +12,7 @@ import requests
 
 from tests.support.agent import Agent
 from tests.support.live import LiveServer, free_port
-from tests.vuce_client.conftest import audit_events, register_vuce_clients, sol_login
+from tests.vuce_client.conftest import last_refusal, register_vuce_clients, sol_login
 
 from .load import Load, problems, summary
 
@@ -40,13 +40,8 @@ class FaultsVuce:
     def login(self) -> Agent:
         agent = Agent()
         page = sol_login(agent, self, "MR", RUC, USER)
-        assert page.url == f"{self.url}/mr/", (page.status_code, self.last_refusal())
+        assert page.url == f"{self.url}/mr/", (page.status_code, last_refusal(self.app))
         return agent
-
-    def last_refusal(self) -> str:
-        """Why VUCE refused the callback, from its audit trail (the page says only "try later")."""
-        rows = audit_events(self.app, "LOGIN_REFUSED")
-        return f"{rows[-1].reason}: {rows[-1].detail}" if rows else "no LOGIN_REFUSED row"
 
 
 @pytest.fixture

@@ -140,3 +140,23 @@ def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(t
         ring.invalidate()
         published = {k["kid"] for k in ring.jwks()["keys"]}
     assert kid in published and set(creator_done["kids"]) <= published  # both pairs published
+
+
+def test_an_app_started_on_a_migrated_database_has_its_keys_before_any_request(tmp_path):
+    from sqlalchemy import func, select
+
+    from idp.storage.oauth import SigningKey
+
+    settings = {"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
+                "DATABASE_URL": fresh_database_url("keyring_start", tmp_path)}
+    first = create_app(settings)  # no schema yet: nothing to do, no error
+    with first.app_context():
+        upgrade(directory=first.extensions["migrate"].directory)
+        assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 0
+    second = create_app(settings)  # what every gunicorn worker does at start
+    with second.app_context():
+        algs = db.session.scalars(select(SigningKey.alg)).all()
+    assert sorted(algs) == ["ES256", "RS256"]
+    third = create_app(settings)  # a restart keeps them
+    with third.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 2

@@ -47,6 +47,12 @@ class Vuce:
         return audit_events(self.app, event)
 
 
+def last_refusal(app) -> str:
+    """Why VUCE last refused a callback, from its audit trail (the page says only "try later")."""
+    rows = audit_events(app, "LOGIN_REFUSED")
+    return f"{rows[-1].reason}: {rows[-1].detail}" if rows else "no LOGIN_REFUSED row"
+
+
 def audit_events(app, event: str) -> list:
     """VUCE's audit rows of one kind, oldest first (detached copies, safe after the context)."""
     from vuce_client.storage import db
@@ -120,9 +126,7 @@ def _explained(vuce, page):
     """A 503 at the callback says only "SUNAT no responde"; fail with VUCE's audited reason
     (and the IdP's answer it saw) instead of a bare assertion on the page text."""
     if page.status_code == 503 and "/callback" in page.url:
-        rows = audit_events(vuce.app, "LOGIN_REFUSED")
-        why = f"{rows[-1].reason}: {rows[-1].detail}" if rows else "no LOGIN_REFUSED row"
-        raise AssertionError(f"VUCE refused the callback {page.url}: {why}")
+        raise AssertionError(f"VUCE refused the callback {page.url}: {last_refusal(vuce.app)}")
     return page
 
 
