@@ -50,6 +50,9 @@ def create_app(settings: dict | None = None) -> Flask:
 
     register_cli(app)
     _prepare_database(app, cfg["CLIENTS_FILE"])
+    from .web.public_docs import PublicDocuments
+
+    app.wsgi_app = PublicDocuments(app, app.wsgi_app)
     return app
 
 

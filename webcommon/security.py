@@ -20,6 +20,16 @@ def _has_nul(values) -> bool:
     return any("\x00" in v for v in values)
 
 
+def base_headers(csp: str, production: bool) -> tuple[tuple[str, str], ...]:
+    """The headers every response carries (the after-request hook and the IdP's
+    public-document shortcut both add exactly these)."""
+    headers = [("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"),
+               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    if production:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return tuple(headers)
+
+
 def install(app, csp: str, *, no_store_types=("text/html",)) -> None:
     """Refuse NUL bytes in parameters and add the security headers to every response."""
 
@@ -33,13 +43,9 @@ def install(app, csp: str, *, no_store_types=("text/html",)) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if current_app.config.get("ENV") == "production":
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+        production = current_app.config.get("ENV") == "production"
+        for name, value in base_headers(csp, production):
+            response.headers.setdefault(name, value)
         if response.mimetype in no_store_types:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,6 +1,5 @@
 """OIDC endpoints: authorize, token, userinfo, introspection, revocation, logout, discovery."""
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -22,10 +21,11 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from ..oidc import discovery, logout
+from ..oidc import logout
 from ..oidc.server import LoginUser
 from ..services import accounts, consents, sessions
 from ..storage.db import db
+from . import public_docs
 from .limits import limiter
 from .security import csrf
 
@@ -217,39 +217,27 @@ def revoke():
     return _server().create_endpoint_response("revocation")
 
 
-def _json_bytes(source) -> tuple[bytes, str]:
-    body = json.dumps(source, separators=(",", ":")).encode()
-    return body, hashlib.sha256(body).hexdigest()[:32]
-
-
-def _public_json(body: bytes, etag: str):
-    """Serialized once, answered from bytes; a matching If-None-Match gets a 304."""
-    if request.if_none_match.contains(etag):
+def _public_json(path: str):
+    """Answered from bytes; a matching If-None-Match gets a 304. Plain GETs never get here
+    (public_docs.PublicDocuments answers them before Flask); these views answer the rest."""
+    body, etag = public_docs.document(current_app, path)
+    if request.if_none_match.contains_weak(etag):  # RFC 9110 §13.1.2: weak comparison
         response = current_app.response_class(status=304)
     else:
         response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Cache-Control"] = public_docs.CACHE_CONTROL
     return response
 
 
-@bp.get("/.well-known/openid-configuration")
+@bp.get(public_docs.DISCOVERY_PATH)
 def openid_configuration():
-    cached = current_app.extensions.get("sol_discovery_json")
-    if cached is None:  # the metadata only changes with the configuration (a restart)
-        cached = _json_bytes(discovery.metadata(current_app.config["ISSUER"]))
-        current_app.extensions["sol_discovery_json"] = cached
-    return _public_json(*cached)
+    return _public_json(public_docs.DISCOVERY_PATH)
 
 
-@bp.get("/jwks")
+@bp.get(public_docs.JWKS_PATH)
 def jwks():
-    public = _server().keyring.jwks()  # the key ring's own 10 s cache: same dict until reload
-    cached = current_app.extensions.get("sol_jwks_json")
-    if cached is None or cached[0] is not public:
-        cached = (public, *_json_bytes(public))
-        current_app.extensions["sol_jwks_json"] = cached
-    return _public_json(cached[1], cached[2])
+    return _public_json(public_docs.JWKS_PATH)
 
 
 class EndSession(EndSessionEndpoint):
