@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
@@ -54,6 +55,8 @@ def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subproc
     port = free_port()
     env = dict(os.environ, PORT=str(port), PW_HASH=args.peer_pw_hash,
                ROTATE_RT="1" if args.peer_rotate_rt else "0")
+    if args.peer_pbkdf2_iters:
+        env["PBKDF2_ITERS"] = str(args.peer_pbkdf2_iters)
     out = open(logs / f"peer-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
     p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer", env=env, stdout=out,
                     stderr=subprocess.STDOUT)
@@ -68,7 +71,9 @@ def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subproc
 
 def describe(args, target: str) -> str:
     if target == "peer":
-        return (f"oidc-provider PW_HASH={args.peer_pw_hash} "
+        iters = f" PBKDF2_ITERS={args.peer_pbkdf2_iters}" if args.peer_pw_hash == "pbkdf2" \
+            and args.peer_pbkdf2_iters else ""
+        return (f"oidc-provider PW_HASH={args.peer_pw_hash}{iters} "
                 f"ROTATE_RT={1 if args.peer_rotate_rt else 0}")
     threads = f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
     return (f"gunicorn {args.workers} x {args.worker_class}{threads}, "
@@ -165,6 +170,12 @@ def parse_args(argv=None):
     p.add_argument("--peer-pw-hash", default="none", help="peer's PW_HASH: none|scrypt|pbkdf2")
     p.add_argument("--peer-rotate-rt", action="store_true",
                    help="peer rotates refresh tokens on every use, as ours does (ROTATE_RT=1)")
+    p.add_argument("--peer-pbkdf2-iters", type=int, default=None,
+                   help="peer's PBKDF2_ITERS with --peer-pw-hash pbkdf2")
+    p.add_argument("--fair", action="store_true",
+                   help="the peer does the same work as ours: it verifies passwords with PBKDF2 "
+                        "at the CPU cost of our argon2id verify (iterations calibrated at start) "
+                        "and rotates refresh tokens")
     p.add_argument("--pg", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
                    help="admin DSN of the PostgreSQL server")
     p.add_argument("--db-name", default="bench_idp", help="database (dropped and recreated)")
@@ -186,8 +197,32 @@ def parse_args(argv=None):
     return a
 
 
+def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
+    """PBKDF2-SHA256 iterations that cost node as much CPU as one argon2id verify of ours."""
+    from idp.services import passwords
+
+    passwords.configure(argon2_profile)
+    stored = passwords.hash_password("bench-password")
+    t0 = time.process_time()
+    for _ in range(rounds):
+        passwords.verify_password(stored, "bench-password")
+    argon2_ms = (time.process_time() - t0) / rounds * 1e3
+    probe = ("const c=require('crypto');const t=process.cpuUsage();"
+             "for(let i=0;i<5;i++)c.pbkdf2Sync('bench-password','salt',100000,64,'sha256');"
+             "const u=process.cpuUsage(t);console.log((u.user+u.system)/5/1000)")
+    pbkdf2_ms = float(subprocess.run(["node", "-e", probe], check=True, capture_output=True,
+                                     text=True).stdout)
+    iters = max(1000, round(100_000 * argon2_ms / pbkdf2_ms))
+    log(f"fair: argon2id ({argon2_profile}) verify {argon2_ms:.1f} ms CPU; node PBKDF2-SHA256 "
+        f"100k iterations {pbkdf2_ms:.1f} ms -> peer PBKDF2_ITERS={iters}")
+    return iters
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.fair:
+        args.peer_pw_hash, args.peer_rotate_rt = "pbkdf2", True
+        args.peer_pbkdf2_iters = calibrate_pbkdf2(args.argon2_profile)
     logs, out, procs = start_run("idp_load", args.out)
     rows = []
     try:
