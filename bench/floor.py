@@ -17,7 +17,6 @@ See bench/README.md, "Serving floor".
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -35,6 +34,8 @@ from bench.idp_harness import (  # noqa: E402
     free_port,
     log,
     peer_dir,
+    run_driver,
+    start_peer,
     start_run,
     wait_http,
 )
@@ -73,36 +74,13 @@ def start_gunicorn(procs: Procs, logs: Path, app: str, config: str,
     return url, p.pid
 
 
-def start_peer(procs: Procs, base: Path, logs: Path) -> tuple[str, int]:
-    port = free_port()
-    out = open(logs / f"floor-peer-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
-    p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer",
-                    env=dict(os.environ, PORT=str(port)), stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/.well-known/openid-configuration", p, "peer")
-    log(f"peer: {url} node pid {p.pid}")
-    return url, p.pid
-
-
 def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: int,
           out: Path) -> dict | None:
     """One driver process, jwks scenario, CPU of the server's process tree; its JSON line."""
-    cmd = [py, "-m", "bench.drive", "--issuer", url, "--scenario", "jwks",
-           "--server-pid", str(pid), "--duration", str(args.duration),
-           "--warmup", str(args.warmup), "--concurrency", str(args.concurrency),
-           "--json-out", str(out), "--label", f"floor: {target}"]
-    env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1")
-    before = out.stat().st_size if out.exists() else 0
-    p = procs.start(f"driver {target}", cmd, cwd=REPO, env=env)
-    rc = p.wait()
-    procs.procs = [(n, q) for n, q in procs.procs if q is not p]
-    if rc != 0:
-        log(f"driver {target} exited with {rc}")
-        return None
-    with open(out) as f:
-        f.seek(before)
-        lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
-    return lines[-1] if lines else None
+    return run_driver(procs, py, base, target, [
+        "--issuer", url, "--scenario", "jwks", "--server-pid", str(pid),
+        "--duration", str(args.duration), "--warmup", str(args.warmup),
+        "--concurrency", str(args.concurrency), "--label", f"floor: {target}"], out)
 
 
 # ------------------------------------------------------------------------------ report
@@ -204,7 +182,9 @@ def main(argv=None) -> int:
                 servers[f"{app} {CONFIGS[config][0]}"] = start_gunicorn(procs, logs, app, config,
                                                                         jwks)
         if not args.no_peer:
-            servers[PEER] = start_peer(procs, base, logs)
+            url, peer = start_peer(procs, base, logs, prefix="floor-peer")
+            log(f"peer: {url} node pid {peer.pid}")
+            servers[PEER] = (url, peer.pid)
         names = list(servers)
         log(f"{len(names)} targets x {args.runs} runs, {args.concurrency} workers, "
             f"{args.duration:g} s (+{args.warmup:g} s warm-up) each; nproc {os.cpu_count()}; "

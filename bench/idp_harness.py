@@ -4,6 +4,7 @@ gunicorn, the peer's folder (its driver lives there). See bench/README.md.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -235,3 +236,39 @@ def driver_python(base: Path) -> str:
     if not venv_py.exists():
         subprocess.run(["bash", str(base / "peer" / "setup.sh")], check=True)
     return str(venv_py)
+
+
+# ------------------------------------------------------------------------------ peer and driver
+
+
+def start_peer(procs: Procs, base: Path, logs: Path, env_extra: dict | None = None,
+               prefix: str = "peer") -> tuple[str, subprocess.Popen]:
+    """node-oidc-provider on a free loopback port (its knobs in ``env_extra``, see server.mjs)."""
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), **(env_extra or {}))
+    out = open(logs / f"{prefix}-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
+    p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer", env=env, stdout=out,
+                    stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/.well-known/openid-configuration", p, "peer")
+    return url, p
+
+
+def run_driver(procs: Procs, py: str, base: Path, name: str, driver_args: list[str],
+               out: Path, env_extra: dict | None = None) -> dict | None:
+    """One ``python -m bench.drive`` process to its end; the JSON line it appended to ``out``
+    (None if it failed)."""
+    env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1",
+               **(env_extra or {}))
+    before = out.stat().st_size if out.exists() else 0
+    p = procs.start(f"driver {name}", [py, "-m", "bench.drive", *driver_args, "--json-out",
+                                       str(out)], cwd=REPO, env=env)
+    rc = p.wait()
+    procs.procs = [(n, q) for n, q in procs.procs if q is not p]
+    if rc != 0:
+        log(f"driver {name} exited with {rc}")
+        return None
+    with open(out) as f:
+        f.seek(before)
+        lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
+    return lines[-1] if lines else None

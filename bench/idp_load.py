@@ -16,7 +16,6 @@ See bench/README.md for the columns and the gunicorn configuration.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -29,19 +28,18 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
 from bench import profile  # noqa: E402
 from bench.idp_harness import (  # noqa: E402
     REDIRECT_URI,
-    REPO,
     Procs,
     driver_python,
     flushed_redis,
-    free_port,
     fresh_database,
     log,
     ours_driver_args,
     peer_dir,
+    run_driver,
     start_idp,
     start_run,
-    wait_http,
 )
+from bench.idp_harness import start_peer as harness_start_peer  # noqa: E402
 
 SCENARIOS = ("cc", "login", "sso", "refresh", "introspect", "userinfo", "jwks")
 PEER_CLIENT = ("bench-client", "bench-client-secret-0123456789abcdef")
@@ -52,16 +50,10 @@ PEER_PASSWORD = "bench-password"
 
 
 def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), PW_HASH=args.peer_pw_hash,
-               ROTATE_RT="1" if args.peer_rotate_rt else "0")
+    env = {"PW_HASH": args.peer_pw_hash, "ROTATE_RT": "1" if args.peer_rotate_rt else "0"}
     if args.peer_pbkdf2_iters:
         env["PBKDF2_ITERS"] = str(args.peer_pbkdf2_iters)
-    out = open(logs / f"peer-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
-    p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer", env=env, stdout=out,
-                    stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/.well-known/openid-configuration", p, "peer")
+    url, p = harness_start_peer(procs, base, logs, env)
     log(f"peer: {url} node pid {p.pid} (pw hash {args.peer_pw_hash})")
     return url, p
 
@@ -85,34 +77,23 @@ def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: i
     common = ["--issuer", url, "--scenario", scenario, "--server-pid", str(pid),
               "--duration", str(args.duration), "--warmup", str(args.warmup),
               "--concurrency", str(args.concurrency), "--redirect-uri", REDIRECT_URI,
-              "--json-out", str(out), "--label", f"{target}: {describe(args, target)}"]
+              "--label", f"{target}: {describe(args, target)}"]
     if target == "ours":
         extra, env_extra = ours_driver_args()
     else:
         extra, env_extra = ["--client-id", PEER_CLIENT[0], "--client-secret", PEER_CLIENT[1],
                             "--password", PEER_PASSWORD, "--users", "1000"], {}
-    env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1",
-               **env_extra)
-    before = out.stat().st_size if out.exists() else 0
     spies = []
     if args.profile and target == "ours":
         spies = profile.start(pid, args.warmup + args.duration + 1, Path(args.profile), scenario)
-    p = procs.start(f"driver {target} {scenario}", [py, "-m", "bench.drive", *common, *extra],
-                    cwd=REPO, env=env)
-    rc = p.wait()
+    result = run_driver(procs, py, base, f"{target} {scenario}", [*common, *extra], out,
+                        env_extra)
     for spy in spies:
         spy.wait(30)
     if spies:
         print(f"[profile] ours {scenario}:\n" + profile.summarize(
             sorted(Path(args.profile).glob(f"{scenario}-*.txt"))), flush=True)
-    procs.procs = [(n, q) for n, q in procs.procs if q is not p]
-    if rc != 0:
-        log(f"driver {target} {scenario} exited with {rc}")
-        return None
-    with open(out) as f:
-        f.seek(before)
-        lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
-    return lines[-1] if lines else None
+    return result
 
 
 # ------------------------------------------------------------------------------ report
@@ -198,7 +179,8 @@ def parse_args(argv=None):
 
 
 def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
-    """PBKDF2-SHA256 iterations that cost node as much CPU as one argon2id verify of ours."""
+    """PBKDF2-SHA256 iterations that cost node as much CPU as one argon2id verify of ours
+    (32-byte output, one SHA-256 block, as the peer's server.mjs derives it)."""
     from idp.services import passwords
 
     passwords.configure(argon2_profile)
@@ -208,7 +190,7 @@ def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
         passwords.verify_password(stored, "bench-password")
     argon2_ms = (time.process_time() - t0) / rounds * 1e3
     probe = ("const c=require('crypto');const t=process.cpuUsage();"
-             "for(let i=0;i<5;i++)c.pbkdf2Sync('bench-password','salt',100000,64,'sha256');"
+             "for(let i=0;i<5;i++)c.pbkdf2Sync('bench-password','salt',100000,32,'sha256');"
              "const u=process.cpuUsage(t);console.log((u.user+u.system)/5/1000)")
     pbkdf2_ms = float(subprocess.run(["node", "-e", probe], check=True, capture_output=True,
                                      text=True).stdout)
