@@ -21,6 +21,8 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from webcommon.db import autocommit_reads
+
 from ..oidc import logout
 from ..oidc.server import LoginUser
 from ..services import accounts, consents, sessions
@@ -200,6 +202,7 @@ def token():
 @limiter.exempt
 @csrf.exempt
 def userinfo():
+    autocommit_reads(db)  # reads a token and an account, writes nothing
     return _server().create_endpoint_response("userinfo")
 
 
@@ -207,6 +210,7 @@ def userinfo():
 @limiter.exempt
 @csrf.exempt
 def introspect():
+    autocommit_reads(db)  # reads a token and an account, writes nothing
     return _server().create_endpoint_response("introspection")
 
 
