@@ -35,23 +35,22 @@ from bench.idp_harness import (  # noqa: E402
     log,
     peer_dir,
     run_driver,
+    serve_gunicorn,
     start_peer,
     start_run,
-    wait_http,
 )
 
 VENV_PY = REPO / ".venv" / "bin" / "python"
 PY = str(VENV_PY) if VENV_PY.exists() else sys.executable
 
 APPS = {"wsgi": "bench.floor_app:app", "flask": "bench.floor_app:create_flask_app()"}
-CONFIGS = {  # name -> (label, gunicorn flags); gthread 2x4 is the one bench/idp_load.py uses
+# name -> (label, worker flags), each with the benches' shared flags (GUNICORN_COMMON; sync
+# ignores --keep-alive: it closes after each response); gthread 2x4 is bench/idp_load.py's
+CONFIGS = {
     "gthread": ("gthread 2x4", ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]),
     "sync": ("sync x2", ["--workers", "2", "--worker-class", "sync"]),
     "gevent": ("gevent x2", ["--workers", "2", "--worker-class", "gevent"]),
 }
-# same for every configuration (sync ignores --keep-alive: it closes after each response)
-COMMON = ["--keep-alive", "65", "--worker-tmp-dir", "/dev/shm", "--backlog", "2048",
-          "--log-level", "warning"]
 PEER = "peer oidc-provider /jwks"
 
 
@@ -64,12 +63,8 @@ def start_gunicorn(procs: Procs, logs: Path, app: str, config: str,
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, FLOOR_ISSUER=url, FLOOR_JWKS=jwks, PYTHONPATH=str(REPO))
-    cmd = [PY, "-m", "gunicorn", APPS[app], "--bind", f"127.0.0.1:{port}", *CONFIGS[config][1],
-           *COMMON, "--error-logfile", str(logs / f"floor-{app}-{config}-{port}.log")]
-    # no access log, as in bench/idp_load.py (the peer writes none either)
-    p = procs.start(f"gunicorn {app} {config}", cmd, env=env, cwd=REPO,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(url + "/jwks", p, f"gunicorn {app} {config}")
+    p = serve_gunicorn(procs, logs, APPS[app], port, CONFIGS[config][1], env,
+                       f"floor {app} {config}", "/jwks", python=PY)
     log(f"{app} {CONFIGS[config][0]}: {url} gunicorn pid {p.pid}")
     return url, p.pid
 

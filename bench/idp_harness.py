@@ -165,20 +165,33 @@ def seed_idp(env: dict) -> None:
     flask(env, "keys", "list")  # creates the first signing keys once, before workers race
 
 
+# The serving flags every gunicorn of the benches shares (bench/floor.py measures the floor of
+# exactly this configuration); no --access-logfile: no access log, as the peer writes none.
+GUNICORN_COMMON = ["--keep-alive", "65", "--backlog", "2048", "--worker-tmp-dir", "/dev/shm",
+                   "--log-level", "warning"]
+
+
+def serve_gunicorn(procs: Procs, logs: Path, app_spec: str, port: int, worker_flags: list[str],
+                   env: dict, name: str, ready_path: str,
+                   python: str = sys.executable) -> subprocess.Popen:
+    """gunicorn serving ``app_spec`` on 127.0.0.1:PORT, started and answering ``ready_path``."""
+    cmd = [python, "-m", "gunicorn", app_spec, "--bind", f"127.0.0.1:{port}", *worker_flags,
+           *GUNICORN_COMMON, "--error-logfile", str(logs / f"{name.replace(' ', '-')}-{port}.log")]
+    p = procs.start(name, cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}{ready_path}", p, name)
+    return p
+
+
 def start_gunicorn(args, procs: Procs, logs: Path, env: dict, port: int,
                    workers: int | None = None) -> tuple[str, subprocess.Popen]:
-    """gunicorn on 127.0.0.1:PORT with ``env`` (its IDP_ISSUER may name another port)."""
+    """Our IdP under gunicorn on 127.0.0.1:PORT with ``env`` (its IDP_ISSUER may name another
+    port)."""
     workers = args.workers if workers is None else workers
-    cmd = [sys.executable, "-m", "gunicorn", "idp:create_app()", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--worker-class", args.worker_class,
-           "--threads", str(args.threads), "--keep-alive", "65", "--backlog", "2048",
-           "--worker-tmp-dir", "/dev/shm",
-           "--log-level", "warning", "--error-logfile", str(logs / f"idp-{port}.log")]
-    # no --access-logfile: gunicorn writes no access log (as the peer writes none)
-    p = procs.start("gunicorn", cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
+    p = serve_gunicorn(procs, logs, "idp:create_app()", port,
+                       ["--workers", str(workers), "--worker-class", args.worker_class,
+                        "--threads", str(args.threads)], env, "idp", "/readyz")
     url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/readyz", p, "gunicorn")
     log(f"ours: {url} gunicorn pid {p.pid}: {workers} x {args.worker_class} "
         f"({args.threads} threads)")
     return url, p

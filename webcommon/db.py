@@ -64,9 +64,8 @@ def utcnow() -> datetime:
 
 def autocommit_reads(db) -> None:
     """For a request that only reads: its statements run in autocommit, so no BEGIN and no
-    ROLLBACK round trip is made around them (~8-12 % of a userinfo or introspection request's
-    CPU, measured in-process). Call before the request's first statement; the pool restores
-    the connection's usual isolation when the session ends."""
+    ROLLBACK round trip is made around them. Call before the request's first statement; the
+    pool restores the connection's usual isolation when the session ends."""
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -75,18 +75,16 @@ def _used_key(code: str) -> str:
 
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = [*CLIENT_AUTH, "none"]
+    _validated: tuple | None = None  # (redirect_uri,) once this grant's request passed
 
     def validate_authorization_request(self):
         # Authlib validates an authorization request twice: for the consent decision
         # (get_consent_grant) and again when the response is made, on this same grant and
         # request. Nothing the checks read changes in between, so the second run (client,
         # redirect URI, PKCE, nonce look-up in the store: ~0.4 ms) returns the first result.
-        validated = getattr(self, "_sol_validated", None)
-        if validated is not None and validated[0] is self.request:
-            return validated[1]
-        redirect_uri = super().validate_authorization_request()
-        self._sol_validated = (self.request, redirect_uri)
-        return redirect_uri
+        if self._validated is None:
+            self._validated = (super().validate_authorization_request(),)
+        return self._validated[0]
 
     def generate_authorization_code(self):
         # 256 random bits from one urandom read; Authlib's default draws 48 characters
