@@ -72,12 +72,20 @@ def prepare(env: dict, n: int) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         for i in range(n):
-            accounts.import_account({
-                "user_type": "secondary", "ruc": RUC, "sol_username": f"U{i:07d}",
-                "names": f"USUARIO {i}", "email": f"u{i}@bench.example",
-                "notifications_consent": True, "last_roles": ["VUCE.USUARIO.OPERACION"],
-                "last_status": "ACTIVO", "registered_as": "EMPRESA"},
-                terms_version=app.config["TERMS_VERSION"])
+            accounts.import_account(
+                {
+                    "user_type": "secondary",
+                    "ruc": RUC,
+                    "sol_username": f"U{i:07d}",
+                    "names": f"USUARIO {i}",
+                    "email": f"u{i}@bench.example",
+                    "notifications_consent": True,
+                    "last_roles": ["VUCE.USUARIO.OPERACION"],
+                    "last_status": "ACTIVO",
+                    "registered_as": "EMPRESA",
+                },
+                terms_version=app.config["TERMS_VERSION"],
+            )
         db.session.commit()
     app.extensions["vuce_contingency"].stop_probe()
 
@@ -108,10 +116,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     ap.add_argument("--mail-workers", type=int, default=2)
     ap.add_argument("--min-response-ms", type=int, default=250)
-    ap.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL",
-                                                          "redis://127.0.0.1:6379/12"))
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    ap.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    )
     ap.add_argument("--mail-timeout", type=float, default=300.0)
     args = ap.parse_args(argv)
     n = args.requests
@@ -124,9 +137,20 @@ def main(argv=None) -> int:
     # The sink runs in its own process so that it does not share a GIL with the client threads.
     smtp_port, inbox_port = free_port(), free_port()
     sink_proc = subprocess.Popen(
-        [sys.executable, "-m", "launcher.mailsink", "--smtp-port", str(smtp_port),
-         "--http-port", str(inbox_port)], cwd=str(ROOT), start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "launcher.mailsink",
+            "--smtp-port",
+            str(smtp_port),
+            "--http-port",
+            str(inbox_port),
+        ],
+        cwd=str(ROOT),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     inbox = f"http://127.0.0.1:{inbox_port}"
     wait_http(f"{inbox}/healthz")
 
@@ -134,32 +158,66 @@ def main(argv=None) -> int:
         return requests.get(f"{inbox}/messages", timeout=30).json()
 
     port = free_port()
-    env = dict(os.environ, VUCE_DATABASE_URL=db_url, VUCE_REDIS_URL=args.redis_url,
-               VUCE_SECRET_KEY="bench-secret-key-0123456789abcdef", VUCE_ADMIN_TOKEN=ADMIN,
-               VUCE_BASE_URL=f"http://127.0.0.1:{port}", VUCE_INSTANCE_PATH=tmp,
-               VUCE_IDP_ISSUER=f"http://127.0.0.1:{free_port()}",  # nobody there: SOL is down
-               VUCE_CONTINGENCY="manual", VUCE_IDP_PROBE="0", RECAPTCHA_BACKEND="test",
-               VUCE_CONTINGENCY_RATE_IP="1000000 per minute",
-               VUCE_CONTINGENCY_MIN_RESPONSE_MS=str(args.min_response_ms),
-               MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port))
-    os.environ.update({k: v for k, v in env.items() if k.startswith(("VUCE_", "RECAPTCHA_",
-                                                                      "MAIL_"))})
+    env = dict(
+        os.environ,
+        VUCE_DATABASE_URL=db_url,
+        VUCE_REDIS_URL=args.redis_url,
+        VUCE_SECRET_KEY="bench-secret-key-0123456789abcdef",
+        VUCE_ADMIN_TOKEN=ADMIN,
+        VUCE_BASE_URL=f"http://127.0.0.1:{port}",
+        VUCE_INSTANCE_PATH=tmp,
+        VUCE_IDP_ISSUER=f"http://127.0.0.1:{free_port()}",  # nobody there: SOL is down
+        VUCE_CONTINGENCY="manual",
+        VUCE_IDP_PROBE="0",
+        RECAPTCHA_BACKEND="test",
+        VUCE_CONTINGENCY_RATE_IP="1000000 per minute",
+        VUCE_CONTINGENCY_MIN_RESPONSE_MS=str(args.min_response_ms),
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_port),
+    )
+    os.environ.update(
+        {k: v for k, v in env.items() if k.startswith(("VUCE_", "RECAPTCHA_", "MAIL_"))}
+    )
     bin_dir = Path(sys.executable).parent
     procs: list[subprocess.Popen] = []
     try:
         t = time.perf_counter()
         prepare(env, n)
-        print(f"prepared {n} eligible accounts in {time.perf_counter() - t:.1f} s "
-              f"(PostgreSQL {db_url.rsplit('/', 1)[-1]}, Redis {args.redis_url})", flush=True)
-        procs.append(subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads",
-             str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-             "vuce_client:create_app()"], env=env, cwd=str(ROOT), start_new_session=True,
-            stderr=subprocess.DEVNULL))
+        print(
+            f"prepared {n} eligible accounts in {time.perf_counter() - t:.1f} s "
+            f"(PostgreSQL {db_url.rsplit('/', 1)[-1]}, Redis {args.redis_url})",
+            flush=True,
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(bin_dir / "gunicorn"),
+                    "-w",
+                    str(args.workers),
+                    "-k",
+                    "gthread",
+                    "--threads",
+                    str(args.threads),
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "vuce_client:create_app()",
+                ],
+                env=env,
+                cwd=str(ROOT),
+                start_new_session=True,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz")
-        r = requests.put(f"{base}/api/v1/contingency", json={"active": True}, timeout=5,
-                         headers={"Authorization": f"Bearer {ADMIN}"})
+        r = requests.put(
+            f"{base}/api/v1/contingency",
+            json={"active": True},
+            timeout=5,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
         assert r.json()["active"], r.text
 
         local = threading.local()
@@ -170,8 +228,13 @@ def main(argv=None) -> int:
                 http = local.http = requests.Session()
                 page = http.get(f"{base}/contingencia?tipo=sol", timeout=30)
                 local.csrf = CSRF_RE.search(page.text).group(1)
-            data = {"csrf_token": local.csrf, "ruc": RUC, "usuario": f"U{i:07d}",
-                    "g-recaptcha-response": "PASSED", "componente": "MR"}
+            data = {
+                "csrf_token": local.csrf,
+                "ruc": RUC,
+                "usuario": f"U{i:07d}",
+                "g-recaptcha-response": "PASSED",
+                "componente": "MR",
+            }
             t0 = time.perf_counter()
             resp = http.post(f"{base}/contingencia/sol", data=data, timeout=60)
             elapsed = time.perf_counter() - t0
@@ -180,22 +243,39 @@ def main(argv=None) -> int:
 
         # The mail workers run during the burst, as in production.
         for _ in range(args.mail_workers):
-            procs.append(subprocess.Popen(
-                [str(bin_dir / "flask"), "--app", "vuce_client", "mail-worker", "--interval",
-                 "0.2"], env=env, cwd=str(ROOT), start_new_session=True,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(bin_dir / "flask"),
+                        "--app",
+                        "vuce_client",
+                        "mail-worker",
+                        "--interval",
+                        "0.2",
+                    ],
+                    env=env,
+                    cwd=str(ROOT),
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         with ThreadPoolExecutor(args.concurrency) as pool:
             started = time.perf_counter()
             results = list(pool.map(one, range(n)))
             burst = time.perf_counter() - started
         statuses = collections.Counter(code for _, code in results)
         lat = [e for e, _ in results]
-        print(f"\nform answers: {n} in {burst:.2f} s ({n / burst:.0f} req/s), "
-              f"concurrency {args.concurrency}, gunicorn {args.workers}x{args.threads} gthread")
+        print(
+            f"\nform answers: {n} in {burst:.2f} s ({n / burst:.0f} req/s), "
+            f"concurrency {args.concurrency}, gunicorn {args.workers}x{args.threads} gthread"
+        )
         print(f"  status: {dict(statuses)}")
-        print(f"  p50 {pct(lat, 50) * 1000:.0f} ms  p95 {pct(lat, 95) * 1000:.0f} ms  "
-              f"p99 {pct(lat, 99) * 1000:.0f} ms  max {max(lat) * 1000:.0f} ms  "
-              f"(floor {args.min_response_ms} ms)")
+        print(
+            f"  p50 {pct(lat, 50) * 1000:.0f} ms  p95 {pct(lat, 95) * 1000:.0f} ms  "
+            f"p99 {pct(lat, 99) * 1000:.0f} ms  max {max(lat) * 1000:.0f} ms  "
+            f"(floor {args.min_response_ms} ms)"
+        )
 
         burst_end = time.perf_counter()
         deadline = burst_end + args.mail_timeout
@@ -208,21 +288,31 @@ def main(argv=None) -> int:
         expected = {f"u{i}@bench.example" for i in range(n)}
         lost = expected - set(per_rcpt)
         twice = {k: v for k, v in per_rcpt.items() if v > 1}
-        print(f"\ne-mails: {len(msgs)} in the sink; from burst start "
-              f"{all_in - started:.2f} s, after the last answer {all_in - burst_end:.2f} s "
-              f"({args.mail_workers} mail worker(s))")
-        print(f"  lost {len(lost)}, sent twice {len(twice)}, unexpected "
-              f"{len(set(per_rcpt) - expected)}")
+        print(
+            f"\ne-mails: {len(msgs)} in the sink; from burst start "
+            f"{all_in - started:.2f} s, after the last answer {all_in - burst_end:.2f} s "
+            f"({args.mail_workers} mail worker(s))"
+        )
+        print(
+            f"  lost {len(lost)}, sent twice {len(twice)}, unexpected "
+            f"{len(set(per_rcpt) - expected)}"
+        )
         links = sum(1 for m in msgs if "/contingencia/enlace/" in m["body"])
         print(f"  with a contingency link: {links}")
-        summary = {"requests": n, "concurrency": args.concurrency, "burst_s": round(burst, 3),
-                   "p50_ms": round(pct(lat, 50) * 1000, 1),
-                   "p95_ms": round(pct(lat, 95) * 1000, 1),
-                   "p99_ms": round(pct(lat, 99) * 1000, 1),
-                   "statuses": {str(k): v for k, v in statuses.items()},
-                   "emails": len(msgs), "lost": len(lost), "twice": len(twice),
-                   "all_emails_s_from_burst": round(all_in - started, 3),
-                   "all_emails_s_after_last_answer": round(all_in - burst_end, 3)}
+        summary = {
+            "requests": n,
+            "concurrency": args.concurrency,
+            "burst_s": round(burst, 3),
+            "p50_ms": round(pct(lat, 50) * 1000, 1),
+            "p95_ms": round(pct(lat, 95) * 1000, 1),
+            "p99_ms": round(pct(lat, 99) * 1000, 1),
+            "statuses": {str(k): v for k, v in statuses.items()},
+            "emails": len(msgs),
+            "lost": len(lost),
+            "twice": len(twice),
+            "all_emails_s_from_burst": round(all_in - started, 3),
+            "all_emails_s_after_last_answer": round(all_in - burst_end, 3),
+        }
         print("\n" + json.dumps(summary))
         return 0 if not lost and not twice and statuses.get(200) == n else 1
     finally:

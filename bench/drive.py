@@ -63,8 +63,12 @@ def rebase(disco: dict, url: str) -> dict:
     issuer, url = disco.get("issuer", "").rstrip("/"), url.rstrip("/")
     if not issuer or issuer == url:
         return disco
-    return {k: url + v[len(issuer):] if k != "issuer" and isinstance(v, str)
-            and v.startswith(issuer + "/") else v for k, v in disco.items()}
+    return {
+        k: url + v[len(issuer) :]
+        if k != "issuer" and isinstance(v, str) and v.startswith(issuer + "/")
+        else v
+        for k, v in disco.items()
+    }
 
 
 async def main_async(args) -> list[dict]:
@@ -77,12 +81,14 @@ async def main_async(args) -> list[dict]:
     results = []
     for name in scenarios:
         if name == "sso":
-            res = await driver.run_scenario(args, SsoFlow(args, disco, login_fn), "userinfo",
-                                            args.server_pid)
+            res = await driver.run_scenario(
+                args, SsoFlow(args, disco, login_fn), "userinfo", args.server_pid
+            )
             res["scenario"] = "sso"
         else:
-            res = await driver.run_scenario(args, driver.Flow(args, disco, login_fn), name,
-                                            args.server_pid)
+            res = await driver.run_scenario(
+                args, driver.Flow(args, disco, login_fn), name, args.server_pid
+            )
         results.append(res)
         print(driver.fmt_line(res), file=sys.stderr, flush=True)
     return results
@@ -91,9 +97,14 @@ async def main_async(args) -> list[dict]:
 def main(argv=None) -> list[dict]:
     args = driver.parse_args(argv)
     results = asyncio.run(main_async(args))
-    meta = {"label": args.label, "issuer": args.issuer, "python": platform.python_version(),
-            "aiohttp": aiohttp.__version__, "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "client_affinity": sorted(os.sched_getaffinity(0))}
+    meta = {
+        "label": args.label,
+        "issuer": args.issuer,
+        "python": platform.python_version(),
+        "aiohttp": aiohttp.__version__,
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "client_affinity": sorted(os.sched_getaffinity(0)),
+    }
     if args.json_out:
         with open(args.json_out, "a") as f:
             for r in results:

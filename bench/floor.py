@@ -58,24 +58,52 @@ def has_gevent() -> bool:
     return subprocess.run([PY, "-c", "import gevent"], capture_output=True).returncode == 0
 
 
-def start_gunicorn(procs: Procs, logs: Path, app: str, config: str,
-                   jwks: str) -> tuple[str, int]:
+def start_gunicorn(procs: Procs, logs: Path, app: str, config: str, jwks: str) -> tuple[str, int]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, FLOOR_ISSUER=url, FLOOR_JWKS=jwks, PYTHONPATH=str(REPO))
-    p = serve_gunicorn(procs, logs, APPS[app], port, CONFIGS[config][1], env,
-                       f"floor {app} {config}", "/jwks", python=PY)
+    p = serve_gunicorn(
+        procs,
+        logs,
+        APPS[app],
+        port,
+        CONFIGS[config][1],
+        env,
+        f"floor {app} {config}",
+        "/jwks",
+        python=PY,
+    )
     log(f"{app} {CONFIGS[config][0]}: {url} gunicorn pid {p.pid}")
     return url, p.pid
 
 
-def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: int,
-          out: Path) -> dict | None:
+def drive(
+    args, procs: Procs, py: str, base: Path, target: str, url: str, pid: int, out: Path
+) -> dict | None:
     """One driver process, jwks scenario, CPU of the server's process tree; its JSON line."""
-    return run_driver(procs, py, base, target, [
-        "--issuer", url, "--scenario", "jwks", "--server-pid", str(pid),
-        "--duration", str(args.duration), "--warmup", str(args.warmup),
-        "--concurrency", str(args.concurrency), "--label", f"floor: {target}"], out)
+    return run_driver(
+        procs,
+        py,
+        base,
+        target,
+        [
+            "--issuer",
+            url,
+            "--scenario",
+            "jwks",
+            "--server-pid",
+            str(pid),
+            "--duration",
+            str(args.duration),
+            "--warmup",
+            str(args.warmup),
+            "--concurrency",
+            str(args.concurrency),
+            "--label",
+            f"floor: {target}",
+        ],
+        out,
+    )
 
 
 # ------------------------------------------------------------------------------ report
@@ -93,12 +121,16 @@ def summarize(runs: list[dict[str, dict | None]], targets: list[str]) -> dict[st
         rs = [run.get(t) or {} for run in runs]
         ratios = []
         for run in runs:
-            cpu, peer = (run.get(t) or {}).get("server_cpu_ms_per_op"), \
-                (run.get(PEER) or {}).get("server_cpu_ms_per_op")
+            cpu, peer = (
+                (run.get(t) or {}).get("server_cpu_ms_per_op"),
+                (run.get(PEER) or {}).get("server_cpu_ms_per_op"),
+            )
             if cpu is not None and peer:
                 ratios.append(cpu / peer)
-        rows[t] = {k: median(r.get(k) for r in rs)
-                   for k in ("ops_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_op")}
+        rows[t] = {
+            k: median(r.get(k) for r in rs)
+            for k in ("ops_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_op")
+        }
         rows[t]["ratio"] = median(ratios)
         rows[t]["errors"] = sum(r.get("errors") or 0 for r in rs)
         rows[t]["runs"] = sum(1 for r in rs if r)
@@ -110,13 +142,17 @@ def _f(v, fmt: str) -> str:
 
 
 def table(rows: dict[str, dict]) -> str:
-    head = (f"{'target':<26}|{'ops/s':>9} |{'p50 ms':>8}{'p99 ms':>8} |"
-            f"{'server CPU ms/op':>17} |{'x peer jwks':>12} |{'err':>5}")
+    head = (
+        f"{'target':<26}|{'ops/s':>9} |{'p50 ms':>8}{'p99 ms':>8} |"
+        f"{'server CPU ms/op':>17} |{'x peer jwks':>12} |{'err':>5}"
+    )
     lines = [head, "-" * len(head)]
     for t, r in rows.items():
-        lines.append(f"{t:<26}|{_f(r['ops_per_s'], '9.1f'):>9} |{_f(r['p50_ms'], '8.2f'):>8}"
-                     f"{_f(r['p99_ms'], '8.2f'):>8} |{_f(r['server_cpu_ms_per_op'], '17.3f'):>17} |"
-                     f"{_f(r['ratio'], '12.2f'):>12} |{r['errors']:>5}")
+        lines.append(
+            f"{t:<26}|{_f(r['ops_per_s'], '9.1f'):>9} |{_f(r['p50_ms'], '8.2f'):>8}"
+            f"{_f(r['p99_ms'], '8.2f'):>8} |{_f(r['server_cpu_ms_per_op'], '17.3f'):>17} |"
+            f"{_f(r['ratio'], '12.2f'):>12} |{r['errors']:>5}"
+        )
     return "\n".join(lines)
 
 
@@ -127,13 +163,17 @@ def summary(rows: dict[str, dict]) -> str:
         return "summary: no peer or no bare-WSGI result to compare"
     best = min(bare, key=lambda t: bare[t]["ratio"])
     verdict = "more" if bare[best]["ratio"] > 1 else "NOT more"
-    s = (f"summary: the cheapest bare-WSGI gunicorn config ({best}) costs "
-         f"{bare[best]['server_cpu_ms_per_op']:.3f} ms server CPU per request = "
-         f"{bare[best]['ratio']:.2f}x the peer's whole JWKS request ({peer:.3f} ms): {verdict}")
+    s = (
+        f"summary: the cheapest bare-WSGI gunicorn config ({best}) costs "
+        f"{bare[best]['server_cpu_ms_per_op']:.3f} ms server CPU per request = "
+        f"{bare[best]['ratio']:.2f}x the peer's whole JWKS request ({peer:.3f} ms): {verdict}"
+    )
     flask, wsgi = rows.get("flask gthread 2x4"), rows.get("wsgi gthread 2x4")
     if flask and wsgi and flask["server_cpu_ms_per_op"] and wsgi["server_cpu_ms_per_op"]:
-        s += (f"; Flask adds {flask['server_cpu_ms_per_op'] - wsgi['server_cpu_ms_per_op']:.3f}"
-              f" ms/op on gthread 2x4")
+        s += (
+            f"; Flask adds {flask['server_cpu_ms_per_op'] - wsgi['server_cpu_ms_per_op']:.3f}"
+            f" ms/op on gthread 2x4"
+        )
     return s
 
 
@@ -141,8 +181,9 @@ def summary(rows: dict[str, dict]) -> str:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--concurrency", type=int, default=16, help="driver workers (default 16)")
     p.add_argument("--duration", type=float, default=5.0, help="seconds measured per target")
     p.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
@@ -163,8 +204,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     logs, out, procs = start_run("floor", args.out)
     if "gevent" in args.configs and not has_gevent():
-        print("note: gevent is not importable in the venv; skipping the gevent configuration "
-              "(.venv/bin/pip install gevent to measure it)", flush=True)
+        print(
+            "note: gevent is not importable in the venv; skipping the gevent configuration "
+            "(.venv/bin/pip install gevent to measure it)",
+            flush=True,
+        )
         args.configs.remove("gevent")
     runs: list[dict[str, dict | None]] = []
     try:
@@ -174,16 +218,19 @@ def main(argv=None) -> int:
         servers: dict[str, tuple[str, int]] = {}
         for app in args.apps:
             for config in args.configs:
-                servers[f"{app} {CONFIGS[config][0]}"] = start_gunicorn(procs, logs, app, config,
-                                                                        jwks)
+                servers[f"{app} {CONFIGS[config][0]}"] = start_gunicorn(
+                    procs, logs, app, config, jwks
+                )
         if not args.no_peer:
             url, peer = start_peer(procs, base, logs, prefix="floor-peer")
             log(f"peer: {url} node pid {peer.pid}")
             servers[PEER] = (url, peer.pid)
         names = list(servers)
-        log(f"{len(names)} targets x {args.runs} runs, {args.concurrency} workers, "
+        log(
+            f"{len(names)} targets x {args.runs} runs, {args.concurrency} workers, "
             f"{args.duration:g} s (+{args.warmup:g} s warm-up) each; nproc {os.cpu_count()}; "
-            f"results -> {out}")
+            f"results -> {out}"
+        )
         for i in range(args.runs):
             k = i % len(names)  # rotate the order so no target always goes first
             run = {}
@@ -198,11 +245,14 @@ def main(argv=None) -> int:
         procs.stop_all()
     rows = summarize(runs, names)
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    gver = subprocess.run([PY, "-m", "gunicorn", "--version"], capture_output=True,
-                          text=True).stdout.strip()
-    print(f"\nscenario jwks, concurrency {args.concurrency}, {args.duration:g} s "
-          f"(+{args.warmup:g} s warm-up), median of {args.runs} run(s); {gver}, node {node}; "
-          f"nproc {os.cpu_count()}\n{table(rows)}\n\n{summary(rows)}\nresults: {out}")
+    gver = subprocess.run(
+        [PY, "-m", "gunicorn", "--version"], capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"\nscenario jwks, concurrency {args.concurrency}, {args.duration:g} s "
+        f"(+{args.warmup:g} s warm-up), median of {args.runs} run(s); {gver}, node {node}; "
+        f"nproc {os.cpu_count()}\n{table(rows)}\n\n{summary(rows)}\nresults: {out}"
+    )
     return 0
 
 

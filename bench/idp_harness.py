@@ -114,8 +114,11 @@ def fresh_database(admin_dsn: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     info = psycopg.conninfo.conninfo_to_dict(admin_dsn)
-    user, host, port = info.get("user", "postgres"), info.get("host", "127.0.0.1"), \
-        info.get("port", "5432")
+    user, host, port = (
+        info.get("user", "postgres"),
+        info.get("host", "127.0.0.1"),
+        info.get("port", "5432"),
+    )
     return f"postgresql+psycopg://{user}@{host}:{port}/{name}"
 
 
@@ -128,17 +131,19 @@ def flushed_redis(url: str) -> str:
 
 def idp_env(args, issuer: str, instance: str) -> dict:
     env = dict(os.environ)
-    env.update({
-        "IDP_ENV": "development",
-        "IDP_DATABASE_URL": args.database_url,
-        "IDP_REDIS_URL": args.redis_url,
-        "IDP_ISSUER": issuer,
-        "IDP_INSTANCE_PATH": instance,
-        "IDP_SECRET_KEY": "bench-secret-key-0123456789abcdef",
-        "IDP_ARGON2_PROFILE": args.argon2_profile,
-        "IDP_LOGIN_RATE_LIMIT": "1000000/minute",
-        "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "IDP_ENV": "development",
+            "IDP_DATABASE_URL": args.database_url,
+            "IDP_REDIS_URL": args.redis_url,
+            "IDP_ISSUER": issuer,
+            "IDP_INSTANCE_PATH": instance,
+            "IDP_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "IDP_ARGON2_PROFILE": args.argon2_profile,
+            "IDP_LOGIN_RATE_LIMIT": "1000000/minute",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     return env
 
 
@@ -151,49 +156,138 @@ def flask(env: dict, *cli: str) -> None:
 
 def seed_idp(env: dict) -> None:
     flask(env, "db", "upgrade")
-    flask(env, "taxpayers", "create", "--ruc", RUC, "--company-name", "EMPRESA BENCH S.A.C.",
-          "--principal-username", PRINCIPAL, "--principal-password", PASSWORD,
-          "--email", "bench@example.pe")
-    flask(env, "users", "create", "--ruc", RUC, "--username", SECONDARY, "--password", PASSWORD,
-          "--document-type", "DNI", "--document-number", "45678901", "--names", "OPERADOR BENCH",
-          "--email", "operador@example.pe", "--profile", "ADUANAS.VUCE",
-          "--role", "VUCE.USUARIO.OPERACION", "--role", "VUCE.USUARIO.SUPERVISOR")
+    flask(
+        env,
+        "taxpayers",
+        "create",
+        "--ruc",
+        RUC,
+        "--company-name",
+        "EMPRESA BENCH S.A.C.",
+        "--principal-username",
+        PRINCIPAL,
+        "--principal-password",
+        PASSWORD,
+        "--email",
+        "bench@example.pe",
+    )
+    flask(
+        env,
+        "users",
+        "create",
+        "--ruc",
+        RUC,
+        "--username",
+        SECONDARY,
+        "--password",
+        PASSWORD,
+        "--document-type",
+        "DNI",
+        "--document-number",
+        "45678901",
+        "--names",
+        "OPERADOR BENCH",
+        "--email",
+        "operador@example.pe",
+        "--profile",
+        "ADUANAS.VUCE",
+        "--role",
+        "VUCE.USUARIO.OPERACION",
+        "--role",
+        "VUCE.USUARIO.SUPERVISOR",
+    )
     grants = ("authorization_code", "refresh_token", "client_credentials")
-    flask(env, "clients", "add", "--client-id", CLIENT_ID, "--secret", CLIENT_SECRET,
-          "--redirect-uri", REDIRECT_URI, "--first-party",
-          *[x for g in grants for x in ("--grant-type", g)], "--scope", SCOPE)
+    flask(
+        env,
+        "clients",
+        "add",
+        "--client-id",
+        CLIENT_ID,
+        "--secret",
+        CLIENT_SECRET,
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--first-party",
+        *[x for g in grants for x in ("--grant-type", g)],
+        "--scope",
+        SCOPE,
+    )
     flask(env, "keys", "list")  # creates the first signing keys once, before workers race
 
 
 # The serving flags every gunicorn of the benches shares (bench/floor.py measures the floor of
 # exactly this configuration); no --access-logfile: no access log, as the peer writes none.
-GUNICORN_COMMON = ["--keep-alive", "65", "--backlog", "2048", "--worker-tmp-dir", "/dev/shm",
-                   "--log-level", "warning"]
+GUNICORN_COMMON = [
+    "--keep-alive",
+    "65",
+    "--backlog",
+    "2048",
+    "--worker-tmp-dir",
+    "/dev/shm",
+    "--log-level",
+    "warning",
+]
 
 
-def serve_gunicorn(procs: Procs, logs: Path, app_spec: str, port: int, worker_flags: list[str],
-                   env: dict, name: str, ready_path: str,
-                   python: str = sys.executable) -> subprocess.Popen:
+def serve_gunicorn(
+    procs: Procs,
+    logs: Path,
+    app_spec: str,
+    port: int,
+    worker_flags: list[str],
+    env: dict,
+    name: str,
+    ready_path: str,
+    python: str = sys.executable,
+) -> subprocess.Popen:
     """gunicorn serving ``app_spec`` on 127.0.0.1:PORT, started and answering ``ready_path``."""
-    cmd = [python, "-m", "gunicorn", app_spec, "--bind", f"127.0.0.1:{port}", *worker_flags,
-           *GUNICORN_COMMON, "--error-logfile", str(logs / f"{name.replace(' ', '-')}-{port}.log")]
-    p = procs.start(name, cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
+    cmd = [
+        python,
+        "-m",
+        "gunicorn",
+        app_spec,
+        "--bind",
+        f"127.0.0.1:{port}",
+        *worker_flags,
+        *GUNICORN_COMMON,
+        "--error-logfile",
+        str(logs / f"{name.replace(' ', '-')}-{port}.log"),
+    ]
+    p = procs.start(
+        name, cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_http(f"http://127.0.0.1:{port}{ready_path}", p, name)
     return p
 
 
-def start_gunicorn(args, procs: Procs, logs: Path, env: dict, port: int,
-                   workers: int | None = None) -> tuple[str, subprocess.Popen]:
+def start_gunicorn(
+    args, procs: Procs, logs: Path, env: dict, port: int, workers: int | None = None
+) -> tuple[str, subprocess.Popen]:
     """Our IdP under gunicorn on 127.0.0.1:PORT with ``env`` (its IDP_ISSUER may name another
     port)."""
     workers = args.workers if workers is None else workers
-    p = serve_gunicorn(procs, logs, "idp:create_app()", port,
-                       ["--workers", str(workers), "--worker-class", args.worker_class,
-                        "--threads", str(args.threads)], env, "idp", "/readyz")
+    p = serve_gunicorn(
+        procs,
+        logs,
+        "idp:create_app()",
+        port,
+        [
+            "--workers",
+            str(workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+        ],
+        env,
+        "idp",
+        "/readyz",
+    )
     url = f"http://127.0.0.1:{port}"
-    log(f"ours: {url} gunicorn pid {p.pid}: {workers} x {args.worker_class} "
-        f"({args.threads} threads)")
+    log(
+        f"ours: {url} gunicorn pid {p.pid}: {workers} x {args.worker_class} "
+        f"({args.threads} threads)"
+    )
     return url, p
 
 
@@ -209,9 +303,22 @@ def start_idp(args, procs: Procs, logs: Path) -> tuple[str, subprocess.Popen]:
 
 def ours_driver_args() -> tuple[list[str], dict]:
     """The driver flags and environment that make it log in to our IdP (SOL form, 2 accounts)."""
-    extra = ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-             "--login", "bench.sol_login:login", "--username-pattern", "{}",
-             "--users", "2", "--password", PASSWORD, "--scope", DRIVER_SCOPE]
+    extra = [
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--login",
+        "bench.sol_login:login",
+        "--username-pattern",
+        "{}",
+        "--users",
+        "2",
+        "--password",
+        PASSWORD,
+        "--scope",
+        DRIVER_SCOPE,
+    ]
     return extra, {"BENCH_SOL_ACCOUNTS": f"{RUC}:{PRINCIPAL},{RUC}:{SECONDARY}"}
 
 
@@ -223,13 +330,19 @@ def peer_dir() -> Path:
     if not (PEER_SRC / "loadgen" / "driver.py").exists():
         raise SystemExit(f"peer not found at {PEER_SRC}")
     # mode bits, not os.access: as root os.access says "writable" even for an r-x folder
-    writable = all(p.stat().st_mode & 0o200 and os.access(p, os.W_OK)
-                   for p in (PEER_SRC, PEER_SRC / "peer", PEER_SRC / "loadgen"))
+    writable = all(
+        p.stat().st_mode & 0o200 and os.access(p, os.W_OK)
+        for p in (PEER_SRC, PEER_SRC / "peer", PEER_SRC / "loadgen")
+    )
     base = PEER_SRC if writable else PEER_WORK
     if base is PEER_WORK:
         for sub in ("loadgen", "peer"):
-            shutil.copytree(PEER_SRC / sub, PEER_WORK / sub, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+            shutil.copytree(
+                PEER_SRC / sub,
+                PEER_WORK / sub,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("node_modules", "__pycache__"),
+            )
         shutil.copy2(PEER_SRC / "requirements.txt", PEER_WORK / "requirements.txt")
         for path in PEER_WORK.rglob("*"):
             path.chmod(path.stat().st_mode | 0o200)
@@ -241,8 +354,7 @@ def peer_dir() -> Path:
 
 def driver_python(base: Path) -> str:
     """Ours when it has the driver's requirements, else the peer's own venv (setup.sh)."""
-    probe = subprocess.run([sys.executable, "-c", "import aiohttp, joserfc"],
-                           capture_output=True)
+    probe = subprocess.run([sys.executable, "-c", "import aiohttp, joserfc"], capture_output=True)
     if probe.returncode == 0:
         return sys.executable
     venv_py = base / ".venv" / "bin" / "python"
@@ -254,28 +366,47 @@ def driver_python(base: Path) -> str:
 # ------------------------------------------------------------------------------ peer and driver
 
 
-def start_peer(procs: Procs, base: Path, logs: Path, env_extra: dict | None = None,
-               prefix: str = "peer") -> tuple[str, subprocess.Popen]:
+def start_peer(
+    procs: Procs, base: Path, logs: Path, env_extra: dict | None = None, prefix: str = "peer"
+) -> tuple[str, subprocess.Popen]:
     """node-oidc-provider on a free loopback port (its knobs in ``env_extra``, see server.mjs)."""
     port = free_port()
     env = dict(os.environ, PORT=str(port), **(env_extra or {}))
     out = open(logs / f"{prefix}-{port}.log", "w")  # noqa: SIM115 - lives as long as the peer
-    p = procs.start("peer", ["node", "server.mjs"], cwd=base / "peer", env=env, stdout=out,
-                    stderr=subprocess.STDOUT)
+    p = procs.start(
+        "peer",
+        ["node", "server.mjs"],
+        cwd=base / "peer",
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/.well-known/openid-configuration", p, "peer")
     return url, p
 
 
-def run_driver(procs: Procs, py: str, base: Path, name: str, driver_args: list[str],
-               out: Path, env_extra: dict | None = None) -> dict | None:
+def run_driver(
+    procs: Procs,
+    py: str,
+    base: Path,
+    name: str,
+    driver_args: list[str],
+    out: Path,
+    env_extra: dict | None = None,
+) -> dict | None:
     """One ``python -m bench.drive`` process to its end; the JSON line it appended to ``out``
     (None if it failed)."""
-    env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1",
-               **(env_extra or {}))
+    env = dict(
+        os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1", **(env_extra or {})
+    )
     before = out.stat().st_size if out.exists() else 0
-    p = procs.start(f"driver {name}", [py, "-m", "bench.drive", *driver_args, "--json-out",
-                                       str(out)], cwd=REPO, env=env)
+    p = procs.start(
+        f"driver {name}",
+        [py, "-m", "bench.drive", *driver_args, "--json-out", str(out)],
+        cwd=REPO,
+        env=env,
+    )
     rc = p.wait()
     procs.procs = [(n, q) for n, q in procs.procs if q is not p]
     if rc != 0:

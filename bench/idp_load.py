@@ -63,36 +63,76 @@ def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subproc
 
 def describe(args, target: str) -> str:
     if target == "peer":
-        iters = f" PBKDF2_ITERS={args.peer_pbkdf2_iters}" if args.peer_pw_hash == "pbkdf2" \
-            and args.peer_pbkdf2_iters else ""
-        return (f"oidc-provider PW_HASH={args.peer_pw_hash}{iters} "
-                f"ROTATE_RT={1 if args.peer_rotate_rt else 0}")
+        iters = (
+            f" PBKDF2_ITERS={args.peer_pbkdf2_iters}"
+            if args.peer_pw_hash == "pbkdf2" and args.peer_pbkdf2_iters
+            else ""
+        )
+        return (
+            f"oidc-provider PW_HASH={args.peer_pw_hash}{iters} "
+            f"ROTATE_RT={1 if args.peer_rotate_rt else 0}"
+        )
     threads = f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
-    return (f"gunicorn {args.workers} x {args.worker_class}{threads}, "
-            f"argon2 {args.argon2_profile}")
+    return f"gunicorn {args.workers} x {args.worker_class}{threads}, argon2 {args.argon2_profile}"
 
 
-def drive(args, procs: Procs, py: str, base: Path, target: str, url: str, pid: int,
-          scenario: str, out: Path) -> dict | None:
-    common = ["--issuer", url, "--scenario", scenario, "--server-pid", str(pid),
-              "--duration", str(args.duration), "--warmup", str(args.warmup),
-              "--concurrency", str(args.concurrency), "--redirect-uri", REDIRECT_URI,
-              "--label", f"{target}: {describe(args, target)}"]
+def drive(
+    args,
+    procs: Procs,
+    py: str,
+    base: Path,
+    target: str,
+    url: str,
+    pid: int,
+    scenario: str,
+    out: Path,
+) -> dict | None:
+    common = [
+        "--issuer",
+        url,
+        "--scenario",
+        scenario,
+        "--server-pid",
+        str(pid),
+        "--duration",
+        str(args.duration),
+        "--warmup",
+        str(args.warmup),
+        "--concurrency",
+        str(args.concurrency),
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--label",
+        f"{target}: {describe(args, target)}",
+    ]
     if target == "ours":
         extra, env_extra = ours_driver_args()
     else:
-        extra, env_extra = ["--client-id", PEER_CLIENT[0], "--client-secret", PEER_CLIENT[1],
-                            "--password", PEER_PASSWORD, "--users", "1000"], {}
+        extra, env_extra = (
+            [
+                "--client-id",
+                PEER_CLIENT[0],
+                "--client-secret",
+                PEER_CLIENT[1],
+                "--password",
+                PEER_PASSWORD,
+                "--users",
+                "1000",
+            ],
+            {},
+        )
     spies = []
     if args.profile and target == "ours":
         spies = profile.start(pid, args.warmup + args.duration + 1, Path(args.profile), scenario)
-    result = run_driver(procs, py, base, f"{target} {scenario}", [*common, *extra], out,
-                        env_extra)
+    result = run_driver(procs, py, base, f"{target} {scenario}", [*common, *extra], out, env_extra)
     for spy in spies:
         spy.wait(30)
     if spies:
-        print(f"[profile] ours {scenario}:\n" + profile.summarize(
-            sorted(Path(args.profile).glob(f"{scenario}-*.txt"))), flush=True)
+        print(
+            f"[profile] ours {scenario}:\n"
+            + profile.summarize(sorted(Path(args.profile).glob(f"{scenario}-*.txt"))),
+            flush=True,
+        )
     return result
 
 
@@ -112,10 +152,12 @@ def _num(r: dict | None, key: str, fmt: str) -> str:
 
 
 def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
-    head = (f"{'scenario':<11}|{'ops/s ours':>11}{'peer':>9}{'ratio':>7} |"
-            f"{'p50 ms ours':>12}{'peer':>8} |{'p95 ours':>9}{'peer':>8} |"
-            f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>9}{'ratio':>7} |"
-            f"{'err ours/peer':>14}")
+    head = (
+        f"{'scenario':<11}|{'ops/s ours':>11}{'peer':>9}{'ratio':>7} |"
+        f"{'p50 ms ours':>12}{'peer':>8} |{'p95 ours':>9}{'peer':>8} |"
+        f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>9}{'ratio':>7} |"
+        f"{'err ours/peer':>14}"
+    )
     lines = [head, "-" * len(head)]
     for name, o, p in rows:
         lines.append(
@@ -127,7 +169,8 @@ def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
             f"{_num(o, 'server_cpu_ms_per_op', '15.3f'):>15}"
             f"{_num(p, 'server_cpu_ms_per_op', '9.3f'):>9}"
             f"{_ratio((o or {}).get('server_cpu_ms_per_op'), (p or {}).get('server_cpu_ms_per_op')):>7} |"  # noqa: E501
-            f"{_num(o, 'errors', 'd'):>8}/{_num(p, 'errors', 'd'):<5}")
+            f"{_num(o, 'errors', 'd'):>8}/{_num(p, 'errors', 'd'):<5}"
+        )
     return "\n".join(lines)
 
 
@@ -135,10 +178,14 @@ def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenarios", default=",".join(SCENARIOS),
-                   help=f"comma separated, from {', '.join(SCENARIOS)}")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma separated, from {', '.join(SCENARIOS)}",
+    )
     p.add_argument("--concurrency", type=int, default=16, help="driver workers (default 16)")
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per scenario")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
@@ -146,28 +193,51 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     p.add_argument("--worker-class", default="gthread", help="gthread (default) or sync")
-    p.add_argument("--argon2-profile", default="default",
-                   help="IDP_ARGON2_PROFILE: default (production cost) or fast (to isolate it)")
+    p.add_argument(
+        "--argon2-profile",
+        default="default",
+        help="IDP_ARGON2_PROFILE: default (production cost) or fast (to isolate it)",
+    )
     p.add_argument("--peer-pw-hash", default="none", help="peer's PW_HASH: none|scrypt|pbkdf2")
-    p.add_argument("--peer-rotate-rt", action="store_true",
-                   help="peer rotates refresh tokens on every use, as ours does (ROTATE_RT=1)")
-    p.add_argument("--peer-pbkdf2-iters", type=int, default=None,
-                   help="peer's PBKDF2_ITERS with --peer-pw-hash pbkdf2")
-    p.add_argument("--fair", action="store_true",
-                   help="the peer does the same work as ours: it verifies passwords with PBKDF2 "
-                        "at the CPU cost of our argon2id verify (iterations calibrated at start) "
-                        "and rotates refresh tokens")
-    p.add_argument("--pg", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                   help="admin DSN of the PostgreSQL server")
+    p.add_argument(
+        "--peer-rotate-rt",
+        action="store_true",
+        help="peer rotates refresh tokens on every use, as ours does (ROTATE_RT=1)",
+    )
+    p.add_argument(
+        "--peer-pbkdf2-iters",
+        type=int,
+        default=None,
+        help="peer's PBKDF2_ITERS with --peer-pw-hash pbkdf2",
+    )
+    p.add_argument(
+        "--fair",
+        action="store_true",
+        help="the peer does the same work as ours: it verifies passwords with PBKDF2 "
+        "at the CPU cost of our argon2id verify (iterations calibrated at start) "
+        "and rotates refresh tokens",
+    )
+    p.add_argument(
+        "--pg",
+        default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+        help="admin DSN of the PostgreSQL server",
+    )
     p.add_argument("--db-name", default="bench_idp", help="database (dropped and recreated)")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/15",
-                   help="Redis URL with a db index of its own (flushed)")
+    p.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
+        help="Redis URL with a db index of its own (flushed)",
+    )
     p.add_argument("--no-peer", action="store_true", help="only our IdP")
     p.add_argument("--no-ours", action="store_true", help="only the peer")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
-    p.add_argument("--profile", default=None, metavar="DIR",
-                   help="py-spy every gunicorn worker during each of our scenarios; raw "
-                        "stacks in DIR, a where-the-CPU-went summary printed (bench/profile.py)")
+    p.add_argument(
+        "--profile",
+        default=None,
+        metavar="DIR",
+        help="py-spy every gunicorn worker during each of our scenarios; raw "
+        "stacks in DIR, a where-the-CPU-went summary printed (bench/profile.py)",
+    )
     a = p.parse_args(argv)
     if a.quick:
         a.duration, a.warmup = 5.0, 2.0
@@ -189,14 +259,19 @@ def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
     for _ in range(rounds):
         passwords.verify_password(stored, "bench-password")
     argon2_ms = (time.process_time() - t0) / rounds * 1e3
-    probe = ("const c=require('crypto');const t=process.cpuUsage();"
-             "for(let i=0;i<5;i++)c.pbkdf2Sync('bench-password','salt',100000,32,'sha256');"
-             "const u=process.cpuUsage(t);console.log((u.user+u.system)/5/1000)")
-    pbkdf2_ms = float(subprocess.run(["node", "-e", probe], check=True, capture_output=True,
-                                     text=True).stdout)
+    probe = (
+        "const c=require('crypto');const t=process.cpuUsage();"
+        "for(let i=0;i<5;i++)c.pbkdf2Sync('bench-password','salt',100000,32,'sha256');"
+        "const u=process.cpuUsage(t);console.log((u.user+u.system)/5/1000)"
+    )
+    pbkdf2_ms = float(
+        subprocess.run(["node", "-e", probe], check=True, capture_output=True, text=True).stdout
+    )
     iters = max(1000, round(100_000 * argon2_ms / pbkdf2_ms))
-    log(f"fair: argon2id ({argon2_profile}) verify {argon2_ms:.1f} ms CPU; node PBKDF2-SHA256 "
-        f"100k iterations {pbkdf2_ms:.1f} ms -> peer PBKDF2_ITERS={iters}")
+    log(
+        f"fair: argon2id ({argon2_profile}) verify {argon2_ms:.1f} ms CPU; node PBKDF2-SHA256 "
+        f"100k iterations {pbkdf2_ms:.1f} ms -> peer PBKDF2_ITERS={iters}"
+    )
     return iters
 
 
@@ -217,8 +292,10 @@ def main(argv=None) -> int:
             targets["ours"] = start_idp(args, procs, logs)
         if not args.no_peer:
             targets["peer"] = start_peer(args, procs, base, logs)
-        log(f"{args.concurrency} workers, {args.duration:g} s (+{args.warmup:g} s warm-up) per "
-            f"scenario; nproc {os.cpu_count()}; results -> {out}")
+        log(
+            f"{args.concurrency} workers, {args.duration:g} s (+{args.warmup:g} s warm-up) per "
+            f"scenario; nproc {os.cpu_count()}; results -> {out}"
+        )
         for sc in args.scenarios:
             res = {}
             for target, (url, proc) in targets.items():
@@ -229,8 +306,10 @@ def main(argv=None) -> int:
         return 130
     finally:
         procs.stop_all()
-    conf = (f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
-            f"concurrency {args.concurrency}, {args.duration:g} s per scenario")
+    conf = (
+        f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
+        f"concurrency {args.concurrency}, {args.duration:g} s per scenario"
+    )
     print(f"\n{conf}\n{table(rows)}\n\nresults: {out}")
     return 0
 

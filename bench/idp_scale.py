@@ -53,8 +53,9 @@ from bench.idp_harness import (  # noqa: E402
 SCENARIOS = ("login", "sso", "cc", "refresh", "introspect")
 
 
-def drive_many(args, procs: Procs, py: str, base: Path, servers, scenario: str,
-               out: Path, label: str) -> dict | None:
+def drive_many(
+    args, procs: Procs, py: str, base: Path, servers, scenario: str, out: Path, label: str
+) -> dict | None:
     """One driver per instance, all at once, the concurrency split between them; merged."""
     extra, env_extra = ours_driver_args()
     env = dict(os.environ, PYTHONPATH=f"{base}:{REPO}", PYTHONDONTWRITEBYTECODE="1", **env_extra)
@@ -67,11 +68,30 @@ def drive_many(args, procs: Procs, py: str, base: Path, servers, scenario: str,
     for i, ((url, p), conc) in enumerate(zip(servers, shares, strict=True)):
         f = Path(tempfile.mkstemp(prefix="scale-", suffix=".jsonl")[1])
         files.append(f)
-        cmd = [py, "-m", "bench.drive", "--issuer", url, "--scenario", scenario,
-               "--server-pid", str(p.pid), "--duration", str(duration),
-               "--warmup", str(warmup), "--concurrency", str(conc),
-               "--redirect-uri", REDIRECT_URI, "--json-out", str(f),
-               "--label", f"{label} instance {i + 1}/{n}", *extra]
+        cmd = [
+            py,
+            "-m",
+            "bench.drive",
+            "--issuer",
+            url,
+            "--scenario",
+            scenario,
+            "--server-pid",
+            str(p.pid),
+            "--duration",
+            str(duration),
+            "--warmup",
+            str(warmup),
+            "--concurrency",
+            str(conc),
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--json-out",
+            str(f),
+            "--label",
+            f"{label} instance {i + 1}/{n}",
+            *extra,
+        ]
         running.append(procs.start(f"driver {scenario} {i + 1}", cmd, cwd=REPO, env=env))
     parts = []
     for d, f in zip(running, files, strict=True):
@@ -88,11 +108,15 @@ def drive_many(args, procs: Procs, py: str, base: Path, servers, scenario: str,
             fo.write(json.dumps(r) + "\n")
     ops = sum(r["ops"] for r in parts)
     cpu = sum(r.get("server_cpu_s", 0.0) for r in parts)
-    return {"scenario": scenario, "ops_per_s": sum(r["ops_per_s"] for r in parts),
-            "p50_ms": max(r["p50_ms"] for r in parts), "p99_ms": max(r["p99_ms"] for r in parts),
-            "errors": sum(r["errors"] for r in parts),
-            "server_cpu_ms_per_op": cpu / max(ops, 1) * 1e3,
-            "machine_busy_cores": max(r["machine_busy_cores"] for r in parts)}
+    return {
+        "scenario": scenario,
+        "ops_per_s": sum(r["ops_per_s"] for r in parts),
+        "p50_ms": max(r["p50_ms"] for r in parts),
+        "p99_ms": max(r["p99_ms"] for r in parts),
+        "errors": sum(r["errors"] for r in parts),
+        "server_cpu_ms_per_op": cpu / max(ops, 1) * 1e3,
+        "machine_busy_cores": max(r["machine_busy_cores"] for r in parts),
+    }
 
 
 def fmt(v, spec: str) -> str:
@@ -102,8 +126,9 @@ def fmt(v, spec: str) -> str:
 def table(configs, results) -> str:
     w = 28
     head = f"{'scenario':<11}|" + "|".join(f"{c:^{w}}" for c in configs)
-    sub = f"{'':<11}|" + "|".join(f"{'ops/s':>8}{'x1x1':>6}{'p99 ms':>8}{'CPU':>6}".ljust(w)
-                                  for _ in configs)
+    sub = f"{'':<11}|" + "|".join(
+        f"{'ops/s':>8}{'x1x1':>6}{'p99 ms':>8}{'CPU':>6}".ljust(w) for _ in configs
+    )
     lines = [head, sub, "-" * len(head)]
     for sc in {s: None for (_, s) in results}:
         base = (results.get((configs[0], sc)) or {}).get("ops_per_s")
@@ -113,36 +138,65 @@ def table(configs, results) -> str:
             ops = r.get("ops_per_s")
             ratio = ops / base if ops is not None and base else None
             err = f"!{r['errors']}" if r.get("errors") else ""
-            cells.append(f"{fmt(ops, '8.1f'):>8}{fmt(ratio, '6.2f'):>6}"
-                         f"{fmt(r.get('p99_ms'), '8.0f'):>8}"
-                         f"{fmt(r.get('server_cpu_ms_per_op'), '6.1f'):>6}{err}".ljust(w))
+            cells.append(
+                f"{fmt(ops, '8.1f'):>8}{fmt(ratio, '6.2f'):>6}"
+                f"{fmt(r.get('p99_ms'), '8.0f'):>8}"
+                f"{fmt(r.get('server_cpu_ms_per_op'), '6.1f'):>6}{err}".ljust(w)
+            )
         lines.append(f"{sc:<11}|" + "|".join(cells))
     return "\n".join(lines)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenarios", default=",".join(SCENARIOS),
-                   help=f"comma separated, from {', '.join(SCENARIOS)}")
-    p.add_argument("--configs", default="1x1,1x2,1x4,2x1,2x2",
-                   help="INSTANCESxWORKERS list; instances 1 or 2 (default 1x1,1x2,1x4,2x1,2x2)")
-    p.add_argument("--concurrency", type=int, default=16,
-                   help="total driver workers, split between the instances (default 16)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma separated, from {', '.join(SCENARIOS)}",
+    )
+    p.add_argument(
+        "--configs",
+        default="1x1,1x2,1x4,2x1,2x2",
+        help="INSTANCESxWORKERS list; instances 1 or 2 (default 1x1,1x2,1x4,2x1,2x2)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="total driver workers, split between the instances (default 16)",
+    )
     p.add_argument("--duration", type=float, default=4.0, help="seconds measured (default 4)")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
-    p.add_argument("--login-factor", type=float, default=2.0,
-                   help="login's window and warm-up are this many times longer (default 2)")
+    p.add_argument(
+        "--login-factor",
+        type=float,
+        default=2.0,
+        help="login's window and warm-up are this many times longer (default 2)",
+    )
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     p.add_argument("--worker-class", default="gthread", help="gthread (default) or sync")
-    p.add_argument("--argon2-profile", default="default",
-                   help="IDP_ARGON2_PROFILE: default (production cost) or fast")
-    p.add_argument("--pg", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                   help="admin DSN of the PostgreSQL server")
-    p.add_argument("--db-name", default="bench_idp_scale", help="database (dropped, recreated "
-                   "and dropped again at the end)")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/14",
-                   help="Redis URL with a db index of its own (flushed)")
+    p.add_argument(
+        "--argon2-profile",
+        default="default",
+        help="IDP_ARGON2_PROFILE: default (production cost) or fast",
+    )
+    p.add_argument(
+        "--pg",
+        default="host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+        help="admin DSN of the PostgreSQL server",
+    )
+    p.add_argument(
+        "--db-name",
+        default="bench_idp_scale",
+        help="database (dropped, recreated and dropped again at the end)",
+    )
+    p.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/14",
+        help="Redis URL with a db index of its own (flushed)",
+    )
     p.add_argument("--out", default=None, help="JSON lines (default bench/out/idp_scale-*.jsonl)")
     a = p.parse_args(argv)
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
@@ -178,14 +232,19 @@ def main(argv=None) -> int:
         env = idp_env(args, issuer, tempfile.mkdtemp(prefix="bench-idp-"))
         log(f"seeding {args.database_url} / {args.redis_url}; issuer {issuer}")
         seed_idp(env)
-        log(f"{args.concurrency} driver workers in all, {args.duration:g} s (+{args.warmup:g} s "
-            f"warm-up) per scenario; nproc {os.cpu_count()}; results -> {out}")
+        log(
+            f"{args.concurrency} driver workers in all, {args.duration:g} s (+{args.warmup:g} s "
+            f"warm-up) per scenario; nproc {os.cpu_count()}; results -> {out}"
+        )
         for conf in args.configs:
             inst, workers = (int(x) for x in conf.split("x"))
-            servers = [start_gunicorn(args, procs, logs, env, ports[i], workers)
-                       for i in range(inst)]
-            label = f"scale {conf}: {inst} instance(s) x {workers} {args.worker_class} " \
-                    f"workers ({args.threads} threads), argon2 {args.argon2_profile}"
+            servers = [
+                start_gunicorn(args, procs, logs, env, ports[i], workers) for i in range(inst)
+            ]
+            label = (
+                f"scale {conf}: {inst} instance(s) x {workers} {args.worker_class} "
+                f"workers ({args.threads} threads), argon2 {args.argon2_profile}"
+            )
             for sc in args.scenarios:
                 results[(conf, sc)] = drive_many(args, procs, py, base, servers, sc, out, label)
             for _, p in servers:
@@ -197,17 +256,23 @@ def main(argv=None) -> int:
         procs.stop_all()
         if getattr(args, "database_url", None):
             drop_database(args.pg, args.db_name)
-    print(f"\nIdP scaling: gunicorn {args.worker_class} ({args.threads} threads/worker), argon2 "
-          f"{args.argon2_profile}, {args.concurrency} closed-loop driver workers in all, "
-          f"{args.duration:g} s per cell ({args.duration * args.login_factor:g} s for login), "
-          f"warm-up {args.warmup:g} s ({args.warmup * args.login_factor:g} s for login); "
-          f"run took {time.monotonic() - t0:.0f} s")
-    print(f"NOTE: this machine has {os.cpu_count()} cores, shared by the driver(s), every "
-          f"gunicorn worker, PostgreSQL and Redis: adding workers/instances adds no CPU here, so "
-          f"read the ratios (x1x1 = ops/s / ops/s at 1x1), not the absolute figures.")
-    print("config = INSTANCESxWORKERS; 2x = two gunicorns on two ports, same DB/Redis/issuer, "
-          "two drivers at once with half the workers each (ops/s summed, p99 the worse half); "
-          "CPU = server CPU ms/op (gunicorn trees, not PostgreSQL/Redis); !N = N errors")
+    print(
+        f"\nIdP scaling: gunicorn {args.worker_class} ({args.threads} threads/worker), argon2 "
+        f"{args.argon2_profile}, {args.concurrency} closed-loop driver workers in all, "
+        f"{args.duration:g} s per cell ({args.duration * args.login_factor:g} s for login), "
+        f"warm-up {args.warmup:g} s ({args.warmup * args.login_factor:g} s for login); "
+        f"run took {time.monotonic() - t0:.0f} s"
+    )
+    print(
+        f"NOTE: this machine has {os.cpu_count()} cores, shared by the driver(s), every "
+        f"gunicorn worker, PostgreSQL and Redis: adding workers/instances adds no CPU here, so "
+        f"read the ratios (x1x1 = ops/s / ops/s at 1x1), not the absolute figures."
+    )
+    print(
+        "config = INSTANCESxWORKERS; 2x = two gunicorns on two ports, same DB/Redis/issuer, "
+        "two drivers at once with half the workers each (ops/s summed, p99 the worse half); "
+        "CPU = server CPU ms/op (gunicorn trees, not PostgreSQL/Redis); !N = N errors"
+    )
     print(table(args.configs, results))
     print(f"\nresults: {out}")
     return 0

@@ -82,9 +82,13 @@ class Progress:
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(frac * 30)
             rate = self.done / max(now - self.t0, 1e-6)
-            print(f"\r  {self.label:<18} [{bar:<30}] {frac * 100:5.1f}% "
-                  f"{self.done:>10,}/{self.total:,} {rate:>9,.0f}/s", end="", file=sys.stderr,
-                  flush=True)
+            print(
+                f"\r  {self.label:<18} [{bar:<30}] {frac * 100:5.1f}% "
+                f"{self.done:>10,}/{self.total:,} {rate:>9,.0f}/s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
             if self.done >= self.total:
                 print(file=sys.stderr, flush=True)
 
@@ -98,8 +102,9 @@ def free_port() -> int:
 def make_rucs(n: int) -> list[str]:
     from peru_ids.ruc import ruc_check_digit
 
-    return [f"{body}{ruc_check_digit(body)}" for body in (f"20{10_000_000 + i:08d}"
-                                                          for i in range(n))]
+    return [
+        f"{body}{ruc_check_digit(body)}" for body in (f"20{10_000_000 + i:08d}" for i in range(n))
+    ]
 
 
 def users_per_ruc(rucs: int, users: int) -> list[int]:
@@ -115,6 +120,7 @@ def users_per_ruc(rucs: int, users: int) -> list[int]:
 
 
 # -- database ----------------------------------------------------------------------------------
+
 
 def admin_conn(pg_url: str):
     return psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
@@ -144,12 +150,22 @@ def migrate_and_client(db_url: str, instance: str) -> None:
     from idp.services import clients
     from idp.storage import db
 
-    app = create_app({"DATABASE_URL": sqlalchemy_url(db_url), "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "bench-population-secret-0123456789"})
+    app = create_app(
+        {
+            "DATABASE_URL": sqlalchemy_url(db_url),
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-population-secret-0123456789",
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        clients.register(CLIENT_ID, secret=CLIENT_SECRET, redirect_uris=[REDIRECT_URI],
-                         first_party=True, scope="openid profile email sol")
+        clients.register(
+            CLIENT_ID,
+            secret=CLIENT_SECRET,
+            redirect_uris=[REDIRECT_URI],
+            first_party=True,
+            scope="openid profile email sol",
+        )
         app.extensions["sol_keyring"].ensure()  # first signing keys, before workers race
         db.session.commit()
         db.engine.dispose()
@@ -180,33 +196,88 @@ def load(db_url: str, rucs: list[str], counts: list[int], digest: str) -> float:
     total = sum(counts)
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     with psycopg.connect(db_url) as conn, conn.cursor() as cur:
-        _copy(cur, "taxpayer", "ruc, company_name, tipo_persona, address, phones, email, fax, "
-              "is_customs_agent, created_at",
-              ((r, f"EMPRESA {i:05d} S.A.C.", tipo_persona(r), "AV. LIMA 123", "", "", "", "f",
-                now) for i, r in enumerate(rucs)), len(rucs), "taxpayers")
-        _copy(cur, "principal_user", "id, ruc, username, password_hash, created_at",
-              ((str(i + 1), r, "PRINCIPA", digest, now) for i, r in enumerate(rucs)),
-              len(rucs), "principal users")
+        _copy(
+            cur,
+            "taxpayer",
+            "ruc, company_name, tipo_persona, address, phones, email, fax, "
+            "is_customs_agent, created_at",
+            (
+                (
+                    r,
+                    f"EMPRESA {i:05d} S.A.C.",
+                    tipo_persona(r),
+                    "AV. LIMA 123",
+                    "",
+                    "",
+                    "",
+                    "f",
+                    now,
+                )
+                for i, r in enumerate(rucs)
+            ),
+            len(rucs),
+            "taxpayers",
+        )
+        _copy(
+            cur,
+            "principal_user",
+            "id, ruc, username, password_hash, created_at",
+            ((str(i + 1), r, "PRINCIPA", digest, now) for i, r in enumerate(rucs)),
+            len(rucs),
+            "principal users",
+        )
 
         def secondary():
             uid = 0
             for r, c in zip(rucs, counts, strict=True):
                 for j in range(c):
                     uid += 1
-                    yield (str(uid), r, f"U{j:07d}", "DNI", f"{uid % 100_000_000:08d}",
-                           f"USUARIO {uid}", "\\N", digest, "f", "ACTIVO", now, now)
+                    yield (
+                        str(uid),
+                        r,
+                        f"U{j:07d}",
+                        "DNI",
+                        f"{uid % 100_000_000:08d}",
+                        f"USUARIO {uid}",
+                        "\\N",
+                        digest,
+                        "f",
+                        "ACTIVO",
+                        now,
+                        now,
+                    )
 
-        _copy(cur, "secondary_user", "id, ruc, username, document_type, document_number, "
-              "names, email, password_hash, must_change_password, status, created_at, "
-              "status_changed_at", secondary(), total, "secondary users")
-        _copy(cur, "profile_assignment", "id, user_id, code, effective_from",
-              ((str(i), str(i), PROFILE, now) for i in range(1, total + 1)), total, "profiles")
-        _copy(cur, "role_assignment", "id, user_id, role, assigned_at",
-              ((str(i), str(i), ROLE, now) for i in range(1, total + 1)), total, "roles")
-        for table in ("principal_user", "secondary_user", "profile_assignment",
-                      "role_assignment"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+        _copy(
+            cur,
+            "secondary_user",
+            "id, ruc, username, document_type, document_number, "
+            "names, email, password_hash, must_change_password, status, created_at, "
+            "status_changed_at",
+            secondary(),
+            total,
+            "secondary users",
+        )
+        _copy(
+            cur,
+            "profile_assignment",
+            "id, user_id, code, effective_from",
+            ((str(i), str(i), PROFILE, now) for i in range(1, total + 1)),
+            total,
+            "profiles",
+        )
+        _copy(
+            cur,
+            "role_assignment",
+            "id, user_id, role, assigned_at",
+            ((str(i), str(i), ROLE, now) for i in range(1, total + 1)),
+            total,
+            "roles",
+        )
+        for table in ("principal_user", "secondary_user", "profile_assignment", "role_assignment"):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
         conn.commit()
     with psycopg.connect(db_url, autocommit=True) as conn:
         log("VACUUM ANALYZE")
@@ -215,6 +286,7 @@ def load(db_url: str, rucs: list[str], counts: list[int], digest: str) -> float:
 
 
 # -- processes ---------------------------------------------------------------------------------
+
 
 class Procs:
     """Every child started here, stopped by PID (process group) at the end."""
@@ -263,9 +335,12 @@ def start_redis(procs: Procs) -> str:
     if not binary:
         raise SystemExit("redis-server not found (apt-get install -y redis-server)")
     port = free_port()
-    p = procs.start("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
+    p = procs.start(
+        "redis",
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -275,20 +350,40 @@ def start_redis(procs: Procs) -> str:
     raise SystemExit("redis-server did not start")
 
 
-def start_gunicorn(procs: Procs, db_url: str, redis_url: str, instance: str, workers: int,
-                   admin_token: str) -> tuple[str, subprocess.Popen]:
+def start_gunicorn(
+    procs: Procs, db_url: str, redis_url: str, instance: str, workers: int, admin_token: str
+) -> tuple[str, subprocess.Popen]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, IDP_DATABASE_URL=sqlalchemy_url(db_url), IDP_REDIS_URL=redis_url,
-               IDP_ISSUER=url, IDP_INSTANCE_PATH=instance,
-               IDP_SECRET_KEY="bench-population-secret-0123456789", IDP_ADMIN_TOKEN=admin_token,
-               IDP_LOGIN_RATE_LIMIT="100000/minute", IDP_ARGON2_PROFILE="default",
-               IDP_KEY_LEAD_SECONDS="0")
-    cmd = [sys.executable, "-m", "gunicorn", "idp:create_app()", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--log-level", "warning",
-           "--error-logfile", os.path.join(instance, "gunicorn.log")]
-    p = procs.start("gunicorn", cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        IDP_DATABASE_URL=sqlalchemy_url(db_url),
+        IDP_REDIS_URL=redis_url,
+        IDP_ISSUER=url,
+        IDP_INSTANCE_PATH=instance,
+        IDP_SECRET_KEY="bench-population-secret-0123456789",
+        IDP_ADMIN_TOKEN=admin_token,
+        IDP_LOGIN_RATE_LIMIT="100000/minute",
+        IDP_ARGON2_PROFILE="default",
+        IDP_KEY_LEAD_SECONDS="0",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "idp:create_app()",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        os.path.join(instance, "gunicorn.log"),
+    ]
+    p = procs.start(
+        "gunicorn", cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_http(url + "/readyz", p)
     return url, p
 
@@ -306,18 +401,38 @@ def sol_login(base: str, ruc: str, usuario: str) -> float:
 
     http = requests.Session()
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()) \
-        .rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     t0 = time.perf_counter()
-    r = http.get(f"{base}/authorize", params={
-        "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI,
-        "scope": "openid sol", "state": secrets.token_urlsafe(8),
-        "nonce": secrets.token_urlsafe(8), "code_challenge": challenge,
-        "code_challenge_method": "S256"}, allow_redirects=True, timeout=30)
+    r = http.get(
+        f"{base}/authorize",
+        params={
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid sol",
+            "state": secrets.token_urlsafe(8),
+            "nonce": secrets.token_urlsafe(8),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=True,
+        timeout=30,
+    )
     page = r.text
-    r = http.post(f"{base}/login", data={
-        "csrf_token": _CSRF.search(page).group(1), "challenge": _CHALLENGE.search(page).group(1),
-        "ruc": ruc, "usuario": usuario, "clave": PASSWORD}, allow_redirects=False, timeout=30)
+    r = http.post(
+        f"{base}/login",
+        data={
+            "csrf_token": _CSRF.search(page).group(1),
+            "challenge": _CHALLENGE.search(page).group(1),
+            "ruc": ruc,
+            "usuario": usuario,
+            "clave": PASSWORD,
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
     for _ in range(5):
         loc = r.headers.get("Location", "")
         if loc.startswith(REDIRECT_URI):
@@ -326,9 +441,17 @@ def sol_login(base: str, ruc: str, usuario: str) -> float:
             raise RuntimeError(f"login of {ruc}/{usuario}: HTTP {r.status_code} {r.text[:200]}")
         r = http.get(urllib.parse.urljoin(base, loc), allow_redirects=False, timeout=30)
     code = urllib.parse.parse_qs(urllib.parse.urlsplit(r.headers["Location"]).query)["code"][0]
-    t = http.post(f"{base}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=30, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-        "code_verifier": verifier})
+    t = http.post(
+        f"{base}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=30,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+    )
     if t.status_code != 200 or "id_token" not in t.json():
         raise RuntimeError(f"token for {ruc}/{usuario}: {t.status_code} {t.text[:200]}")
     return time.perf_counter() - t0
@@ -336,8 +459,9 @@ def sol_login(base: str, ruc: str, usuario: str) -> float:
 
 def admin_list(base: str, http: requests.Session, ruc: str, page: int) -> float:
     t0 = time.perf_counter()
-    r = http.get(f"{base}/api/v1/taxpayers/{ruc}/users", params={"page": page, "per_page": 50},
-                 timeout=30)
+    r = http.get(
+        f"{base}/api/v1/taxpayers/{ruc}/users", params={"page": page, "per_page": 50}, timeout=30
+    )
     elapsed = time.perf_counter() - t0
     body = r.json()
     if r.status_code != 200 or body.get("total") != TARGET_USERS or len(body["items"]) != 50:
@@ -353,12 +477,23 @@ def pct(values: list[float], q: float) -> float:
 
 def stats(values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"p50 {pct(ms, 50):7.1f} ms  p95 {pct(ms, 95):7.1f} ms  p99 {pct(ms, 99):7.1f} ms  "
-            f"(n={len(ms)})")
+    return (
+        f"p50 {pct(ms, 50):7.1f} ms  p95 {pct(ms, 95):7.1f} ms  p99 {pct(ms, 99):7.1f} ms  "
+        f"(n={len(ms)})"
+    )
 
 
-def run_size(args, procs: Procs, label: str, dbname: str, n_rucs: int, n_users: int,
-             digest: str, redis_url: str, deadline: float) -> dict:
+def run_size(
+    args,
+    procs: Procs,
+    label: str,
+    dbname: str,
+    n_rucs: int,
+    n_users: int,
+    digest: str,
+    redis_url: str,
+    deadline: float,
+) -> dict:
     log(f"== {label}: {n_rucs:,} RUCs, {n_users:,} secondary users → database {dbname}")
     rucs = make_rucs(n_rucs)
     counts = users_per_ruc(n_rucs, n_users)
@@ -394,19 +529,29 @@ def run_size(args, procs: Procs, label: str, dbname: str, n_rucs: int, n_users: 
         finally:
             procs.stop(p)
         with psycopg.connect(db_url) as conn:
-            size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))") \
-                .fetchone()[0]
-        return {"label": label, "rucs": n_rucs, "users": sum(counts), "load_s": load_s,
-                "db_size": size, "logins": logins, "lists": lists}
+            size = conn.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()[0]
+        return {
+            "label": label,
+            "rucs": n_rucs,
+            "users": sum(counts),
+            "load_s": load_s,
+            "db_size": size,
+            "logins": logins,
+            "lists": lists,
+        }
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--pg-url", default=os.environ.get(
-        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-        help="PostgreSQL server (the databases are created and dropped on it)")
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server (the databases are created and dropped on it)",
+    )
     p.add_argument("--rucs", type=int, default=10_000)
     p.add_argument("--users", type=int, default=1_000_000)
     p.add_argument("--small-rucs", type=int, default=10)
@@ -425,14 +570,22 @@ def main(argv=None) -> int:
     passwords.configure("default")
     t0 = time.perf_counter()
     digest = passwords.hash_password(PASSWORD)  # ONE hash for every user: see the docstring
-    log(f"one argon2 hash (production profile) took {(time.perf_counter() - t0) * 1000:.0f} ms;"
+    log(
+        f"one argon2 hash (production profile) took {(time.perf_counter() - t0) * 1000:.0f} ms;"
         f" {args.users:,} of them would take ~"
-        f"{(time.perf_counter() - t0) * args.users / 3600 / (os.cpu_count() or 1):.1f} h")
+        f"{(time.perf_counter() - t0) * args.users / 3600 / (os.cpu_count() or 1):.1f} h"
+    )
 
     procs = Procs()
-    sizes = [("small", "bench_population_small", args.small_rucs,
-              TARGET_USERS + 100 * (args.small_rucs - 1)),
-             ("large", "bench_population", args.rucs, args.users)]
+    sizes = [
+        (
+            "small",
+            "bench_population_small",
+            args.small_rucs,
+            TARGET_USERS + 100 * (args.small_rucs - 1),
+        ),
+        ("large", "bench_population", args.rucs, args.users),
+    ]
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -442,8 +595,19 @@ def main(argv=None) -> int:
     try:
         redis_url = start_redis(procs)
         for i, (label, dbname, n_rucs, n_users) in enumerate(sizes):
-            results.append(run_size(args, procs, label, dbname, n_rucs, n_users, digest,
-                                    f"{redis_url}/{i}", deadline))
+            results.append(
+                run_size(
+                    args,
+                    procs,
+                    label,
+                    dbname,
+                    n_rucs,
+                    n_users,
+                    digest,
+                    f"{redis_url}/{i}",
+                    deadline,
+                )
+            )
     except (KeyboardInterrupt, TimeoutError) as exc:
         log(f"stopped early: {exc}")
     finally:
@@ -456,11 +620,15 @@ def main(argv=None) -> int:
                     log(f"could not drop {dbname}: {exc}")
             log("databases dropped")
 
-    print(f"\nIdP at scale (gunicorn {args.workers} workers, argon2 production profile, "
-          f"one request at a time; whole run {time.monotonic() - started:.0f} s)")
+    print(
+        f"\nIdP at scale (gunicorn {args.workers} workers, argon2 production profile, "
+        f"one request at a time; whole run {time.monotonic() - started:.0f} s)"
+    )
     for r in results:
-        print(f"\n{r['label']}: {r['rucs']:,} RUCs, {r['users']:,} secondary users "
-              f"(database {r['db_size']}, loaded in {r['load_s']:.1f} s)")
+        print(
+            f"\n{r['label']}: {r['rucs']:,} RUCs, {r['users']:,} secondary users "
+            f"(database {r['db_size']}, loaded in {r['load_s']:.1f} s)"
+        )
         if r["logins"]:
             print(f"  full SOL login           {stats(r['logins'])}")
         if r["lists"]:

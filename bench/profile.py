@@ -33,10 +33,28 @@ def start(master: int, seconds: float, out_dir: Path, label: str) -> list[subpro
     procs = []
     for pid in worker_pids(master):
         out = out_dir / f"{label}-{pid}.txt"
-        procs.append(subprocess.Popen(
-            [str(PY_SPY), "record", "--pid", str(pid), "--rate", "250", "--gil", "--format", "raw",
-             "--duration", str(int(seconds + 0.999)), "--nonblocking", "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(PY_SPY),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--rate",
+                    "250",
+                    "--gil",
+                    "--format",
+                    "raw",
+                    "--duration",
+                    str(int(seconds + 0.999)),
+                    "--nonblocking",
+                    "--output",
+                    str(out),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
     return procs
 
 
@@ -65,8 +83,10 @@ def summarize(files: list[Path], top: int = 25) -> str:
                 continue
             n = int(count)
             frames = stack.split(";")
-            if any("select (selectors" in x or "wait (threading" in x or "accept (" in x
-                   for x in frames[-3:]):
+            if any(
+                "select (selectors" in x or "wait (threading" in x or "accept (" in x
+                for x in frames[-3:]
+            ):
                 continue  # an idle worker thread, not CPU
             total += n
             for a in {_area(x) for x in frames}:

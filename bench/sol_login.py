@@ -55,8 +55,14 @@ async def drive(http, authorize_url: str, ctx, *, sso_only: bool = False) -> str
             raise LoginError(f"SSO expected, got a page at {url}: {body[:200]!r}")
         if submitted:
             raise LoginError(f"login form shown again (bad credentials?) at {url}")
-        form = next((f for f in parse_forms(body.decode("utf-8", "replace"))
-                     if "clave" in f.fields or f.has_password), None)
+        form = next(
+            (
+                f
+                for f in parse_forms(body.decode("utf-8", "replace"))
+                if "clave" in f.fields or f.has_password
+            ),
+            None,
+        )
         if form is None:
             raise LoginError(f"no SOL form at {url}: {body[:200]!r}")
         ruc, usuario = _account(ctx)
@@ -69,4 +75,3 @@ async def drive(http, authorize_url: str, ctx, *, sso_only: bool = False) -> str
 async def login(http, authorize_url: str, ctx) -> str:
     """The driver's login hook (a fresh cookie jar: the full SOL login)."""
     return await drive(http, authorize_url, ctx)
-

@@ -33,9 +33,12 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_NAME"] = "vuce_ejemplo_session"
     app.config.update(settings or {})
     auth = VuceAuth(
-        app, component="EJEMPLO", url_prefix="/ejemplo", name="Componente de ejemplo",
-        client_id=app.config.get("CLIENT_ID_EJEMPLO") or os.environ.get("VUCE_CLIENT_ID_EJEMPLO",
-                                                                         "vuce-ejemplo"),
+        app,
+        component="EJEMPLO",
+        url_prefix="/ejemplo",
+        name="Componente de ejemplo",
+        client_id=app.config.get("CLIENT_ID_EJEMPLO")
+        or os.environ.get("VUCE_CLIENT_ID_EJEMPLO", "vuce-ejemplo"),
         client_secret=app.config.get("CLIENT_SECRET_EJEMPLO")
         or os.environ.get("VUCE_CLIENT_SECRET_EJEMPLO", "vuce-ejemplo-dev-secret"),
     )

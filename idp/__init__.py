@@ -15,9 +15,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def create_app(settings: dict | None = None) -> Flask:
     """Build the IdP: the only wiring point (settings are read here, never at import)."""
     cfg = load_settings(settings)
-    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False,
-                template_folder=str(PACKAGE_DIR / "templates"),
-                static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static")
+    app = Flask(
+        __name__,
+        instance_path=cfg["INSTANCE_PATH"],
+        instance_relative_config=False,
+        template_folder=str(PACKAGE_DIR / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+        static_url_path="/static",
+    )
     app.config.update(cfg)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log_dev_warnings(cfg)

@@ -23,45 +23,70 @@ clients_cli = AppGroup("clients", help="Registro de clientes OIDC.")
 @click.option("--redirect-uri", "redirect_uris", multiple=True)
 @click.option("--public", is_flag=True)
 @click.option("--first-party", is_flag=True)
-@click.option("--token-endpoint-auth-method",
-              type=click.Choice(["client_secret_basic", "client_secret_post", "none"]))
+@click.option(
+    "--token-endpoint-auth-method",
+    type=click.Choice(["client_secret_basic", "client_secret_post", "none"]),
+)
 @click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
 @click.option("--backchannel-logout-uri")
 @click.option("--accepts-inactive-accounts", is_flag=True)
 @click.option("--required-profile", default=None)
 @click.option("--scope", default=None)
 @click.option("--grant-type", "grant_types", multiple=True)
-@click.option("--id-token-alg", "id_token_signed_response_alg", default="RS256",
-              type=click.Choice(["RS256", "ES256"]))
+@click.option(
+    "--id-token-alg",
+    "id_token_signed_response_alg",
+    default="RS256",
+    type=click.Choice(["RS256", "ES256"]),
+)
 def clients_add(client_id, grant_types, **kwargs):
     """Register (or update) a client and print its secret once."""
     try:
-        row, secret = client_service.register(client_id, grant_types=grant_types or None,
-                                              **kwargs)
+        row, secret = client_service.register(client_id, grant_types=grant_types or None, **kwargs)
     except client_service.ClientError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(json.dumps({"client_id": row.client_id, "client_secret": secret,
-                           "token_endpoint_auth_method": row.token_endpoint_auth_method,
-                           "redirect_uris": row.redirect_uris}, indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "client_id": row.client_id,
+                "client_secret": secret,
+                "token_endpoint_auth_method": row.token_endpoint_auth_method,
+                "redirect_uris": row.redirect_uris,
+            },
+            indent=2,
+        )
+    )
 
 
 @clients_cli.command("list")
 def clients_list():
     """List registered clients."""
     for c in client_service.all_clients():
-        flags = [f for f, on in (("first-party", c.first_party),
-                                 ("inactive-ok", c.accepts_inactive_accounts)) if on]
-        click.echo(f"{c.client_id}\t{c.token_endpoint_auth_method}\t"
-                   f"{' '.join(c.redirect_uris)}\t{','.join(flags)}")
+        flags = [
+            f
+            for f, on in (
+                ("first-party", c.first_party),
+                ("inactive-ok", c.accepts_inactive_accounts),
+            )
+            if on
+        ]
+        click.echo(
+            f"{c.client_id}\t{c.token_endpoint_auth_method}\t"
+            f"{' '.join(c.redirect_uris)}\t{','.join(flags)}"
+        )
 
 
 keys_cli = AppGroup("keys", help="Llaves de firma (RS256, ES256).")
 
 
 @keys_cli.command("rotate")
-@click.option("--lead", type=int, default=None,
-              help="segundos entre la publicación y el uso (por defecto IDP_KEY_LEAD_SECONDS)")
+@click.option(
+    "--lead",
+    type=int,
+    default=None,
+    help="segundos entre la publicación y el uso (por defecto IDP_KEY_LEAD_SECONDS)",
+)
 def keys_rotate(lead):
     """Publish new keys now; they sign after the lead time; old ones stay for verification."""
     lead = current_app.config["KEY_LEAD_SECONDS"] if lead is None else lead

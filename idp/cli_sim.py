@@ -13,10 +13,15 @@ sim_cli = AppGroup("sim", help="Simulación de caídas de Clave SOL.")
 
 
 @sim_cli.command("outage")
-@click.argument("mode", required=False, type=click.Choice(outage_service.MODES,
-                                                          case_sensitive=False))
-@click.option("--latency-ms", type=int, default=None,
-              help="latencia añadida (slow/flaky) o duración del cuelgue (timeout)")
+@click.argument(
+    "mode", required=False, type=click.Choice(outage_service.MODES, case_sensitive=False)
+)
+@click.option(
+    "--latency-ms",
+    type=int,
+    default=None,
+    help="latencia añadida (slow/flaky) o duración del cuelgue (timeout)",
+)
 @click.option("--error-rate", type=float, default=None, help="fracción de fallos (flaky), 0..1")
 def outage(mode, latency_ms, error_rate):
     """Set the simulated outage (none, down, slow, flaky, timeout); without MODE, show it."""

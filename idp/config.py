@@ -25,19 +25,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ISSUER", "IDP_ISSUER", "http://127.0.0.1:5000", "issuer URL (browser-facing)"),
     Setting("PORT", "IDP_PORT", 5000, "port of `flask run`/launcher", int),
     Setting(
-        "DATABASE_URL", "IDP_DATABASE_URL", None, "SQLAlchemy URL (PostgreSQL in production)",
+        "DATABASE_URL",
+        "IDP_DATABASE_URL",
+        None,
+        "SQLAlchemy URL (PostgreSQL in production)",
         dev_warning="IDP_DATABASE_URL not set: using SQLite under instance/",
     ),
     Setting(
-        "REDIS_URL", "IDP_REDIS_URL", None, "redis:// URL of the shared store",
+        "REDIS_URL",
+        "IDP_REDIS_URL",
+        None,
+        "redis:// URL of the shared store",
         dev_warning="IDP_REDIS_URL not set: in-process store (single process only)",
     ),
     Setting(
-        "SECRET_KEY", "IDP_SECRET_KEY", None, "cookie/CSRF signing secret",
+        "SECRET_KEY",
+        "IDP_SECRET_KEY",
+        None,
+        "cookie/CSRF signing secret",
         dev_warning="IDP_SECRET_KEY not set: generated one kept in instance/",
     ),
     Setting(
-        "ADMIN_TOKEN", "IDP_ADMIN_TOKEN", None, "bearer token of the admin/simulation API",
+        "ADMIN_TOKEN",
+        "IDP_ADMIN_TOKEN",
+        None,
+        "bearer token of the admin/simulation API",
         dev_warning="IDP_ADMIN_TOKEN not set: generated one kept in instance/",
     ),
     Setting("SUBJECT_SALT", "IDP_SUBJECT_SALT", None, "salt of the opaque `sub` values"),
@@ -48,32 +60,63 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CODE_TTL", "IDP_CODE_TTL", 60, "authorization code life (s)", int),
     Setting("SESSION_TTL", "IDP_SESSION_TTL", 8 * 3600, "SSO session life (s)", int),
     Setting("LOGIN_CHALLENGE_TTL", "IDP_LOGIN_TTL", 1800, "life of a pending login page (s)", int),
-    Setting("KEY_LEAD_SECONDS", "IDP_KEY_LEAD_SECONDS", 300,
-            "a rotated key is published this long before it signs", int),
+    Setting(
+        "KEY_LEAD_SECONDS",
+        "IDP_KEY_LEAD_SECONDS",
+        300,
+        "a rotated key is published this long before it signs",
+        int,
+    ),
     Setting("LOCKOUT_THRESHOLD", "IDP_LOCKOUT_THRESHOLD", 5, "failed logins before lockout", int),
     Setting("LOCKOUT_SECONDS", "IDP_LOCKOUT_SECONDS", 900, "lockout duration (s)", int),
     Setting("LOGIN_RATE_LIMIT", "IDP_LOGIN_RATE_LIMIT", "30/minute", "login POSTs per IP"),
-    Setting("PROFILE_DELAY_SECONDS", "IDP_PROFILE_DELAY_SECONDS", 0,
-            "delay before modified profiles take effect (s)", int),
-    Setting("BACKCHANNEL_TIMEOUT", "IDP_BACKCHANNEL_TIMEOUT", 3.0,
-            "timeout of each back-channel logout POST (s)", float),
+    Setting(
+        "PROFILE_DELAY_SECONDS",
+        "IDP_PROFILE_DELAY_SECONDS",
+        0,
+        "delay before modified profiles take effect (s)",
+        int,
+    ),
+    Setting(
+        "BACKCHANNEL_TIMEOUT",
+        "IDP_BACKCHANNEL_TIMEOUT",
+        3.0,
+        "timeout of each back-channel logout POST (s)",
+        float,
+    ),
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
-    Setting("ARGON2_PROFILE", "IDP_ARGON2_PROFILE", "default",
-            "argon2id cost: default (OWASP: 19 MiB, t=2, p=1) | rfc9106 (64 MiB, t=3, p=4) | "
-            "fast (tests only)", choice("default", "rfc9106", "fast")),
-    Setting("ITP_LABEL", "IDP_ITP_LABEL", "Instituto Tecnológico de la Producción",
-            "display name of the ITP registry"),
+    Setting(
+        "ARGON2_PROFILE",
+        "IDP_ARGON2_PROFILE",
+        "default",
+        "argon2id cost: default (OWASP: 19 MiB, t=2, p=1) | rfc9106 (64 MiB, t=3, p=4) | "
+        "fast (tests only)",
+        choice("default", "rfc9106", "fast"),
+    ),
+    Setting(
+        "ITP_LABEL",
+        "IDP_ITP_LABEL",
+        "Instituto Tecnológico de la Producción",
+        "display name of the ITP registry",
+    ),
 )
 
 
 def load_settings(overrides: dict | None = None, environ=None) -> dict:
     """Read the table from the environment, apply overrides, fill and check defaults."""
     cfg, warnings = read_table(SETTINGS, overrides, environ)
-    cfg = finish(cfg, warnings, check_production=_check_production,
-                 sqlite_name="idp.sqlite3", cookie_name="sol_session",
-                 generated_secrets=(("SECRET_KEY", "idp_secret_key"),
-                                    ("ADMIN_TOKEN", "idp_admin_token"),
-                                    ("SUBJECT_SALT", "idp_subject_salt")))
+    cfg = finish(
+        cfg,
+        warnings,
+        check_production=_check_production,
+        sqlite_name="idp.sqlite3",
+        cookie_name="sol_session",
+        generated_secrets=(
+            ("SECRET_KEY", "idp_secret_key"),
+            ("ADMIN_TOKEN", "idp_admin_token"),
+            ("SUBJECT_SALT", "idp_subject_salt"),
+        ),
+    )
     cfg["ISSUER"] = cfg["ISSUER"].rstrip("/")
     cfg["WTF_CSRF_TIME_LIMIT"] = cfg["LOGIN_CHALLENGE_TTL"]
     return cfg

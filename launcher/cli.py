@@ -95,25 +95,28 @@ def vuce_clients(vuce_url: str, env: dict[str, str]) -> list[dict]:
     out = []
     for comp, (prefix, name, default_id) in COMPONENTS.items():
         base = f"{vuce_url}{prefix}"
-        out.append({
-            "client_id": env.get(f"VUCE_CLIENT_ID_{comp}") or default_id,
-            "secret": env[f"VUCE_CLIENT_SECRET_{comp}"],
-            "name": f"VUCE - {name}",
-            "redirect_uris": [f"{base}/callback"],
-            "post_logout_redirect_uris": [f"{base}/logged-out"],
-            "backchannel_logout_uri": f"{base}/backchannel-logout",
-            "first_party": True,
-            "accepts_inactive_accounts": True,
-            "required_profile": PROFILE_VUCE,
-            "token_endpoint_auth_method": "client_secret_basic",
-            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
-            "scope": "openid profile email sol offline_access padron",
-        })
+        out.append(
+            {
+                "client_id": env.get(f"VUCE_CLIENT_ID_{comp}") or default_id,
+                "secret": env[f"VUCE_CLIENT_SECRET_{comp}"],
+                "name": f"VUCE - {name}",
+                "redirect_uris": [f"{base}/callback"],
+                "post_logout_redirect_uris": [f"{base}/logged-out"],
+                "backchannel_logout_uri": f"{base}/backchannel-logout",
+                "first_party": True,
+                "accepts_inactive_accounts": True,
+                "required_profile": PROFILE_VUCE,
+                "token_endpoint_auth_method": "client_secret_basic",
+                "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+                "scope": "openid profile email sol offline_access padron",
+            }
+        )
     return out
 
 
-def make_plan(instance: str | None, environ: dict[str, str] | None = None,
-              host: str = "127.0.0.1") -> Plan:
+def make_plan(
+    instance: str | None, environ: dict[str, str] | None = None, host: str = "127.0.0.1"
+) -> Plan:
     """Resolve ports, URLs, secrets and the child environment (nothing is started)."""
     env = dict(os.environ if environ is None else environ)
     inst = Path(instance or env.get("VUCE_SOL_INSTANCE") or Path.cwd() / "instance").resolve()
@@ -150,10 +153,22 @@ def make_plan(instance: str | None, environ: dict[str, str] | None = None,
     shared = env.get("IDP_REDIS_URL") and env.get("VUCE_REDIS_URL")
     workers = int(env.get("VUCE_SOL_WORKERS") or (2 if shared else 1))
     env.setdefault("PYTHONUNBUFFERED", "1")
-    return Plan(instance=inst, env=env, host=host, idp_port=idp_port, vuce_port=vuce_port,
-                issuer=issuer, vuce_url=vuce_url, idp_admin_token=env["IDP_ADMIN_TOKEN"],
-                vuce_admin_token=env["VUCE_ADMIN_TOKEN"], clients=vuce_clients(vuce_url, env),
-                sink=sink, smtp=smtp, inbox_port=inbox_port, workers=workers)
+    return Plan(
+        instance=inst,
+        env=env,
+        host=host,
+        idp_port=idp_port,
+        vuce_port=vuce_port,
+        issuer=issuer,
+        vuce_url=vuce_url,
+        idp_admin_token=env["IDP_ADMIN_TOKEN"],
+        vuce_admin_token=env["VUCE_ADMIN_TOKEN"],
+        clients=vuce_clients(vuce_url, env),
+        sink=sink,
+        smtp=smtp,
+        inbox_port=inbox_port,
+        workers=workers,
+    )
 
 
 # -- databases --------------------------------------------------------------------------------
@@ -201,9 +216,16 @@ class Supervisor:
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, label: str, argv: list[str]) -> subprocess.Popen:
-        proc = subprocess.Popen(argv, env=self.env, cwd=self.cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
         threading.Thread(target=_pump, args=(proc.stdout, label, self.out), daemon=True).start()
         self.procs.append((label, proc))
         return proc
@@ -212,8 +234,10 @@ class Supervisor:
         """Run a one-shot command to completion; raise with its output when it fails."""
         done = subprocess.run(argv, env=self.env, cwd=self.cwd, capture_output=True, text=True)
         if done.returncode != 0:
-            raise LaunchError(f"{label} falló ({' '.join(argv[1:4])}…):\n"
-                              f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+            raise LaunchError(
+                f"{label} falló ({' '.join(argv[1:4])}…):\n"
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
 
     def dead(self) -> tuple[str, int] | None:
         for label, proc in self.procs:
@@ -257,8 +281,9 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_ready(url: str, deadline: float, sup: Supervisor,
-               stopping: threading.Event | None = None) -> None:
+def wait_ready(
+    url: str, deadline: float, sup: Supervisor, stopping: threading.Event | None = None
+) -> None:
     while time.monotonic() < deadline:
         if stopping is not None and stopping.is_set():
             raise LaunchError("interrumpido durante el arranque")
@@ -276,13 +301,27 @@ def wait_ready(url: str, deadline: float, sup: Supervisor,
 
 
 def _gunicorn(app: str, plan: Plan, port: int) -> list[str]:
-    return [_bin("gunicorn"), f"{app}:create_app()", "--bind", f"{plan.host}:{port}",
-            "--workers", str(plan.workers), "--threads", "8", "--timeout", "60",
-            "--graceful-timeout", "5", "--log-level", "warning"]
+    return [
+        _bin("gunicorn"),
+        f"{app}:create_app()",
+        "--bind",
+        f"{plan.host}:{port}",
+        "--workers",
+        str(plan.workers),
+        "--threads",
+        "8",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+    ]
 
 
-def prepare(plan: Plan, sup: Supervisor, demo_data: bool, out=sys.stdout,
-            after_migrations=None) -> dict:
+def prepare(
+    plan: Plan, sup: Supervisor, demo_data: bool, out=sys.stdout, after_migrations=None
+) -> dict:
     """Migrate both databases, register VUCE's clients, load the demo when they are empty.
 
     ``after_migrations`` runs between the two (``up`` starts the servers there, so their boot
@@ -298,9 +337,12 @@ def prepare(plan: Plan, sup: Supervisor, demo_data: bool, out=sys.stdout,
         except Exception as exc:  # noqa: BLE001 - reported after join
             errors.append(exc)
 
-    migrations = [threading.Thread(target=guarded, args=(sup.run, label,
-                                                         [flask, "--app", app, "db", "upgrade"]))
-                  for label, app in (("idp", "idp"), ("vuce", "vuce_client"))]
+    migrations = [
+        threading.Thread(
+            target=guarded, args=(sup.run, label, [flask, "--app", app, "db", "upgrade"])
+        )
+        for label, app in (("idp", "idp"), ("vuce", "vuce_client"))
+    ]
     for t in migrations:
         t.start()
     for t in migrations:
@@ -317,14 +359,22 @@ def prepare(plan: Plan, sup: Supervisor, demo_data: bool, out=sys.stdout,
         seed.update(yaml.safe_load(Path(_idp_demo_file()).read_text(encoding="utf-8")))
         report["idp_demo"] = True
     seed_file = plan.instance / "vuce_sol_seed.yaml"
-    seed_file.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False),
-                         encoding="utf-8")
+    seed_file.write_text(
+        yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     seed_file.chmod(0o600)  # it holds the client secrets
-    jobs = [threading.Thread(target=guarded, args=(
-        sup.run, "idp seed", [flask, "--app", "idp", "seed", "--file", str(seed_file)]))]
+    jobs = [
+        threading.Thread(
+            target=guarded,
+            args=(sup.run, "idp seed", [flask, "--app", "idp", "seed", "--file", str(seed_file)]),
+        )
+    ]
     if demo_data and table_is_empty(vuce_url, "vuce_accounts"):
-        jobs.append(threading.Thread(target=guarded, args=(
-            sup.run, "vuce demo", [sys.executable, "-m", "launcher.demo"])))
+        jobs.append(
+            threading.Thread(
+                target=guarded, args=(sup.run, "vuce demo", [sys.executable, "-m", "launcher.demo"])
+            )
+        )
         report["vuce_demo"] = True
     for t in jobs:
         t.start()
@@ -343,9 +393,19 @@ def _idp_demo_file() -> str:
 
 def _mailsink_argv(plan: Plan) -> list[str]:
     """helper-6's sink (``launcher.mailsink``); its messages are also kept as .eml files."""
-    return [sys.executable, "-m", "launcher.mailsink", "--host", plan.smtp[0],
-            "--smtp-port", str(plan.smtp[1]), "--http-port", str(plan.inbox_port),
-            "--folder", str(plan.instance / "mail")]
+    return [
+        sys.executable,
+        "-m",
+        "launcher.mailsink",
+        "--host",
+        plan.smtp[0],
+        "--smtp-port",
+        str(plan.smtp[1]),
+        "--http-port",
+        str(plan.inbox_port),
+        "--folder",
+        str(plan.instance / "mail"),
+    ]
 
 
 def check_ports(plan: Plan) -> None:
@@ -353,8 +413,10 @@ def check_ports(plan: Plan) -> None:
     if plan.sink:
         busy += [p for p in (plan.smtp[1], plan.inbox_port) if not port_free(plan.host, p)]
     if busy:
-        raise LaunchError(f"puertos en uso: {', '.join(map(str, busy))} (¿otro vuce-sol "
-                          "corriendo? cambie IDP_PORT / VUCE_PORT / MAIL_PORT / MAIL_INBOX_PORT)")
+        raise LaunchError(
+            f"puertos en uso: {', '.join(map(str, busy))} (¿otro vuce-sol "
+            "corriendo? cambie IDP_PORT / VUCE_PORT / MAIL_PORT / MAIL_INBOX_PORT)"
+        )
 
 
 def start_services(plan: Plan, sup: Supervisor) -> None:
@@ -369,24 +431,51 @@ def start_services(plan: Plan, sup: Supervisor) -> None:
 def render_table(plan: Plan, with_demo: bool) -> str:
     """ONE table: URLs, admin tokens and every demo credential with what it demonstrates."""
     rows = [
-        ("SOL (IdP, emisor OIDC)", plan.issuer, "", "", "descubrimiento: "
-         "/.well-known/openid-configuration"),
+        (
+            "SOL (IdP, emisor OIDC)",
+            plan.issuer,
+            "",
+            "",
+            "descubrimiento: /.well-known/openid-configuration",
+        ),
         ("VUCE", f"{plan.vuce_url}/login", "", "", "componentes /mr, /origen, /ga"),
-        ("Bandeja de correo" if plan.sink else "SMTP",
-         plan.inbox_url if plan.sink else f"{plan.smtp[0]}:{plan.smtp[1]}",
-         "", "", f"SMTP {plan.smtp[0]}:{plan.smtp[1]}" if plan.sink else "servidor externo"),
-        ("Token admin IdP", f"{plan.issuer}/api/v1", "Bearer", plan.idp_admin_token,
-         "API REST y simulación de caídas"),
-        ("Token admin VUCE", f"{plan.vuce_url}/api/v1", "Bearer", plan.vuce_admin_token,
-         "contingencia e importación de cuentas"),
+        (
+            "Bandeja de correo" if plan.sink else "SMTP",
+            plan.inbox_url if plan.sink else f"{plan.smtp[0]}:{plan.smtp[1]}",
+            "",
+            "",
+            f"SMTP {plan.smtp[0]}:{plan.smtp[1]}" if plan.sink else "servidor externo",
+        ),
+        (
+            "Token admin IdP",
+            f"{plan.issuer}/api/v1",
+            "Bearer",
+            plan.idp_admin_token,
+            "API REST y simulación de caídas",
+        ),
+        (
+            "Token admin VUCE",
+            f"{plan.vuce_url}/api/v1",
+            "Bearer",
+            plan.vuce_admin_token,
+            "contingencia e importación de cuentas",
+        ),
     ]
     for c in plan.clients:
-        rows.append((f"Cliente OIDC {c['client_id']}", c["redirect_uris"][0], c["client_id"],
-                     c["secret"], "VUCE_CLIENT_ID/SECRET del componente"))
+        rows.append(
+            (
+                f"Cliente OIDC {c['client_id']}",
+                c["redirect_uris"][0],
+                c["client_id"],
+                c["secret"],
+                "VUCE_CLIENT_ID/SECRET del componente",
+            )
+        )
     if with_demo:
         for u in demo.GUIDE:
-            rows.append((f"RUC {u.ruc}" if u.ruc else "Extranet", "", u.username,
-                         demo.PASSWORD, u.story))
+            rows.append(
+                (f"RUC {u.ruc}" if u.ruc else "Extranet", "", u.username, demo.PASSWORD, u.story)
+            )
     head = ("Qué", "URL", "Usuario", "Clave / token", "Para qué")
     widths = [max(len(str(r[i])) for r in (*rows, head)) for i in range(4)]
 
@@ -427,14 +516,21 @@ def up(args: argparse.Namespace, out=sys.stdout) -> int:
             wait_ready(_internal(plan.inbox_url, plan), deadline, sup, stopping)
         loaded = [k for k, v in (("SOL", report["idp_demo"]), ("VUCE", report["vuce_demo"])) if v]
         print("\n" + render_table(plan, with_demo=not args.no_demo), file=out)
-        print(f"\nListo en {time.monotonic() - started:.1f} s. Datos demo cargados: "
-              f"{', '.join(loaded) or 'no (bases con datos o --no-demo)'}. "
-              "Ctrl-C para detener.\n", file=out, flush=True)
+        print(
+            f"\nListo en {time.monotonic() - started:.1f} s. Datos demo cargados: "
+            f"{', '.join(loaded) or 'no (bases con datos o --no-demo)'}. "
+            "Ctrl-C para detener.\n",
+            file=out,
+            flush=True,
+        )
         while not stopping.is_set():
             dead = sup.dead()
             if dead:
-                print(f"vuce-sol: {dead[0]} terminó (código {dead[1]}); deteniendo todo",
-                      file=out, flush=True)
+                print(
+                    f"vuce-sol: {dead[0]} terminó (código {dead[1]}); deteniendo todo",
+                    file=out,
+                    flush=True,
+                )
                 code = 1
                 break
             stopping.wait(0.5)
@@ -455,7 +551,7 @@ def _internal(url: str, plan: Plan) -> str:
     host = "127.0.0.1" if plan.host in ("0.0.0.0", "::", "") else plan.host
     for public, port in ((plan.issuer, plan.idp_port), (plan.vuce_url, plan.vuce_port)):
         if url.startswith(public):
-            return f"http://{host}:{port}{url[len(public):]}"
+            return f"http://{host}:{port}{url[len(public) :]}"
     return url
 
 
@@ -463,8 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vuce-sol", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="arranca SOL, VUCE, la bandeja de correo y el mail worker")
-    p_up.add_argument("--instance", metavar="DIR", default=None,
-                      help="carpeta de SQLite, llaves y secretos (por defecto ./instance)")
+    p_up.add_argument(
+        "--instance",
+        metavar="DIR",
+        default=None,
+        help="carpeta de SQLite, llaves y secretos (por defecto ./instance)",
+    )
     p_up.add_argument("--no-demo", action="store_true", help="no cargar los datos demo")
     p_up.add_argument("--host", default="127.0.0.1", help="interfaz de escucha")
     p_clients = sub.add_parser("clients", help="imprime los clientes OIDC de VUCE (JSON)")

@@ -80,8 +80,9 @@ class _Handler:
 class MailSink:
     """An SMTP server that keeps what it receives; thread-safe."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 1025,
-                 folder: str | Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 1025, folder: str | Path | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.folder = Path(folder) if folder else None
@@ -95,8 +96,9 @@ class MailSink:
     def start(self) -> MailSink:
         """Listen for SMTP (returns once the server answers)."""
         if self._controller is None:
-            self._controller = Controller(_Handler(self), hostname=self.host, port=self.port,
-                                          ready_timeout=10)
+            self._controller = Controller(
+                _Handler(self), hostname=self.host, port=self.port, ready_timeout=10
+            )
             self._controller.start()
             log.info("SMTP sink listening on %s:%s", self.host, self.port)
         return self
@@ -115,8 +117,11 @@ class MailSink:
         msg = email.message_from_bytes(content, policy=email.policy.default)
         with self._lock:
             stored = StoredMessage(
-                id=next(self._ids), mail_from=mail_from, to=rcpt_tos,
-                subject=str(msg.get("Subject", "")), body=_text_body(msg),
+                id=next(self._ids),
+                mail_from=mail_from,
+                to=rcpt_tos,
+                subject=str(msg.get("Subject", "")),
+                body=_text_body(msg),
                 received_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 message_id=msg.get("Message-ID"),
                 headers={k: str(v) for k, v in msg.items()},
@@ -148,8 +153,9 @@ class MailSink:
             self._messages.clear()
             return count
 
-    def wait_for(self, count: int = 1, *, to: str | None = None,
-                 timeout: float = 10.0) -> list[StoredMessage]:
+    def wait_for(
+        self, count: int = 1, *, to: str | None = None, timeout: float = 10.0
+    ) -> list[StoredMessage]:
         """Block until at least ``count`` messages (to ``to``) arrived; returns them."""
         deadline = time.monotonic() + timeout
         while True:
@@ -180,8 +186,9 @@ class InboxServer:
 
         self._server = make_server(host, port, app, threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="mailsink-inbox")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="mailsink-inbox"
+        )
 
     def start(self) -> InboxServer:
         self._thread.start()
@@ -226,7 +233,7 @@ def _linkify(text: str) -> Markup:
     """Escape the body, then turn its URLs into anchors."""
     out, last = [], 0
     for match in URL_RE.finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(escape(text[last : match.start()]))
         url = escape(match.group(0))
         out.append(Markup(f'<a href="{url}">{url}</a>'))
         last = match.end()

@@ -25,16 +25,24 @@ END = "<!-- config-table:end -->"
 
 _SECRET = "x" * 40
 IDP_PRODUCTION = {
-    "IDP_ENV": "production", "IDP_ISSUER": "https://sol.example.pe",
-    "IDP_DATABASE_URL": "postgresql+psycopg://idp@db/idp", "IDP_REDIS_URL": "redis://redis/0",
-    "IDP_SECRET_KEY": _SECRET, "IDP_ADMIN_TOKEN": _SECRET, "IDP_SUBJECT_SALT": _SECRET,
+    "IDP_ENV": "production",
+    "IDP_ISSUER": "https://sol.example.pe",
+    "IDP_DATABASE_URL": "postgresql+psycopg://idp@db/idp",
+    "IDP_REDIS_URL": "redis://redis/0",
+    "IDP_SECRET_KEY": _SECRET,
+    "IDP_ADMIN_TOKEN": _SECRET,
+    "IDP_SUBJECT_SALT": _SECRET,
 }
 VUCE_PRODUCTION = {
-    "VUCE_ENV": "production", "VUCE_IDP_ISSUER": "https://sol.example.pe",
+    "VUCE_ENV": "production",
+    "VUCE_IDP_ISSUER": "https://sol.example.pe",
     "VUCE_BASE_URL": "https://vuce.example.pe",
-    "VUCE_DATABASE_URL": "postgresql+psycopg://vuce@db/vuce", "VUCE_REDIS_URL": "redis://redis/1",
-    "VUCE_SECRET_KEY": _SECRET, "VUCE_ADMIN_TOKEN": _SECRET,
-    "VUCE_CLIENT_SECRET_MR": _SECRET, "VUCE_CLIENT_SECRET_ORIGEN": _SECRET,
+    "VUCE_DATABASE_URL": "postgresql+psycopg://vuce@db/vuce",
+    "VUCE_REDIS_URL": "redis://redis/1",
+    "VUCE_SECRET_KEY": _SECRET,
+    "VUCE_ADMIN_TOKEN": _SECRET,
+    "VUCE_CLIENT_SECRET_MR": _SECRET,
+    "VUCE_CLIENT_SECRET_ORIGEN": _SECRET,
     "VUCE_CLIENT_SECRET_GA": _SECRET,
 }
 
@@ -73,14 +81,17 @@ def rows() -> list[tuple[str, str, str, str, str]]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for s in idp_config.SETTINGS:
-            req = _refusals(idp_config.load_settings, idp_config.ConfigError, IDP_PRODUCTION,
-                            s.env, tmp)
+            req = _refusals(
+                idp_config.load_settings, idp_config.ConfigError, IDP_PRODUCTION, s.env, tmp
+            )
             out.append((s.env, "IdP", _default(s.default), "; ".join(req) or "—", s.doc))
-        captcha_rules = captcha.check_production("offline", _SECRET) + \
-            captcha.check_production("recaptcha", None)
+        captcha_rules = captcha.check_production("offline", _SECRET) + captcha.check_production(
+            "recaptcha", None
+        )
         for s in vuce_config.SETTINGS:
-            req = _refusals(vuce_config.load_settings, vuce_config.ConfigError,
-                            VUCE_PRODUCTION, s.env, tmp)
+            req = _refusals(
+                vuce_config.load_settings, vuce_config.ConfigError, VUCE_PRODUCTION, s.env, tmp
+            )
             req += [p for p in captcha_rules if p.startswith((s.env + " ", s.env + "="))]
             out.append((s.env, "VUCE", _default(s.default), "; ".join(req) or "—", s.doc))
     for env, default, doc in LAUNCHER_SETTINGS:
@@ -90,8 +101,10 @@ def rows() -> list[tuple[str, str, str, str, str]]:
 
 def table() -> str:
     head = "| variable | app | default | production | what |\n|---|---|---|---|---|\n"
-    body = "".join(f"| `{env}` | {app} | {_cell(default)} | {_cell(prod)} | {_cell(doc)} |\n"
-                   for env, app, default, prod, doc in rows())
+    body = "".join(
+        f"| `{env}` | {app} | {_cell(default)} | {_cell(prod)} | {_cell(doc)} |\n"
+        for env, app, default, prod, doc in rows()
+    )
     return head + body
 
 
@@ -107,14 +120,18 @@ def main(argv: list[str]) -> int:
     readme = ROOT / "README.md"
     generated = table()
     if "--write" in argv:
-        readme.write_text(replace_in(readme.read_text(encoding="utf-8"), generated),
-                          encoding="utf-8")
+        readme.write_text(
+            replace_in(readme.read_text(encoding="utf-8"), generated), encoding="utf-8"
+        )
         return 0
     if "--check" in argv:
         text = readme.read_text(encoding="utf-8")
         if replace_in(text, generated) != text:
-            print("README.md configuration table is out of date: "
-                  "python scripts/config_table.py --write", file=sys.stderr)
+            print(
+                "README.md configuration table is out of date: "
+                "python scripts/config_table.py --write",
+                file=sys.stderr,
+            )
             return 1
         return 0
     print(generated, end="")

@@ -55,9 +55,13 @@ def _stop_probes_started_by_the_test():
 def idp_session(tmp_path_factory):
     """One live IdP per test session (per xdist worker)."""
     tmp = tmp_path_factory.mktemp("idp")
-    handle = start_idp(str(tmp), database_url=fresh_database_url("idp", tmp),
-                       redis_url=redis_url(0), SECRET_KEY="test-secret-key-idp-0123456789",
-                       BACKCHANNEL_TIMEOUT=2.0)
+    handle = start_idp(
+        str(tmp),
+        database_url=fresh_database_url("idp", tmp),
+        redis_url=redis_url(0),
+        SECRET_KEY="test-secret-key-idp-0123456789",
+        BACKCHANNEL_TIMEOUT=2.0,
+    )
     yield handle
     handle.stop()
 
@@ -76,8 +80,9 @@ def idp(idp_session):
     from idp.services import outage
 
     outage.cache.put(idp_session.store, outage.NORMAL)  # the ≤1 s per-process copy too
-    idp_session.app.extensions["sol_limiter"].reset() if "sol_limiter" in \
-        idp_session.app.extensions else None
+    idp_session.app.extensions[
+        "sol_limiter"
+    ].reset() if "sol_limiter" in idp_session.app.extensions else None
     return idp_session
 
 

@@ -19,8 +19,12 @@ def create_app(settings: dict | None = None) -> Flask:
     from .web import api, components
 
     cfg = load_settings(settings)
-    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], static_folder=None,
-                template_folder=str(PACKAGE_DIR / "templates"))
+    app = Flask(
+        __name__,
+        instance_path=cfg["INSTANCE_PATH"],
+        static_folder=None,
+        template_folder=str(PACKAGE_DIR / "templates"),
+    )
     app.config.update(cfg)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 

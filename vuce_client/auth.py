@@ -63,10 +63,13 @@ PACKAGE_DIR = __import__("pathlib").Path(__file__).resolve().parent
 PENDING_TTL = 1800
 
 # ours (Q19): pages of a refused callback
-CALLBACK_REFUSED = ("No se pudo completar el ingreso a la VUCE. Vuelva a intentarlo desde la "
-                    "página de inicio.")
-IDP_DOWN = ("El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
-            "nuevamente en unos minutos.")
+CALLBACK_REFUSED = (
+    "No se pudo completar el ingreso a la VUCE. Vuelva a intentarlo desde la página de inicio."
+)
+IDP_DOWN = (
+    "El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
+    "nuevamente en unos minutos."
+)
 ACCESS_DENIED = "SUNAT Operaciones en Línea no autorizó el ingreso a la VUCE."
 
 
@@ -77,10 +80,14 @@ class VuceCore:
         self.app = app
         self.store = app.extensions.get("vuce_store") or store_from_url(app.config["REDIS_URL"])
         app.extensions["vuce_store"] = self.store
-        self.meta = IdpMetadata(app.config["IDP_ISSUER"], app.config["IDP_INTERNAL_URL"],
-                                self.store, timeout=app.config["IDP_TIMEOUT"],
-                                discovery_ttl=app.config["DISCOVERY_TTL"],
-                                jwks_ttl=app.config["JWKS_TTL"])
+        self.meta = IdpMetadata(
+            app.config["IDP_ISSUER"],
+            app.config["IDP_INTERNAL_URL"],
+            self.store,
+            timeout=app.config["IDP_TIMEOUT"],
+            discovery_ttl=app.config["DISCOVERY_TTL"],
+            jwks_ttl=app.config["JWKS_TTL"],
+        )
         self.oauth = VuceOAuth(app)
         self.components: dict[str, VuceAuth] = {}
 
@@ -102,15 +109,21 @@ def _setup_core(app) -> VuceCore:
         return app.extensions["vuce_core"]
     # settings: whatever the app already has wins; the rest comes from the VUCE_* table
     known = {k: v for k, v in app.config.items() if k.isupper()}
-    cfg = load_settings({k: v for k, v in known.items()
-                         if k not in ("SECRET_KEY", "SESSION_COOKIE_NAME") or v})
+    cfg = load_settings(
+        {k: v for k, v in known.items() if k not in ("SECRET_KEY", "SESSION_COOKIE_NAME") or v}
+    )
     for key, value in cfg.items():
         if key not in app.config or (key in ("SECRET_KEY",) and not app.config.get(key)):
             app.config[key] = value
     if app.config.get("SESSION_COOKIE_NAME") == "session":
         app.config["SESSION_COOKIE_NAME"] = "vuce_session"
-    for key in ("SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_SECURE",
-                "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS"):
+    for key in (
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "SESSION_COOKIE_SECURE",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_ENGINE_OPTIONS",
+    ):
         app.config.setdefault(key, cfg[key])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = cfg["SQLALCHEMY_DATABASE_URI"]
@@ -165,12 +178,23 @@ def current_account():
 def _template_globals():
     from .domain import messages
 
-    return {"vuce_user": current_user(), "vuce_account": current_account,
-            "msg": messages, "vuce_components": core().components}
+    return {
+        "vuce_user": current_user(),
+        "vuce_account": current_account,
+        "msg": messages,
+        "vuce_components": core().components,
+    }
 
 
-def open_session(account, identity_claims: dict, component: str, *, sid: str | None,
-                 id_token: str | None, auth_method: str = "SOL") -> str:
+def open_session(
+    account,
+    identity_claims: dict,
+    component: str,
+    *,
+    sid: str | None,
+    id_token: str | None,
+    auth_method: str = "SOL",
+) -> str:
     """Start (or extend, same account) the browser's VUCE session; returns its id."""
     store = core().store
     ttl = current_app.config["SESSION_TTL"]
@@ -181,10 +205,17 @@ def open_session(account, identity_claims: dict, component: str, *, sid: str | N
         rec = None
     entry = {"sid": sid, "id_token": id_token, "login_at": now}
     if rec is None:
-        rec = {"account_id": account.id, "account_key": account.account_key,
-               "sub": identity_claims.get("sub"), "user_type": account.user_type,
-               "ruc": account.ruc, "roles": account.last_roles or [],
-               "auth_method": auth_method, "created_at": now, "components": {component: entry}}
+        rec = {
+            "account_id": account.id,
+            "account_key": account.account_key,
+            "sub": identity_claims.get("sub"),
+            "user_type": account.user_type,
+            "ruc": account.ruc,
+            "roles": account.last_roles or [],
+            "auth_method": auth_method,
+            "created_at": now,
+            "components": {component: entry},
+        }
         session.clear()  # a fresh cookie at login (no fixation)
         session["vuce_sid"] = registry.create(store, rec, ttl)
     else:
@@ -198,12 +229,21 @@ def open_session(account, identity_claims: dict, component: str, *, sid: str | N
 class VuceAuth:
     """SOL login, entry checks, registration and logout for one VUCE component."""
 
-    def __init__(self, app=None, component: str = "MR", *, url_prefix: str | None = None,
-                 name: str | None = None, client_id: str | None = None,
-                 client_secret: str | None = None, home_endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        app=None,
+        component: str = "MR",
+        *,
+        url_prefix: str | None = None,
+        name: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        home_endpoint: str | None = None,
+    ) -> None:
         self.component = component.upper()
         default_prefix, default_name, _ = COMPONENTS.get(
-            self.component, (f"/{component.lower()}", component, None))
+            self.component, (f"/{component.lower()}", component, None)
+        )
         self.url_prefix = (url_prefix if url_prefix is not None else default_prefix).rstrip("/")
         self.name = name or default_name
         self._client_id = client_id
@@ -220,23 +260,34 @@ class VuceAuth:
         self.client_id = self._client_id or cfg.get(f"CLIENT_ID_{self.component}")
         self.client_secret = self._client_secret or cfg.get(f"CLIENT_SECRET_{self.component}")
         if not self.client_id:
-            raise RuntimeError(f"no client id for component {self.component}: set "
-                               f"VUCE_CLIENT_ID_{self.component} or pass client_id=")
-        self.client = register_client(core_state.oauth, core_state.meta,
-                                      f"vuce_{self.component.lower()}", self.client_id,
-                                      self.client_secret, cfg["IDP_TIMEOUT"])
+            raise RuntimeError(
+                f"no client id for component {self.component}: set "
+                f"VUCE_CLIENT_ID_{self.component} or pass client_id="
+            )
+        self.client = register_client(
+            core_state.oauth,
+            core_state.meta,
+            f"vuce_{self.component.lower()}",
+            self.client_id,
+            self.client_secret,
+            cfg["IDP_TIMEOUT"],
+        )
         self.base_url = cfg["BASE_URL"]
-        bp = Blueprint(f"vuce_auth_{self.component.lower()}", __name__,
-                       url_prefix=self.url_prefix or None)
+        bp = Blueprint(
+            f"vuce_auth_{self.component.lower()}", __name__, url_prefix=self.url_prefix or None
+        )
         bp.add_url_rule("/login", "login", self.login_view)
         bp.add_url_rule("/callback", "callback", self.callback_view)
         bp.add_url_rule("/logout", "logout", self.logout_view, methods=["POST"])
         bp.add_url_rule("/logged-out", "logged_out", self.logged_out_view)
         app.register_blueprint(bp)
         core_state.components[self.component] = self
-        app.add_url_rule(f"{self.url_prefix}/backchannel-logout",
-                         f"{self.endpoint_prefix}_backchannel", self.backchannel_view,
-                         methods=["POST"])
+        app.add_url_rule(
+            f"{self.url_prefix}/backchannel-logout",
+            f"{self.endpoint_prefix}_backchannel",
+            self.backchannel_view,
+            methods=["POST"],
+        )
         return self
 
     @property
@@ -266,12 +317,15 @@ class VuceAuth:
 
     def login_required(self, view):
         """Decorator: a live VUCE session holding a login to this component, else SOL login."""
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not self.is_logged_in():
-                return redirect(url_for(f"{self.endpoint_prefix}.login",
-                                        next=request.full_path.rstrip("?")))
+                return redirect(
+                    url_for(f"{self.endpoint_prefix}.login", next=request.full_path.rstrip("?"))
+                )
             return view(*args, **kwargs)
+
         return wrapper
 
     # -- views ----------------------------------------------------------------------------
@@ -287,15 +341,19 @@ class VuceAuth:
             return self.client.authorize_redirect(self.redirect_uri, **extra)
         except (IdpUnavailable, TokenRejected) as exc:
             log.error("IdP discovery failed: %s", exc)
-            return render_template("vuce/error.html", error="idp_unavailable",
-                                   description=IDP_DOWN), 503
+            return render_template(
+                "vuce/error.html", error="idp_unavailable", description=IDP_DOWN
+            ), 503
 
     def _refuse(self, code: str, detail: str = "", status: int = 400):
         audit.record("LOGIN_REFUSED", component=self.component, reason=code, detail=detail[:300])
         db.session.commit()
         log.warning("callback refused (%s): %s", code, detail)
-        text = IDP_DOWN if code == "idp_unavailable" else (
-            ACCESS_DENIED if code == "access_denied" else CALLBACK_REFUSED)
+        text = (
+            IDP_DOWN
+            if code == "idp_unavailable"
+            else (ACCESS_DENIED if code == "access_denied" else CALLBACK_REFUSED)
+        )
         return render_template("vuce/error.html", error=code, description=text), status
 
     def callback_view(self):
@@ -307,13 +365,20 @@ class VuceAuth:
             return self._refuse("bad_state", "state missing, unknown or already used")
         if request.args.get("error"):
             err = request.args["error"]
-            return self._refuse("access_denied" if err == "access_denied" else "idp_error", err,
-                                403 if err == "access_denied" else 400)
+            return self._refuse(
+                "access_denied" if err == "access_denied" else "idp_error",
+                err,
+                403 if err == "access_denied" else 400,
+            )
         code = request.args.get("code")
         if not code:
             return self._refuse("missing_code")
-        params = {"code": code, "state": state, "code_verifier": state_data.get("code_verifier"),
-                  "redirect_uri": state_data.get("redirect_uri")}
+        params = {
+            "code": code,
+            "state": state,
+            "code_verifier": state_data.get("code_verifier"),
+            "redirect_uri": state_data.get("redirect_uri"),
+        }
         try:
             token = self.client.fetch_access_token(**params)
         except OAuthError as exc:  # replayed or forged code: invalid_grant
@@ -325,10 +390,14 @@ class VuceAuth:
         if "id_token" not in token:
             return self._refuse("missing_id_token")
         try:
-            claims = validate_id_token(core().meta, token["id_token"], client_id=self.client_id,
-                                       nonce=state_data.get("nonce", ""),
-                                       access_token=token.get("access_token"),
-                                       leeway=current_app.config["CLOCK_LEEWAY"])
+            claims = validate_id_token(
+                core().meta,
+                token["id_token"],
+                client_id=self.client_id,
+                nonce=state_data.get("nonce", ""),
+                access_token=token.get("access_token"),
+                leeway=current_app.config["CLOCK_LEEWAY"],
+            )
             identity = identity_from_claims(claims)
         except TokenRejected as exc:
             return self._refuse(exc.code, exc.detail)
@@ -343,13 +412,20 @@ class VuceAuth:
         """Entry checks (§6.2) then a denial page, the registration wizard or a session."""
         account = accounts.sync_from_identity(identity)
         ctx = accounts.entry_context(
-            identity, account,
-            require_principal_for_all=current_app.config["REQUIRE_PRINCIPAL_FOR_ALL"])
+            identity,
+            account,
+            require_principal_for_all=current_app.config["REQUIRE_PRINCIPAL_FOR_ALL"],
+        )
         decision = run_entry_checks(ctx)
         if not decision.allowed:
-            audit.record("ENTRY_DENIED", account_key=identity.account_key,
-                         component=self.component, reason=decision.reason.value,
-                         message=decision.message_number, params=list(decision.params))
+            audit.record(
+                "ENTRY_DENIED",
+                account_key=identity.account_key,
+                component=self.component,
+                reason=decision.reason.value,
+                message=decision.message_number,
+                params=list(decision.params),
+            )
             db.session.commit()
             session.pop("vuce_sid", None)
             return render_template("vuce/denied.html", decision=decision), 403
@@ -358,20 +434,35 @@ class VuceAuth:
                 accounts.update_registered_as(account, decision.registered_as)
             audit.record("LOGIN", account_key=identity.account_key, component=self.component)
             db.session.commit()
-            open_session(account, claims, self.component, sid=claims.get("sid"),
-                         id_token=token.get("id_token"))
+            open_session(
+                account,
+                claims,
+                self.component,
+                sid=claims.get("sid"),
+                id_token=token.get("id_token"),
+            )
             return redirect(nxt)
         # registration wizard first (§6.4); the session opens when it is done
         pending_id = secrets.token_urlsafe(24)
-        core().store.set(f"vuce:pending:{pending_id}", json.dumps({
-            "claims": claims, "component": self.component, "id_token": token.get("id_token"),
-            "needs_registration": decision.needs_registration,
-            "section": decision.needs_lab_or_agent_section and
-            decision.needs_lab_or_agent_section.value,
-            "registered_as": decision.registered_as and decision.registered_as.value,
-            "next": nxt}), ttl=PENDING_TTL)
-        audit.record("REGISTRATION_STARTED", account_key=identity.account_key,
-                     component=self.component)
+        core().store.set(
+            f"vuce:pending:{pending_id}",
+            json.dumps(
+                {
+                    "claims": claims,
+                    "component": self.component,
+                    "id_token": token.get("id_token"),
+                    "needs_registration": decision.needs_registration,
+                    "section": decision.needs_lab_or_agent_section
+                    and decision.needs_lab_or_agent_section.value,
+                    "registered_as": decision.registered_as and decision.registered_as.value,
+                    "next": nxt,
+                }
+            ),
+            ttl=PENDING_TTL,
+        )
+        audit.record(
+            "REGISTRATION_STARTED", account_key=identity.account_key, component=self.component
+        )
         db.session.commit()
         session.pop("vuce_sid", None)
         session["vuce_pending"] = pending_id
@@ -390,7 +481,8 @@ class VuceAuth:
         try:
             return self.client.logout_redirect(
                 post_logout_redirect_uri=self.post_logout_redirect_uri,
-                id_token_hint=entry.get("id_token"))
+                id_token_hint=entry.get("id_token"),
+            )
         except (IdpUnavailable, TokenRejected, RuntimeError) as exc:
             log.error("RP-initiated logout not possible: %s", exc)
             return render_template("vuce/logged_out.html")
@@ -408,8 +500,12 @@ class VuceAuth:
         if not token:
             return {"error": "invalid_request"}, 400
         try:
-            claims = validate_logout_token(core().meta, token, client_id=self.client_id,
-                                           leeway=current_app.config["CLOCK_LEEWAY"])
+            claims = validate_logout_token(
+                core().meta,
+                token,
+                client_id=self.client_id,
+                leeway=current_app.config["CLOCK_LEEWAY"],
+            )
         except (TokenRejected, IdpUnavailable) as exc:
             log.warning("logout token refused: %s", exc)
             return {"error": "invalid_request"}, 400
@@ -418,7 +514,8 @@ class VuceAuth:
         if not store.add(f"vuce:bcl:jti:{claims['jti']}", "1", ttl=600):
             return {"error": "invalid_request", "error_description": "replayed"}, 400
         ended = registry.end_by(store, sid=claims.get("sid"), sub=claims.get("sub"))
-        audit.record("BACKCHANNEL_LOGOUT", component=self.component, sid=claims.get("sid"),
-                     ended=ended)
+        audit.record(
+            "BACKCHANNEL_LOGOUT", component=self.component, sid=claims.get("sid"), ended=ended
+        )
         db.session.commit()
         return "", 200, {"Cache-Control": "no-store"}

@@ -62,8 +62,15 @@ class RecaptchaV2Verifier:
 
     backend = "recaptcha"
 
-    def __init__(self, secret: str, site_key: str, verify_url: str = GOOGLE_VERIFY_URL, *,
-                 timeout: float = 5.0, http: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        site_key: str,
+        verify_url: str = GOOGLE_VERIFY_URL,
+        *,
+        timeout: float = 5.0,
+        http: requests.Session | None = None,
+    ) -> None:
         self.secret = secret
         self.site_key = site_key
         self.verify_url = verify_url
@@ -116,8 +123,9 @@ class OfflineVerifier:
     backend = "offline"
     SALT = "vuce.captcha.offline"
 
-    def __init__(self, secret_key: str, store=None, *, max_age: int = TOKEN_VALIDITY_SECONDS,
-                 clock=time.time) -> None:
+    def __init__(
+        self, secret_key: str, store=None, *, max_age: int = TOKEN_VALIDITY_SECONDS, clock=time.time
+    ) -> None:
         signer = type("Signer", (_ClockSigner,), {"clock": staticmethod(clock)})
         self._serializer = URLSafeTimedSerializer(secret_key, salt=self.SALT, signer=signer)
         self.store = store
@@ -144,7 +152,8 @@ class OfflineVerifier:
         if age > self.max_age or age < -60:
             return CaptchaResult(False, ("timeout-or-duplicate",))
         if self.store is not None and not self.store.add(
-                f"vuce:captcha:used:{nonce}", "1", ttl=self.max_age + 60):
+            f"vuce:captcha:used:{nonce}", "1", ttl=self.max_age + 60
+        ):
             return CaptchaResult(False, ("timeout-or-duplicate",))
         return CaptchaResult(True)
 
@@ -161,8 +170,9 @@ class TestVerifier:
     def verify(self, token: str | None, remote_ip: str | None = None) -> CaptchaResult:
         if token == TEST_TOKEN:
             return CaptchaResult(True)
-        return CaptchaResult(False, ("invalid-input-response",) if token
-                             else ("missing-input-response",))
+        return CaptchaResult(
+            False, ("invalid-input-response",) if token else ("missing-input-response",)
+        )
 
 
 def check_production(backend: str, secret: str | None) -> list[str]:
@@ -189,9 +199,11 @@ def build_verifier(config: dict, *, store=None, clock=time.time) -> CaptchaVerif
         if secret == TEST_SECRET_KEY:
             log.warning("development default: RECAPTCHA_SECRET_KEY is Google's test secret")
         return RecaptchaV2Verifier(
-            secret, config.get("RECAPTCHA_SITE_KEY") or TEST_SITE_KEY,
+            secret,
+            config.get("RECAPTCHA_SITE_KEY") or TEST_SITE_KEY,
             config.get("RECAPTCHA_VERIFY_URL") or GOOGLE_VERIFY_URL,
-            timeout=float(config.get("RECAPTCHA_TIMEOUT") or 5.0))
+            timeout=float(config.get("RECAPTCHA_TIMEOUT") or 5.0),
+        )
     if backend == "test":
         return TestVerifier()
     return OfflineVerifier(config["SECRET_KEY"], store, clock=clock)

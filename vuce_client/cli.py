@@ -13,8 +13,13 @@ accounts_cli = AppGroup("accounts", help="Cuentas VUCE.")
 
 
 @accounts_cli.command("import")
-@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="JSON: one account object or a list (POST /api/v1/accounts bodies)")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="JSON: one account object or a list (POST /api/v1/accounts bodies)",
+)
 def accounts_import(path):
     """Import already-registered accounts (same service as POST /api/v1/accounts)."""
     with open(path, encoding="utf-8") as fh:
@@ -23,7 +28,8 @@ def accounts_import(path):
     try:
         for payload in rows:
             account, created = account_service.import_account(
-                payload, terms_version=current_app.config["TERMS_VERSION"])
+                payload, terms_version=current_app.config["TERMS_VERSION"]
+            )
             click.echo(f"{'creada' if created else 'actualizada'}: {account.account_key}")
     except account_service.ImportError_ as exc:
         db.session.rollback()
@@ -36,14 +42,19 @@ def clients_command():
     """Print the OIDC client registration each component needs at the IdP (JSON)."""
     out = []
     for auth in current_app.extensions["vuce_core"].components.values():
-        out.append({"client_id": auth.client_id, "secret": auth.client_secret,
-                    "redirect_uris": [auth.redirect_uri],
-                    "post_logout_redirect_uris": [auth.post_logout_redirect_uri],
-                    "backchannel_logout_uri": auth.backchannel_logout_uri,
-                    "first_party": True, "accepts_inactive_accounts": True,
-                    "grant_types": ["authorization_code", "refresh_token",
-                                    "client_credentials"],
-                    "scope": "openid profile email sol offline_access padron"})
+        out.append(
+            {
+                "client_id": auth.client_id,
+                "secret": auth.client_secret,
+                "redirect_uris": [auth.redirect_uri],
+                "post_logout_redirect_uris": [auth.post_logout_redirect_uri],
+                "backchannel_logout_uri": auth.backchannel_logout_uri,
+                "first_party": True,
+                "accepts_inactive_accounts": True,
+                "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+                "scope": "openid profile email sol offline_access padron",
+            }
+        )
     click.echo(json.dumps({"clients": out}, indent=2, ensure_ascii=False))
 
 

@@ -54,6 +54,7 @@ EXTENSION = "vuce_contingency"
 HISTORY_EVENTS = ("CONTINGENCY_ON", "CONTINGENCY_OFF")
 LINK_EMAIL_KIND = "contingency_link"
 
+
 def _load_settings(app) -> None:
     """The contingency settings live in vuce_client.config's table; normalise the mode."""
     app.config["CONTINGENCY_MODE"] = ContingencyMode.parse(app.config["CONTINGENCY_MODE"]).value
@@ -71,9 +72,12 @@ class Contingency:
         self.min_response = max(0, int(cfg["CONTINGENCY_MIN_RESPONSE_MS"])) / 1000
         self.captcha = captcha_mod.build_verifier(cfg, store=store)
         self.links = LinkService(cfg["SECRET_KEY"], store, ttl_seconds=self.link_ttl)
-        self.health = IdpHealth(store, failure_threshold=int(cfg["CONTINGENCY_FAILURES"]),
-                                recovery_threshold=int(cfg["CONTINGENCY_RECOVERIES"]),
-                                on_switch=self._breaker_switched)
+        self.health = IdpHealth(
+            store,
+            failure_threshold=int(cfg["CONTINGENCY_FAILURES"]),
+            recovery_threshold=int(cfg["CONTINGENCY_RECOVERIES"]),
+            on_switch=self._breaker_switched,
+        )
         self.probe_thread: ProbeThread | None = None
 
     # -- state -------------------------------------------------------------------------------
@@ -85,8 +89,9 @@ class Contingency:
         if self.mode is ContingencyMode.OFF:
             return False
         breaker = self.health.state() if self.mode is ContingencyMode.AUTO else None
-        return is_contingency_active(self.mode.value, manual_active=self.manual_active(),
-                                     breaker=breaker)
+        return is_contingency_active(
+            self.mode.value, manual_active=self.manual_active(), breaker=breaker
+        )
 
     def status(self) -> dict:
         """What ``GET /api/v1/contingency`` and the operator page show."""
@@ -94,11 +99,18 @@ class Contingency:
         data = asdict(breaker)
         for key in ("changed_at", "last_probe_at"):
             data[key] = data[key].isoformat() + "Z" if data[key] else None
-        return {"active": self.is_active(), "mode": self.mode.value,
-                "manual_active": self.manual_active(), "breaker": data,
-                "link_ttl_seconds": self.link_ttl, "captcha_backend": self.captcha.backend,
-                "thresholds": {"failures": self.health.failure_threshold,
-                               "recoveries": self.health.recovery_threshold}}
+        return {
+            "active": self.is_active(),
+            "mode": self.mode.value,
+            "manual_active": self.manual_active(),
+            "breaker": data,
+            "link_ttl_seconds": self.link_ttl,
+            "captcha_backend": self.captcha.backend,
+            "thresholds": {
+                "failures": self.health.failure_threshold,
+                "recoveries": self.health.recovery_threshold,
+            },
+        }
 
     def set_active(self, active: bool, *, actor: str, source: str) -> dict:
         """The operator's switch (API, CLI, page); audited. Raises ``ContingencyDisabled``."""
@@ -117,19 +129,35 @@ class Contingency:
     def _breaker_switched(self, before, after, source: str) -> None:
         if self.mode is not ContingencyMode.AUTO:
             return
-        self._audit(after.active, source=f"breaker:{source}", actor="auto",
-                    changed=True, failures=after.consecutive_failures,
-                    successes=after.consecutive_successes)
+        self._audit(
+            after.active,
+            source=f"breaker:{source}",
+            actor="auto",
+            changed=True,
+            failures=after.consecutive_failures,
+            successes=after.consecutive_successes,
+        )
 
     def _audit(self, active: bool, *, source: str, actor: str, changed: bool, **extra) -> None:
         """Write the switch to the audit trail in its own transaction (works from threads)."""
         from .storage import AuditEvent, db
 
         event = "CONTINGENCY_ON" if active else "CONTINGENCY_OFF"
-        log.warning("contingency %s (mode=%s, source=%s, actor=%s, changed=%s)",
-                    "ON" if active else "OFF", self.mode.value, source, actor, changed)
-        detail = {"mode": self.mode.value, "source": source, "actor": actor,
-                  "changed": changed, **extra}
+        log.warning(
+            "contingency %s (mode=%s, source=%s, actor=%s, changed=%s)",
+            "ON" if active else "OFF",
+            self.mode.value,
+            source,
+            actor,
+            changed,
+        )
+        detail = {
+            "mode": self.mode.value,
+            "source": source,
+            "actor": actor,
+            "changed": changed,
+            **extra,
+        }
         with self.app.app_context(), sa.orm.Session(db.engine) as s:
             s.add(AuditEvent(event=event, detail=detail))
             s.commit()
@@ -138,13 +166,19 @@ class Contingency:
         """The latest switches, newest first."""
         from .storage import AuditEvent, db
 
-        return list(db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.event.in_(HISTORY_EVENTS))
-            .order_by(AuditEvent.id.desc()).limit(limit)))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.event.in_(HISTORY_EVENTS))
+                .order_by(AuditEvent.id.desc())
+                .limit(limit)
+            )
+        )
 
     # -- link requests (§7) --------------------------------------------------------------------
-    def request_link(self, *, kind: str, ruc: str | None, usuario: str, link_url,
-                     component: str | None = None) -> str | None:
+    def request_link(
+        self, *, kind: str, ruc: str | None, usuario: str, link_url, component: str | None = None
+    ) -> str | None:
         """Issue and queue a link when the account qualifies; the caller shows the same page.
 
         Returns the reason code (``ELIGIBLE`` or an ``Ineligible`` value) for the audit only.
@@ -155,28 +189,42 @@ class Contingency:
         from .services import accounts, audit
         from .storage import db
 
-        key = extranet_account_key(usuario) if kind == "extranet" else sol_account_key(
-            ruc or "", usuario)
+        key = (
+            extranet_account_key(usuario)
+            if kind == "extranet"
+            else sol_account_key(ruc or "", usuario)
+        )
         account = accounts.get_by_key(key)
         if account is None:
             verdict = (False, Ineligible.NEW_USER.value)
         else:
-            result = is_eligible(account.registered, account.email, account.email_updated_at,
-                                 bool(account.notifications_consent))
+            result = is_eligible(
+                account.registered,
+                account.email,
+                account.email_updated_at,
+                bool(account.notifications_consent),
+            )
             verdict = (result.eligible, str(result.reason))
         if verdict[0]:
             token, link_id = self.links.issue(account.id)
             url = link_url(token)
-            body = render_template("vuce/contingency/email.txt", url=url,
-                                   minutes=max(1, self.link_ttl // 60), account=account)
-            mail.enqueue(account.email, "VUCE - Acceso por contingencia", body,
-                         kind=LINK_EMAIL_KIND)
-            audit.record("CONTINGENCY_LINK_ISSUED", account_key=key, component=component,
-                         link=link_id[:8])
+            body = render_template(
+                "vuce/contingency/email.txt",
+                url=url,
+                minutes=max(1, self.link_ttl // 60),
+                account=account,
+            )
+            mail.enqueue(
+                account.email, "VUCE - Acceso por contingencia", body, kind=LINK_EMAIL_KIND
+            )
+            audit.record(
+                "CONTINGENCY_LINK_ISSUED", account_key=key, component=component, link=link_id[:8]
+            )
         else:
             self.links.sign_only()
-            audit.record("CONTINGENCY_LINK_REFUSED", account_key=key, component=component,
-                         reason=verdict[1])
+            audit.record(
+                "CONTINGENCY_LINK_REFUSED", account_key=key, component=component, reason=verdict[1]
+            )
         db.session.commit()
         return verdict[1]
 
@@ -190,10 +238,13 @@ class Contingency:
     def start_probe(self) -> None:
         if self.probe_thread is None:
             cfg = self.app.config
-            self.probe_thread = ProbeThread(self.health, cfg["IDP_INTERNAL_URL"],
-                                            interval=float(cfg["IDP_PROBE_INTERVAL"]),
-                                            timeout=float(cfg["IDP_PROBE_TIMEOUT"]),
-                                            app=self.app)
+            self.probe_thread = ProbeThread(
+                self.health,
+                cfg["IDP_INTERNAL_URL"],
+                interval=float(cfg["IDP_PROBE_INTERVAL"]),
+                timeout=float(cfg["IDP_PROBE_TIMEOUT"]),
+                app=self.app,
+            )
             self.probe_thread.start()
 
     def stop_probe(self) -> None:
@@ -220,10 +271,10 @@ def _switch(active: bool) -> None:
     try:
         state = get().set_active(active, actor="cli", source="cli")
     except ContingencyDisabled as exc:
-        raise click.ClickException("VUCE_CONTINGENCY=off: la contingencia está deshabilitada"
-                                   ) from exc
-    click.echo(f"contingencia {'ACTIVA' if state['active'] else 'INACTIVA'} "
-               f"(modo {state['mode']})")
+        raise click.ClickException(
+            "VUCE_CONTINGENCY=off: la contingencia está deshabilitada"
+        ) from exc
+    click.echo(f"contingencia {'ACTIVA' if state['active'] else 'INACTIVA'} (modo {state['mode']})")
 
 
 @contingency_cli.command("on")
@@ -266,11 +317,14 @@ def init_contingency(app) -> Contingency:
 
     web.init_app(app)
     app.cli.add_command(contingency_cli)
-    if (state.mode is ContingencyMode.AUTO and app.config["IDP_PROBE_ENABLED"]
-            and not _is_cli()):
+    if state.mode is ContingencyMode.AUTO and app.config["IDP_PROBE_ENABLED"] and not _is_cli():
         state.start_probe()
-    log.info("contingency mode=%s link_ttl=%ss captcha=%s", state.mode.value, state.link_ttl,
-             state.captcha.backend)
+    log.info(
+        "contingency mode=%s link_ttl=%ss captcha=%s",
+        state.mode.value,
+        state.link_ttl,
+        state.captcha.backend,
+    )
     return state
 
 

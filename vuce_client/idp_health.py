@@ -59,8 +59,15 @@ def _load(raw: bytes | None) -> BreakerState:
 class IdpHealth:
     """The breaker over the store; ``on_switch(before, after, source)`` hears every flip."""
 
-    def __init__(self, store, *, failure_threshold: int = 3, recovery_threshold: int = 2,
-                 clock=_utcnow, on_switch=None) -> None:
+    def __init__(
+        self,
+        store,
+        *,
+        failure_threshold: int = 3,
+        recovery_threshold: int = 2,
+        clock=_utcnow,
+        on_switch=None,
+    ) -> None:
         if failure_threshold < 1 or recovery_threshold < 1:
             raise ValueError("thresholds must be at least 1")
         self.store = store
@@ -92,8 +99,9 @@ class IdpHealth:
 
         def step():
             before = self.state()
-            after = breaker_step(before, ok, self.clock(), self.failure_threshold,
-                                 self.recovery_threshold)
+            after = breaker_step(
+                before, ok, self.clock(), self.failure_threshold, self.recovery_threshold
+            )
             self.store.set(KEY, _dump(after))
             if after.active != before.active:
                 flipped.append((before, after))
@@ -101,10 +109,14 @@ class IdpHealth:
 
         after = self._locked(step) or self.state()
         for before, new in flipped:
-            log.warning("IdP breaker %s after %s (%s)",
-                        "OPEN: SOL considered down" if new.active else "CLOSED: SOL is back",
-                        f"{new.consecutive_failures} failures" if new.active
-                        else f"{new.consecutive_successes} successes", source)
+            log.warning(
+                "IdP breaker %s after %s (%s)",
+                "OPEN: SOL considered down" if new.active else "CLOSED: SOL is back",
+                f"{new.consecutive_failures} failures"
+                if new.active
+                else f"{new.consecutive_successes} successes",
+                source,
+            )
             if self.on_switch is not None:
                 try:
                     self.on_switch(before, new, source)
@@ -124,8 +136,9 @@ def probe(base_url: str, *, timeout: float = 2.0, http=None) -> bool:
     http = http or requests
     base = base_url.rstrip("/")
     try:
-        resp = http.get(f"{base}/.well-known/openid-configuration", timeout=timeout,
-                        allow_redirects=False)
+        resp = http.get(
+            f"{base}/.well-known/openid-configuration", timeout=timeout, allow_redirects=False
+        )
         if resp.status_code != 200:
             return False
         jwks_uri = resp.json().get("jwks_uri") or f"{base}/jwks"
@@ -139,8 +152,16 @@ def probe(base_url: str, *, timeout: float = 2.0, http=None) -> bool:
 class ProbeThread(threading.Thread):
     """Probe the IdP every ``interval`` seconds (one worker per interval slot)."""
 
-    def __init__(self, health: IdpHealth, base_url: str, *, interval: float = 5.0,
-                 timeout: float = 2.0, app=None, clock=time.time) -> None:
+    def __init__(
+        self,
+        health: IdpHealth,
+        base_url: str,
+        *,
+        interval: float = 5.0,
+        timeout: float = 2.0,
+        app=None,
+        clock=time.time,
+    ) -> None:
         super().__init__(name="vuce-idp-probe", daemon=True)
         self.clock = clock  # wall clock: the slot must agree across workers and hosts
         self.health = health

@@ -49,13 +49,23 @@ class OpenedLink:
 class LinkService:
     """Issue and open contingency links over a ``kvstore`` store."""
 
-    def __init__(self, secret_key: str, store, *, ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS,
-                 clock=time.time, purpose: str = PURPOSE) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        store,
+        *,
+        ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS,
+        clock=time.time,
+        purpose: str = PURPOSE,
+    ) -> None:
         if ttl_seconds < 1:
             raise ValueError("ttl_seconds must be positive")
         service = self  # the signer reads ``self.clock`` at call time: tests may swap it
-        signer = type("LinkSigner", (TimestampSigner,),
-                      {"get_timestamp": lambda _signer: int(service.clock())})
+        signer = type(
+            "LinkSigner",
+            (TimestampSigner,),
+            {"get_timestamp": lambda _signer: int(service.clock())},
+        )
         self._serializer = URLSafeTimedSerializer(secret_key, salt=purpose, signer=signer)
         self.store = store
         self.ttl = int(ttl_seconds)
@@ -94,8 +104,12 @@ class LinkService:
             payload, issued = self._serializer.loads(token, return_timestamp=True)
         except BadSignature:
             return None
-        if not (isinstance(payload, dict) and isinstance(payload.get("a"), int)
-                and isinstance(payload.get("l"), str) and payload["l"]):
+        if not (
+            isinstance(payload, dict)
+            and isinstance(payload.get("a"), int)
+            and isinstance(payload.get("l"), str)
+            and payload["l"]
+        ):
             return None
         return payload["a"], payload["l"], issued.astimezone(UTC)
 

@@ -53,8 +53,15 @@ def enqueue(to: str, subject: str, body: str, kind: str) -> OutboxEmail:
     """Queue an e-mail in the current transaction (the caller commits); returns the row."""
     if not to or "@" not in to:
         raise ValueError("a recipient address is required")
-    row = OutboxEmail(kind=kind, to=to.strip(), subject=subject, body=body, status=PENDING,
-                      attempts=0, next_attempt_at=utcnow())
+    row = OutboxEmail(
+        kind=kind,
+        to=to.strip(),
+        subject=subject,
+        body=body,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -62,13 +69,18 @@ def enqueue(to: str, subject: str, body: str, kind: str) -> OutboxEmail:
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after ``attempts`` failures: 30 s, 60 s, 120 s … ≤ 1 h."""
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0),
-                                 BACKOFF_MAX_SECONDS))
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
 
 
 def _deliver(row: OutboxEmail) -> None:
-    msg = Message(subject=row.subject, recipients=[row.to], body=row.body,
-                  sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
+    msg = Message(
+        subject=row.subject,
+        recipients=[row.to],
+        body=row.body,
+        sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+    )
     mail.send(msg)
 
 
@@ -78,7 +90,8 @@ def _claim(row_id: int, now: datetime) -> bool:
     result = db.session.execute(
         sa.update(OutboxEmail)
         .where(OutboxEmail.id == row_id, due, OutboxEmail.next_attempt_at <= now)
-        .values(status=SENDING, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)))
+        .values(status=SENDING, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
+    )
     db.session.commit()
     return result.rowcount == 1
 
@@ -94,8 +107,11 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
     max_attempts = current_app.config.get("MAIL_MAX_ATTEMPTS", 8)
     due = sa.or_(OutboxEmail.status == PENDING, OutboxEmail.status == SENDING)
     ids = db.session.scalars(
-        sa.select(OutboxEmail.id).where(due, OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.id).limit(limit)).all()
+        sa.select(OutboxEmail.id)
+        .where(due, OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    ).all()
     db.session.commit()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for row_id in ids:
@@ -115,8 +131,9 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
                 row.status = PENDING
                 row.next_attempt_at = now + backoff(row.attempts)
                 counts["retry"] += 1
-                log.warning("e-mail %s failed (attempt %s): %s", row.id, row.attempts,
-                            row.last_error)
+                log.warning(
+                    "e-mail %s failed (attempt %s): %s", row.id, row.attempts, row.last_error
+                )
         else:
             row.status = SENT
             row.sent_at = utcnow()

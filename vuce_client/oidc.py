@@ -34,8 +34,13 @@ ALLOWED_ALGS = ("RS256", "ES256")
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 _MISS_TTL = 30
 # endpoints VUCE calls server-to-server (rebased on the internal URL); the browser ones are not
-_BACKCHANNEL_ENDPOINTS = ("token_endpoint", "userinfo_endpoint", "jwks_uri",
-                          "introspection_endpoint", "revocation_endpoint")
+_BACKCHANNEL_ENDPOINTS = (
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "introspection_endpoint",
+    "revocation_endpoint",
+)
 
 
 class IdpUnavailable(RuntimeError):
@@ -54,8 +59,17 @@ class TokenRejected(ValueError):
 class IdpMetadata:
     """Discovery + JWKS of one issuer, cached; shared by every component of an app."""
 
-    def __init__(self, issuer: str, internal_url: str, store, *, timeout: float,
-                 discovery_ttl: int = 3600, jwks_ttl: int = 3600, http=None) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        internal_url: str,
+        store,
+        *,
+        timeout: float,
+        discovery_ttl: int = 3600,
+        jwks_ttl: int = 3600,
+        http=None,
+    ) -> None:
         self.issuer = issuer.rstrip("/")
         self.internal_url = internal_url.rstrip("/")
         self.store = store
@@ -100,7 +114,7 @@ class IdpMetadata:
     def rebase(self, url: str) -> str:
         """A browser-facing IdP URL rewritten onto the back-channel base URL."""
         if url and url.startswith(self.issuer + "/") and self.internal_url != self.issuer:
-            return self.internal_url + url[len(self.issuer):]
+            return self.internal_url + url[len(self.issuer) :]
         return url
 
     # -- discovery ------------------------------------------------------------------------
@@ -121,8 +135,9 @@ class IdpMetadata:
     # -- keys -----------------------------------------------------------------------------
     def jwks(self, force: bool = False) -> dict:
         """The IdP's JWKS, cached."""
-        return self._cached("jwks", self.jwks_ttl,
-                            lambda: self._get_json(self.discovery()["jwks_uri"]), force)
+        return self._cached(
+            "jwks", self.jwks_ttl, lambda: self._get_json(self.discovery()["jwks_uri"]), force
+        )
 
     def algorithms(self) -> list[str]:
         """Signing algorithms we accept: the IdP's list ∩ RS256/ES256 (never none/HS*)."""
@@ -140,8 +155,9 @@ class IdpMetadata:
                 raise TokenRejected("unknown_key", f"kid {kid!r}") from None
             log.info("unknown kid %r: refetching JWKS once", kid)
             try:
-                return jwt.decode(token, KeySet.import_key_set(self.jwks(force=True)),
-                                  algorithms=algs)
+                return jwt.decode(
+                    token, KeySet.import_key_set(self.jwks(force=True)), algorithms=algs
+                )
             except InvalidKeyIdError:
                 raise TokenRejected("unknown_key", f"kid {kid!r}") from None
             except (JoseError, ValueError) as exc:
@@ -174,9 +190,17 @@ def _check_aud(claims: dict, client_id: str) -> None:
         raise TokenRejected("wrong_azp", f"azp {azp!r}")
 
 
-def validate_id_token(meta: IdpMetadata, id_token: str, *, client_id: str, nonce: str,
-                      access_token: str | None = None, now: float | None = None,
-                      leeway: int = 60, max_age: int = 86400) -> dict:
+def validate_id_token(
+    meta: IdpMetadata,
+    id_token: str,
+    *,
+    client_id: str,
+    nonce: str,
+    access_token: str | None = None,
+    now: float | None = None,
+    leeway: int = 60,
+    max_age: int = 86400,
+) -> dict:
     """OIDC Core §3.1.3.7: the verified claims of an ID token, or ``TokenRejected``."""
     now = time.time() if now is None else now
     token = meta.decode(id_token)
@@ -205,8 +229,14 @@ def validate_id_token(meta: IdpMetadata, id_token: str, *, client_id: str, nonce
     return claims
 
 
-def validate_logout_token(meta: IdpMetadata, logout_token: str, *, client_id: str,
-                          now: float | None = None, leeway: int = 60) -> dict:
+def validate_logout_token(
+    meta: IdpMetadata,
+    logout_token: str,
+    *,
+    client_id: str,
+    now: float | None = None,
+    leeway: int = 60,
+) -> dict:
     """Back-Channel Logout 1.0 §2.6: the verified claims of a logout token."""
     now = time.time() if now is None else now
     claims = dict(meta.decode(logout_token).claims)
@@ -248,21 +278,33 @@ class VuceOAuth(OAuth):
     oauth2_client_cls = VuceOAuthApp
 
 
-def register_client(oauth: VuceOAuth, meta: IdpMetadata, name: str, client_id: str,
-                    client_secret: str, timeout: float) -> VuceOAuthApp:
+def register_client(
+    oauth: VuceOAuth,
+    meta: IdpMetadata,
+    name: str,
+    client_id: str,
+    client_secret: str,
+    timeout: float,
+) -> VuceOAuthApp:
     """One Authlib client per component (each is a separate OIDC client at the IdP)."""
     client = oauth.register(
-        name, client_id=client_id, client_secret=client_secret,
-        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256",
-                       "token_endpoint_auth_method": "client_secret_basic",
-                       "default_timeout": timeout},
+        name,
+        client_id=client_id,
+        client_secret=client_secret,
+        client_kwargs={
+            "scope": SCOPE,
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "default_timeout": timeout,
+        },
     )
     client.vuce_metadata = meta
     return client
 
 
-def client_credentials_token(meta: IdpMetadata, client_id: str, client_secret: str,
-                             scope: str, store) -> str:
+def client_credentials_token(
+    meta: IdpMetadata, client_id: str, client_secret: str, scope: str, store
+) -> str:
     """An access token of ``scope`` for server-to-server calls, cached until shortly before exp."""
     key = f"vuce:oidc:cc:{client_id}:{scope}"
     cached = store.get(key)
@@ -270,8 +312,12 @@ def client_credentials_token(meta: IdpMetadata, client_id: str, client_secret: s
         return cached.decode() if isinstance(cached, bytes) else cached
     url = meta.discovery()["token_endpoint"]
     try:
-        resp = meta.http.post(url, data={"grant_type": "client_credentials", "scope": scope},
-                              auth=(client_id, client_secret), timeout=meta.timeout)
+        resp = meta.http.post(
+            url,
+            data={"grant_type": "client_credentials", "scope": scope},
+            auth=(client_id, client_secret),
+            timeout=meta.timeout,
+        )
     except requests.RequestException as exc:
         raise IdpUnavailable(f"POST {url}: {exc}") from exc
     if resp.status_code >= 500:

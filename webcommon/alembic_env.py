@@ -28,8 +28,11 @@ def _metadata():
 
 def _offline(config) -> None:
     """Emit SQL for the script output instead of running it (``--sql``)."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"),
-                      target_metadata=_metadata(), literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=_metadata(),
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -26,15 +26,25 @@ MESSAGES = {
     500: "Ocurrió un error inesperado. Inténtelo nuevamente.",
     503: "El servicio no está disponible temporalmente. Inténtelo en unos minutos.",
 }
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 413: "payload_too_large", 422: "unprocessable",
-         429: "rate_limited", 500: "server_error", 503: "service_unavailable"}
-CSRF_MESSAGE = ("La sesión del formulario expiró o no es válida. "
-                "Vuelva a cargar la página e inténtelo nuevamente.")
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "server_error",
+    503: "service_unavailable",
+}
+CSRF_MESSAGE = (
+    "La sesión del formulario expiró o no es válida. "
+    "Vuelva a cargar la página e inténtelo nuevamente."
+)
 
 
-def render(status: int, message: str | None, code: str | None, *, template: str,
-           as_json: bool):
+def render(status: int, message: str | None, code: str | None, *, template: str, as_json: bool):
     """One error as JSON or as the app's Spanish error page."""
     message = message or MESSAGES.get(status, MESSAGES[500])
     code = code or CODES.get(status, "error")

@@ -10,8 +10,14 @@ def safe_next(target: str | None, default: str) -> str:
     if not target or not isinstance(target, str):
         return default
     parts = urlsplit(target)
-    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
-            or "\\" in target or any(ord(c) < 32 for c in target)):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
         return default
     return target
 
@@ -23,8 +29,12 @@ def _has_nul(values) -> bool:
 def base_headers(csp: str, production: bool) -> tuple[tuple[str, str], ...]:
     """The headers every response carries (the after-request hook and the IdP's
     public-document shortcut both add exactly these)."""
-    headers = [("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"),
-               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    headers = [
+        ("Content-Security-Policy", csp),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
     if production:
         headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     return tuple(headers)
@@ -37,8 +47,9 @@ def install(app, csp: str, *, no_store_types=("text/html",)) -> None:
     def reject_nul_bytes():
         # No field of ours may hold NUL; PostgreSQL refuses it in text, which would be a 500.
         if _has_nul(request.args.values()) or (
-                request.mimetype == "application/x-www-form-urlencoded"
-                and _has_nul(request.form.values())):
+            request.mimetype == "application/x-www-form-urlencoded"
+            and _has_nul(request.form.values())
+        ):
             abort(400)
 
     @app.after_request

@@ -19,11 +19,13 @@ def _bool(v: str) -> bool:
 
 def choice(*options: str):
     """A parser that accepts one of ``options`` and names them when the value is not one."""
+
     def parse(raw: str) -> str:
         value = raw.strip().lower()
         if value not in options:
             raise ConfigError(f"{raw!r} is not one of: {', '.join(options)}")
         return value
+
     parse.__name__ = "choice"
     return parse
 
@@ -84,8 +86,15 @@ def infrastructure_problems(cfg: dict, prefix: str, secret_keys) -> list[str]:
     return problems
 
 
-def finish(cfg: dict, warnings: list[str], *, check_production, sqlite_name: str,
-           generated_secrets, cookie_name: str) -> dict:
+def finish(
+    cfg: dict,
+    warnings: list[str],
+    *,
+    check_production,
+    sqlite_name: str,
+    generated_secrets,
+    cookie_name: str,
+) -> dict:
     """Instance folder, production check, embedded defaults and the Flask keys derived
     from them."""
     production = cfg["ENV"] == "production"

@@ -23,11 +23,19 @@ def metadata(issuer: str) -> dict:
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
         "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post"],
+            "client_secret_basic",
+            "client_secret_post",
+        ],
         "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none"],
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent"],
         "acr_values_supported": ["urn:sunat:sol:clave"],

@@ -67,11 +67,15 @@ class KeyRing:
             # expiry used to queue up one reload per request).
             if self._fresh(now):
                 return
-            rows = db.session.scalars(select(SigningKey).order_by(SigningKey.not_before,
-                                                                  SigningKey.kid))
+            rows = db.session.scalars(
+                select(SigningKey).order_by(SigningKey.not_before, SigningKey.kid)
+            )
             # Plain snapshots: ORM rows would expire with the request's session.
-            snapshot = [_KeyRow(r.kid, r.alg, r.private_jwk, r.not_before, r.retired_at)
-                        for r in rows if r.expires_at is None or r.expires_at > now]
+            snapshot = [
+                _KeyRow(r.kid, r.alg, r.private_jwk, r.not_before, r.retired_at)
+                for r in rows
+                if r.expires_at is None or r.expires_at > now
+            ]
             # A kid names one immutable key: import only the new ones (an RSA private key
             # import validates the key, ~40 ms of CPU; the reload itself is one SELECT).
             known = self._state[1]
@@ -85,8 +89,9 @@ class KeyRing:
         now = int(now or time.time())
         self.invalidate()
         self._refresh(now)
-        created = [self._create(alg, now) for alg in ALGORITHMS if self._signing_row(alg, now)
-                   is None]
+        created = [
+            self._create(alg, now) for alg in ALGORITHMS if self._signing_row(alg, now) is None
+        ]
         if created:
             db.session.flush()
             self.invalidate()
@@ -119,8 +124,15 @@ class KeyRing:
         key = _generate(alg)
         kid = key.thumbprint()[:16]
         jwk = dict(key.as_dict(private=True), kid=kid, alg=alg, use="sig")
-        db.session.add(SigningKey(kid=kid, alg=alg, private_jwk=jwk,
-                                  created_at=int(time.time()), not_before=not_before))
+        db.session.add(
+            SigningKey(
+                kid=kid,
+                alg=alg,
+                private_jwk=jwk,
+                created_at=int(time.time()),
+                not_before=not_before,
+            )
+        )
         return kid
 
     def rotate(self, lead: int, now: float | None = None) -> list[str]:
@@ -133,9 +145,12 @@ class KeyRing:
             switch_at = now + lead
             # Every key that would still sign after the switch stops then, including one
             # published by an earlier rotation that has not started signing yet.
-            for row in db.session.scalars(select(SigningKey).where(
+            for row in db.session.scalars(
+                select(SigningKey).where(
                     SigningKey.alg == alg,
-                    SigningKey.retired_at.is_(None) | (SigningKey.retired_at > switch_at))):
+                    SigningKey.retired_at.is_(None) | (SigningKey.retired_at > switch_at),
+                )
+            ):
                 row.retired_at = switch_at
                 row.expires_at = switch_at + self.verify_window
             created.append(self._create(alg, switch_at))
@@ -145,8 +160,11 @@ class KeyRing:
 
     def _signing_row(self, alg: str, now: float, rows=None) -> _KeyRow | None:
         rows = self._state[0] if rows is None else rows
-        candidates = [r for r in rows if r.alg == alg and r.not_before <= now
-                      and (r.retired_at is None or r.retired_at > now)]
+        candidates = [
+            r
+            for r in rows
+            if r.alg == alg and r.not_before <= now and (r.retired_at is None or r.retired_at > now)
+        ]
         return candidates[-1] if candidates else None
 
     def signing_key(self, alg: str, now: float | None = None):

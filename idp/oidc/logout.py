@@ -17,8 +17,15 @@ def logout_token(keyring, issuer: str, client_id: str, sub: str, sid: str | None
     """A signed logout token (§2.4): iss, aud, iat, exp, jti, events, sub and sid; no nonce."""
     kid, key = keyring.signing_key("RS256")
     now = int(time.time())
-    claims = {"iss": issuer, "aud": client_id, "iat": now, "exp": now + 120,
-              "jti": secrets.token_urlsafe(16), "events": {EVENT: {}}, "sub": sub}
+    claims = {
+        "iss": issuer,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_urlsafe(16),
+        "events": {EVENT: {}},
+        "sub": sub,
+    }
     if sid:
         claims["sid"] = sid
     return jwt.encode({"alg": "RS256", "kid": kid, "typ": "logout+jwt"}, claims, key, ["RS256"])
@@ -26,8 +33,9 @@ def logout_token(keyring, issuer: str, client_id: str, sub: str, sid: str | None
 
 def _post(uri: str, token: str, timeout: float) -> bool:
     try:
-        resp = requests.post(uri, data={"logout_token": token}, timeout=timeout,
-                             allow_redirects=False)
+        resp = requests.post(
+            uri, data={"logout_token": token}, timeout=timeout, allow_redirects=False
+        )
         ok = resp.status_code in (200, 204)
         if not ok:
             log.warning("back-channel logout to %s answered %s", uri, resp.status_code)

@@ -136,14 +136,20 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code):
         return accounts.load(authorization_code.account)
 
-    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
-                       include_refresh_token=True):
+    def generate_token(
+        self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True
+    ):
         # OIDC Core §11: only the offline_access scope yields a refresh token.
         include_refresh_token = include_refresh_token and "offline_access" in scope_to_list(
-            scope or "")
-        return super().generate_token(user=user, scope=scope, grant_type=grant_type,
-                                      expires_in=expires_in,
-                                      include_refresh_token=include_refresh_token)
+            scope or ""
+        )
+        return super().generate_token(
+            user=user,
+            scope=scope,
+            grant_type=grant_type,
+            expires_in=expires_in,
+            include_refresh_token=include_refresh_token,
+        )
 
 
 class RefreshGrant(grants.RefreshTokenGrant):
@@ -261,9 +267,13 @@ class Introspection(IntrospectionEndpoint):
         if not active:
             return {"active": False}
         payload = {
-            "active": True, "client_id": row.client_id, "scope": row.scope,
+            "active": True,
+            "client_id": row.client_id,
+            "scope": row.scope,
             "token_type": "Bearer" if kind == "access_token" else "refresh_token",
-            "exp": exp, "iat": row.issued_at, "iss": self.server.config["ISSUER"],
+            "exp": exp,
+            "iat": row.issued_at,
+            "iss": self.server.config["ISSUER"],
         }
         if row.account:
             account = accounts.load(row.account)
@@ -315,11 +325,14 @@ class SolAuthorizationServer(AuthorizationServer):
         self.keyring = keyring
         super().__init__(query_client=clients.cached, save_token=self._save_token)
         self.init_app(app)
-        self.register_token_generator("default", BearerTokenGenerator(
-            access_token_generator=lambda **kw: secrets.token_urlsafe(32),
-            refresh_token_generator=lambda **kw: secrets.token_urlsafe(48),
-            expires_generator=lambda client, grant_type: app.config["ACCESS_TOKEN_TTL"],
-        ))
+        self.register_token_generator(
+            "default",
+            BearerTokenGenerator(
+                access_token_generator=lambda **kw: secrets.token_urlsafe(32),
+                refresh_token_generator=lambda **kw: secrets.token_urlsafe(48),
+                expires_generator=lambda client, grant_type: app.config["ACCESS_TOKEN_TTL"],
+            ),
+        )
         self.scopes_supported = list(claims_domain.SCOPES_SUPPORTED)
         code_challenge = CodeChallenge(required=True)
         code_challenge.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # no "plain"
@@ -334,8 +347,9 @@ class SolAuthorizationServer(AuthorizationServer):
         self.register_endpoint(UserInfo(self, self.resource_protector))
 
     def subject(self, account) -> str:
-        return claims_domain.subject_for(account.user_type, account.key,
-                                         self.config["SUBJECT_SALT"])
+        return claims_domain.subject_for(
+            account.user_type, account.key, self.config["SUBJECT_SALT"]
+        )
 
     def claims_for(self, user, scope) -> dict:
         account = user.account if isinstance(user, LoginUser) else user
@@ -346,13 +360,23 @@ class SolAuthorizationServer(AuthorizationServer):
         code = getattr(request, "authorization_code", None)
         previous = getattr(request, "refresh_token", None)
         user = request.user
-        account = user.account.key if isinstance(user, LoginUser) else (
-            user.key if user is not None else None)
+        account = (
+            user.account.key
+            if isinstance(user, LoginUser)
+            else (user.key if user is not None else None)
+        )
         if code is not None:
             family, sid, auth_time = code.family, code.sid, code.auth_time
         elif previous is not None:
             family, sid, auth_time = previous.family, previous.sid, previous.auth_time
         else:
             family, sid, auth_time = tokens.new_family(), None, None
-        tokens.save(token, client_id=request.client.client_id, account=account, family=family,
-                    sid=sid, auth_time=auth_time, refresh_ttl=self.config["REFRESH_TOKEN_TTL"])
+        tokens.save(
+            token,
+            client_id=request.client.client_id,
+            account=account,
+            family=family,
+            sid=sid,
+            auth_time=auth_time,
+            refresh_ttl=self.config["REFRESH_TOKEN_TTL"],
+        )

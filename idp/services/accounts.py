@@ -62,20 +62,29 @@ def _keep(row):
 
 def _from_principal(p: PrincipalUser) -> Account:
     _keep(p)
-    return Account(principal_key(p.ruc), PRINCIPAL, p.ruc, p.username, "ACTIVO",
-                   p.password_hash, p.id)
+    return Account(
+        principal_key(p.ruc), PRINCIPAL, p.ruc, p.username, "ACTIVO", p.password_hash, p.id
+    )
 
 
 def _from_secondary(s: SecondaryUser) -> Account:
     _keep(s)
-    return Account(secondary_key(s.ruc, s.username), SECONDARY, s.ruc, s.username, s.status,
-                   s.password_hash, s.id)
+    return Account(
+        secondary_key(s.ruc, s.username),
+        SECONDARY,
+        s.ruc,
+        s.username,
+        s.status,
+        s.password_hash,
+        s.id,
+    )
 
 
 def _from_extranet(e: ExtranetUser) -> Account:
     _keep(e)
-    return Account(extranet_key(e.username), EXTRANET, None, e.username, e.status,
-                   e.password_hash, e.id)
+    return Account(
+        extranet_key(e.username), EXTRANET, None, e.username, e.status, e.password_hash, e.id
+    )
 
 
 _TABLES = {PRINCIPAL: PrincipalUser, SECONDARY: SecondaryUser, EXTRANET: ExtranetUser}
@@ -85,8 +94,9 @@ def replace_password_hash(account: Account, new_hash: str) -> None:
     """Store a re-made hash of the same password (cost profile changed); not a change of
     password, so no audit entry and no "change your clave" reminder."""
     model = _TABLES[account.user_type]
-    db.session.execute(update(model).where(model.id == account.db_id)
-                       .values(password_hash=new_hash))
+    db.session.execute(
+        update(model).where(model.id == account.db_id).values(password_hash=new_hash)
+    )
 
 
 def find_sol(ruc: str, username: str) -> Account | None:
@@ -114,8 +124,9 @@ def find_extranet(username: str) -> Account | None:
 # Built once (bound parameters): every token, userinfo and introspection request loads an
 # account, and building the expression and its cache key each time cost more than the query.
 _PRINCIPAL_BY_RUC = select(PrincipalUser).where(PrincipalUser.ruc == bindparam("ruc"))
-_SECONDARY_BY_KEY = select(SecondaryUser).where(SecondaryUser.ruc == bindparam("ruc"),
-                                                SecondaryUser.username == bindparam("username"))
+_SECONDARY_BY_KEY = select(SecondaryUser).where(
+    SecondaryUser.ruc == bindparam("ruc"), SecondaryUser.username == bindparam("username")
+)
 
 
 def load(key: str | None) -> Account | None:
@@ -139,8 +150,7 @@ def _profiles_query(user_id: int, now: datetime):
     return select(ProfileAssignment.code).where(
         ProfileAssignment.user_id == user_id,
         ProfileAssignment.effective_from <= now,
-        (ProfileAssignment.effective_until.is_(None))
-        | (ProfileAssignment.effective_until > now),
+        (ProfileAssignment.effective_until.is_(None)) | (ProfileAssignment.effective_until > now),
     )
 
 
@@ -164,7 +174,8 @@ def current_roles(user_id: int) -> tuple[str, ...]:
 
 _PROFILES_AND_ROLES = union_all(
     _profiles_query(bindparam("user_id"), bindparam("now")).add_columns(literal_column("'p'")),
-    _roles_query(bindparam("user_id")).add_columns(literal_column("'r'")))
+    _roles_query(bindparam("user_id")).add_columns(literal_column("'r'")),
+)
 
 
 def profiles_and_roles(user_id: int, now: datetime | None = None):
@@ -182,24 +193,51 @@ def identity(account: Account, salt: str, now: datetime | None = None):
     if account.user_type == PRINCIPAL:
         p = db.session.get(PrincipalUser, account.db_id)
         return claims_domain.Identity(
-            sub=sub, user_type=PRINCIPAL, ruc=p.ruc, sol_username=p.username,
-            company_name=p.taxpayer.company_name, document_type=None, document_number=None,
-            profiles=(), roles=(), account_status="ACTIVO", name=p.taxpayer.company_name,
-            email=p.email or p.taxpayer.email or None, email_verified=False,
+            sub=sub,
+            user_type=PRINCIPAL,
+            ruc=p.ruc,
+            sol_username=p.username,
+            company_name=p.taxpayer.company_name,
+            document_type=None,
+            document_number=None,
+            profiles=(),
+            roles=(),
+            account_status="ACTIVO",
+            name=p.taxpayer.company_name,
+            email=p.email or p.taxpayer.email or None,
+            email_verified=False,
         )
     if account.user_type == SECONDARY:
         s = db.session.get(SecondaryUser, account.db_id)
         profiles, roles = profiles_and_roles(s.id, now)
         return claims_domain.Identity(
-            sub=sub, user_type=SECONDARY, ruc=s.ruc, sol_username=s.username,
-            company_name=s.taxpayer.company_name, document_type=s.document_type,
-            document_number=s.document_number, profiles=profiles, roles=roles,
-            account_status=s.status, name=s.names,
-            email=s.email, email_verified=False,
+            sub=sub,
+            user_type=SECONDARY,
+            ruc=s.ruc,
+            sol_username=s.username,
+            company_name=s.taxpayer.company_name,
+            document_type=s.document_type,
+            document_number=s.document_number,
+            profiles=profiles,
+            roles=roles,
+            account_status=s.status,
+            name=s.names,
+            email=s.email,
+            email_verified=False,
         )
     e = db.session.get(ExtranetUser, account.db_id)
     return claims_domain.Identity(
-        sub=sub, user_type=EXTRANET, ruc=None, sol_username=e.username, company_name=None,
-        document_type=None, document_number=None, profiles=(), roles=(),
-        account_status=e.status, name=e.names, email=e.email, email_verified=False,
+        sub=sub,
+        user_type=EXTRANET,
+        ruc=None,
+        sol_username=e.username,
+        company_name=None,
+        document_type=None,
+        document_number=None,
+        profiles=(),
+        roles=(),
+        account_status=e.status,
+        name=e.names,
+        email=e.email,
+        email_verified=False,
     )

@@ -14,8 +14,13 @@ def client_ip() -> str | None:
 def record(action, *, actor: str, ruc=None, target=None, before=None, after=None, ip=None):
     """Add one audit row (flushed with the caller's transaction)."""
     event = AuditEvent(
-        actor=actor, action=str(getattr(action, "value", action)), ruc=ruc, target=target,
-        before=before, after=after, ip=ip if ip is not None else client_ip(),
+        actor=actor,
+        action=str(getattr(action, "value", action)),
+        ruc=ruc,
+        target=target,
+        before=before,
+        after=after,
+        ip=ip if ip is not None else client_ip(),
     )
     db.session.add(event)
     return event
@@ -28,7 +33,13 @@ def history(ruc: str, *, page: int = 1, per_page: int = 50):
     page, per_page = max(1, int(page)), min(max(1, int(per_page)), 200)
     where = AuditEvent.ruc == ruc
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(where))
-    rows = list(db.session.scalars(select(AuditEvent).where(where)
-                                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
+    rows = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(where)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return rows, total

@@ -27,11 +27,23 @@ def _check_uri(uri: str) -> str:
     return uri
 
 
-def register(client_id: str, *, secret: str | None = None, redirect_uris=(), public=False,
-             first_party=False, token_endpoint_auth_method=None, post_logout_redirect_uris=(),
-             backchannel_logout_uri=None, accepts_inactive_accounts=False, scope=None,
-             grant_types=None, required_profile=None, name=None,
-             id_token_signed_response_alg="RS256") -> tuple[OAuthClient, str | None]:
+def register(
+    client_id: str,
+    *,
+    secret: str | None = None,
+    redirect_uris=(),
+    public=False,
+    first_party=False,
+    token_endpoint_auth_method=None,
+    post_logout_redirect_uris=(),
+    backchannel_logout_uri=None,
+    accepts_inactive_accounts=False,
+    scope=None,
+    grant_types=None,
+    required_profile=None,
+    name=None,
+    id_token_signed_response_alg="RS256",
+) -> tuple[OAuthClient, str | None]:
     """Create or update a client; returns it and the plain secret (shown once)."""
     if not client_id or len(client_id) > 100:
         raise ClientError("client_id no válido")
@@ -44,8 +56,10 @@ def register(client_id: str, *, secret: str | None = None, redirect_uris=(), pub
         secret = secrets.token_urlsafe(32)
     if id_token_signed_response_alg not in ("RS256", "ES256"):
         raise ClientError("id_token_signed_response_alg debe ser RS256 o ES256")
-    grants = list(grant_types or (["authorization_code", "refresh_token"] if redirect_uris
-                                  else ["client_credentials"]))
+    grants = list(
+        grant_types
+        or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
+    )
     if "client_credentials" in grants and method == "none":
         raise ClientError("un cliente público no puede usar client_credentials")
     row = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
@@ -56,8 +70,9 @@ def register(client_id: str, *, secret: str | None = None, redirect_uris=(), pub
     row.token_endpoint_auth_method = method
     row.redirect_uris = [_check_uri(u) for u in redirect_uris]
     row.post_logout_redirect_uris = [_check_uri(u) for u in post_logout_redirect_uris]
-    row.backchannel_logout_uri = _check_uri(backchannel_logout_uri) if backchannel_logout_uri \
-        else None
+    row.backchannel_logout_uri = (
+        _check_uri(backchannel_logout_uri) if backchannel_logout_uri else None
+    )
     row.grant_types = grants
     row.scope = scope or DEFAULT_SCOPE
     row.first_party = bool(first_party)
@@ -93,10 +108,21 @@ def get(client_id: str | None) -> OAuthClient | None:
 
 SNAPSHOT_SECONDS = 5.0  # a client change made by another process is seen within this time
 _SNAPSHOT_MAX = 1000
-_COLUMNS = ("client_id", "client_secret_hash", "token_endpoint_auth_method", "redirect_uris",
-            "post_logout_redirect_uris", "backchannel_logout_uri", "grant_types", "scope",
-            "first_party", "accepts_inactive_accounts", "required_profile",
-            "id_token_signed_response_alg", "name")
+_COLUMNS = (
+    "client_id",
+    "client_secret_hash",
+    "token_endpoint_auth_method",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "grant_types",
+    "scope",
+    "first_party",
+    "accepts_inactive_accounts",
+    "required_profile",
+    "id_token_signed_response_alg",
+    "name",
+)
 
 
 def _snapshots() -> dict[str, tuple[float, "ClientSnapshot"]]:
@@ -119,9 +145,18 @@ class ClientSnapshot(ClientMixin):
         raise AttributeError("a client snapshot is read-only")
 
 
-for _name in ("client_metadata", "is_public", "get_client_id", "get_default_redirect_uri",
-              "get_allowed_scope", "check_redirect_uri", "check_client_secret",
-              "check_endpoint_auth_method", "check_response_type", "check_grant_type"):
+for _name in (
+    "client_metadata",
+    "is_public",
+    "get_client_id",
+    "get_default_redirect_uri",
+    "get_allowed_scope",
+    "check_redirect_uri",
+    "check_client_secret",
+    "check_endpoint_auth_method",
+    "check_response_type",
+    "check_grant_type",
+):
     setattr(ClientSnapshot, _name, OAuthClient.__dict__[_name])
 
 
@@ -151,13 +186,26 @@ def all_clients() -> list[OAuthClient]:
 
 
 _FILE_FIELDS = {
-    "client_id", "secret", "redirect_uris", "public", "first_party",
-    "token_endpoint_auth_method", "post_logout_redirect_uris", "backchannel_logout_uri",
-    "accepts_inactive_accounts", "scope", "grant_types", "required_profile", "name",
+    "client_id",
+    "secret",
+    "redirect_uris",
+    "public",
+    "first_party",
+    "token_endpoint_auth_method",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "accepts_inactive_accounts",
+    "scope",
+    "grant_types",
+    "required_profile",
+    "name",
     "id_token_signed_response_alg",
 }
-_ALIASES = {"redirect_uri": "redirect_uris", "post_logout_redirect_uri":
-            "post_logout_redirect_uris", "client_secret": "secret"}
+_ALIASES = {
+    "redirect_uri": "redirect_uris",
+    "post_logout_redirect_uri": "post_logout_redirect_uris",
+    "client_secret": "secret",
+}
 
 
 def load_file(path: str) -> list[OAuthClient]:

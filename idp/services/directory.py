@@ -59,9 +59,19 @@ class LaboratoryNotFound(NotFound):
     message = messages.ERR_LAB_NOT_FOUND
 
 
-def create_taxpayer(*, ruc, company_name, principal_username, principal_password,
-                    address="", phones="", email="", fax="", is_customs_agent=False,
-                    actor="admin") -> Taxpayer:
+def create_taxpayer(
+    *,
+    ruc,
+    company_name,
+    principal_username,
+    principal_password,
+    address="",
+    phones="",
+    email="",
+    fax="",
+    is_customs_agent=False,
+    actor="admin",
+) -> Taxpayer:
     """A RUC with its padrón data and its Usuario Principal."""
     ruc = rules.normalize_ruc(ruc)
     company_name = rules.validate_text(company_name, "company_name")
@@ -71,72 +81,128 @@ def create_taxpayer(*, ruc, company_name, principal_username, principal_password
     phones = rules.validate_text(phones, "phones", max_length=100, required=False) or ""
     if db.session.get(Taxpayer, ruc) is not None:
         raise AlreadyExists(f"ruc={ruc}")
-    taxpayer = Taxpayer(ruc=ruc, company_name=company_name,
-                        tipo_persona=peru_ids.tipo_persona(ruc),
-                        address=rules.validate_text(address, "address", required=False) or "",
-                        phones=phones, email=email,
-                        fax=rules.validate_text(fax, "fax", max_length=40, required=False) or "",
-                        is_customs_agent=bool(is_customs_agent))
+    taxpayer = Taxpayer(
+        ruc=ruc,
+        company_name=company_name,
+        tipo_persona=peru_ids.tipo_persona(ruc),
+        address=rules.validate_text(address, "address", required=False) or "",
+        phones=phones,
+        email=email,
+        fax=rules.validate_text(fax, "fax", max_length=40, required=False) or "",
+        is_customs_agent=bool(is_customs_agent),
+    )
     db.session.add(taxpayer)
-    db.session.add(PrincipalUser(ruc=ruc, username=username,
-                                 password_hash=passwords.hash_password(password)))
-    audit.record(AuditAction.TAXPAYER_CREATED, actor=actor, ruc=ruc, target=username,
-                 after={"company_name": company_name, "is_customs_agent": bool(is_customs_agent)})
+    db.session.add(
+        PrincipalUser(ruc=ruc, username=username, password_hash=passwords.hash_password(password))
+    )
+    audit.record(
+        AuditAction.TAXPAYER_CREATED,
+        actor=actor,
+        ruc=ruc,
+        target=username,
+        after={"company_name": company_name, "is_customs_agent": bool(is_customs_agent)},
+    )
     db.session.flush()
     return taxpayer
 
 
 def non_deleted_count(ruc: str) -> int:
     """Secondary users that count against the 1,000 limit (Q6: ACTIVO + SUSPENDIDO)."""
-    return db.session.scalar(select(func.count()).select_from(SecondaryUser).where(
-        SecondaryUser.ruc == ruc, SecondaryUser.status != rules.UserStatus.ELIMINADO.value))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SecondaryUser)
+        .where(SecondaryUser.ruc == ruc, SecondaryUser.status != rules.UserStatus.ELIMINADO.value)
+    )
 
 
 def _username_used(ruc: str):
     def used(code: str) -> bool:
-        return db.session.scalar(select(SecondaryUser.id).where(
-            SecondaryUser.ruc == ruc, SecondaryUser.username == code)) is not None
+        return (
+            db.session.scalar(
+                select(SecondaryUser.id).where(
+                    SecondaryUser.ruc == ruc, SecondaryUser.username == code
+                )
+            )
+            is not None
+        )
+
     return used
 
 
-def create_secondary_user(ruc, *, username, password, document_type, document_number,
-                          names=None, email=None, profiles=(), roles=(),
-                          password_confirmation=None, actor=None, now=None) -> SecondaryUser:
-    """"Crear Usuario" + "Grabar" (§5.2): creation-time profiles take effect at once (Q4)."""
+def create_secondary_user(
+    ruc,
+    *,
+    username,
+    password,
+    document_type,
+    document_number,
+    names=None,
+    email=None,
+    profiles=(),
+    roles=(),
+    password_confirmation=None,
+    actor=None,
+    now=None,
+) -> SecondaryUser:
+    """ "Crear Usuario" + "Grabar" (§5.2): creation-time profiles take effect at once (Q4)."""
     now = now or utcnow()
     ruc = rules.normalize_ruc(ruc)
     get_taxpayer(ruc)
     new = rules.validate_new_secondary_user(
-        username=username, password=password, document_type=document_type,
-        document_number=document_number, names=names, email=email, profiles=profiles,
-        roles=roles, password_confirmation=password_confirmation)
+        username=username,
+        password=password,
+        document_type=document_type,
+        document_number=document_number,
+        names=names,
+        email=email,
+        profiles=profiles,
+        roles=roles,
+        password_confirmation=password_confirmation,
+    )
     # Lock the taxpayer row so two concurrent creations cannot both pass the limit.
     db.session.execute(select(Taxpayer).where(Taxpayer.ruc == ruc).with_for_update())
     rules.check_can_create(non_deleted_count(ruc), new.username, _username_used(ruc))
     user = SecondaryUser(
-        ruc=ruc, username=new.username, document_type=new.document_type.value,
-        document_number=new.document_number, names=new.names, email=new.email,
+        ruc=ruc,
+        username=new.username,
+        document_type=new.document_type.value,
+        document_number=new.document_number,
+        names=new.names,
+        email=new.email,
         password_hash=passwords.hash_password(new.password),
-        must_change_password=new.must_change_password, status=new.status.value,
-        created_at=now, status_changed_at=now)
+        must_change_password=new.must_change_password,
+        status=new.status.value,
+        created_at=now,
+        status_changed_at=now,
+    )
     db.session.add(user)
     db.session.flush()
     for code in new.profiles:
         db.session.add(ProfileAssignment(user_id=user.id, code=code, effective_from=now))
     for role in new.roles:
         db.session.add(RoleAssignment(user_id=user.id, role=role, assigned_at=now))
-    audit.record(AuditAction.USER_CREATED, actor=actor or f"principal:{ruc}", ruc=ruc,
-                 target=new.username,
-                 after={"document_type": new.document_type.value,
-                        "document_number": new.document_number, "names": new.names,
-                        "email": new.email, "profiles": list(new.profiles),
-                        "roles": list(new.roles), "status": new.status.value})
+    audit.record(
+        AuditAction.USER_CREATED,
+        actor=actor or f"principal:{ruc}",
+        ruc=ruc,
+        target=new.username,
+        after={
+            "document_type": new.document_type.value,
+            "document_number": new.document_number,
+            "names": new.names,
+            "email": new.email,
+            "profiles": list(new.profiles),
+            "roles": list(new.roles),
+            "status": new.status.value,
+        },
+    )
     db.session.flush()
     return user
 
 
-def create_extranet_user(*, username, password, names, entity, email=None,
-                         actor="admin") -> ExtranetUser:
+def create_extranet_user(
+    *, username, password, names, entity, email=None, actor="admin"
+) -> ExtranetUser:
     """An official of a competent entity (usuario EXT…)."""
     code = rules.normalize_extranet_username(username)
     clave = rules.validate_password(password)
@@ -145,11 +211,20 @@ def create_extranet_user(*, username, password, names, entity, email=None,
     email = rules.validate_email(email)
     if db.session.scalar(select(ExtranetUser.id).where(ExtranetUser.username == code)):
         raise AlreadyExists(f"extranet={code}")
-    row = ExtranetUser(username=code, password_hash=passwords.hash_password(clave),
-                       names=names, entity=entity, email=email)
+    row = ExtranetUser(
+        username=code,
+        password_hash=passwords.hash_password(clave),
+        names=names,
+        entity=entity,
+        email=email,
+    )
     db.session.add(row)
-    audit.record(AuditAction.EXTRANET_USER_CREATED, actor=actor, target=code,
-                 after={"names": names, "entity": entity, "email": email})
+    audit.record(
+        AuditAction.EXTRANET_USER_CREATED,
+        actor=actor,
+        target=code,
+        after={"names": names, "entity": entity, "email": email},
+    )
     db.session.flush()
     return row
 
@@ -169,6 +244,7 @@ def register_laboratory(*, ruc, name, actor="admin") -> ItpLaboratory:
 
 # --- Lookups ----------------------------------------------------------------------------------
 
+
 def get_taxpayer(ruc) -> Taxpayer:
     """The taxpayer of a well-formed RUC, or ``TaxpayerNotFound``."""
     ruc = rules.normalize_ruc(ruc)
@@ -180,18 +256,25 @@ def get_taxpayer(ruc) -> Taxpayer:
 
 def padron(taxpayer: Taxpayer) -> dict:
     """The padrón data VUCE reads when it validates a customs agent (§4, [S0 VIII])."""
-    return {"ruc": taxpayer.ruc, "company_name": taxpayer.company_name,
-            "tipo_persona": taxpayer.tipo_persona, "address": taxpayer.address,
-            "phones": taxpayer.phones, "email": taxpayer.email, "fax": taxpayer.fax,
-            "is_customs_agent": taxpayer.is_customs_agent}
+    return {
+        "ruc": taxpayer.ruc,
+        "company_name": taxpayer.company_name,
+        "tipo_persona": taxpayer.tipo_persona,
+        "address": taxpayer.address,
+        "phones": taxpayer.phones,
+        "email": taxpayer.email,
+        "fax": taxpayer.fax,
+        "is_customs_agent": taxpayer.is_customs_agent,
+    }
 
 
 def get_secondary_user(ruc, username) -> SecondaryUser:
     """One secondary user of the RUC (deleted ones included), or ``UserNotFound``."""
     ruc = rules.normalize_ruc(ruc)
     code = (username or "").strip().upper() if isinstance(username, str) else ""
-    user = db.session.scalar(select(SecondaryUser).where(
-        SecondaryUser.ruc == ruc, SecondaryUser.username == code))
+    user = db.session.scalar(
+        select(SecondaryUser).where(SecondaryUser.ruc == ruc, SecondaryUser.username == code)
+    )
     if user is None:
         raise UserNotFound(username=code[:12])
     return user
@@ -207,6 +290,7 @@ def get_laboratory(ruc) -> ItpLaboratory:
 
 
 # --- Views of secondary users (one query per table, never one per user) ----------------------
+
 
 @dataclass(frozen=True)
 class UserView:
@@ -229,13 +313,20 @@ class UserView:
     def to_dict(self) -> dict:
         u = self.user
         return {
-            "ruc": u.ruc, "username": u.username, "document_type": u.document_type,
-            "document_number": u.document_number, "names": u.names, "email": u.email,
-            "status": u.status, "profiles": list(self.profiles),
+            "ruc": u.ruc,
+            "username": u.username,
+            "document_type": u.document_type,
+            "document_number": u.document_number,
+            "names": u.names,
+            "email": u.email,
+            "status": u.status,
+            "profiles": list(self.profiles),
             "scheduled_profiles": list(self.scheduled_profiles),
             "profiles_effective_at": _iso(self.profiles_effective_at),
-            "roles": list(self.roles), "must_change_password": u.must_change_password,
-            "created_at": _iso(u.created_at), "status_changed_at": _iso(u.status_changed_at),
+            "roles": list(self.roles),
+            "must_change_password": u.must_change_password,
+            "created_at": _iso(u.created_at),
+            "status_changed_at": _iso(u.status_changed_at),
             "available_actions": [a.value for a in self.actions],
         }
 
@@ -249,25 +340,36 @@ def _views(users: list[SecondaryUser], now: datetime) -> list[UserView]:
     assignments: dict[int, list[ProfileAssignment]] = {i: [] for i in ids}
     role_map: dict[int, set[str]] = {i: set() for i in ids}
     if ids:
-        for row in db.session.scalars(select(ProfileAssignment).where(
-                ProfileAssignment.user_id.in_(ids))):
+        for row in db.session.scalars(
+            select(ProfileAssignment).where(ProfileAssignment.user_id.in_(ids))
+        ):
             assignments[row.user_id].append(row)
-        for user_id, role in db.session.execute(select(
-                RoleAssignment.user_id, RoleAssignment.role).where(
-                RoleAssignment.user_id.in_(ids), RoleAssignment.revoked_at.is_(None))):
+        for user_id, role in db.session.execute(
+            select(RoleAssignment.user_id, RoleAssignment.role).where(
+                RoleAssignment.user_id.in_(ids), RoleAssignment.revoked_at.is_(None)
+            )
+        ):
             role_map[user_id].add(role)
     views = []
     for u in users:
         rows = assignments[u.id]
-        pending = [t for r in rows for t in (r.effective_from, r.effective_until)
-                   if t is not None and t > now]
-        views.append(UserView(
-            user=u,
-            profiles=tuple(sorted(profile_rules.effective_profiles(rows, now))),
-            scheduled_profiles=tuple(sorted({r.code for r in rows if r.effective_until is None})),
-            profiles_effective_at=max(pending) if pending else None,
-            roles=tuple(sorted(role_map[u.id])),
-        ))
+        pending = [
+            t
+            for r in rows
+            for t in (r.effective_from, r.effective_until)
+            if t is not None and t > now
+        ]
+        views.append(
+            UserView(
+                user=u,
+                profiles=tuple(sorted(profile_rules.effective_profiles(rows, now))),
+                scheduled_profiles=tuple(
+                    sorted({r.code for r in rows if r.effective_until is None})
+                ),
+                profiles_effective_at=max(pending) if pending else None,
+                roles=tuple(sorted(role_map[u.id])),
+            )
+        )
     return views
 
 
@@ -291,8 +393,15 @@ class Page:
 MAX_PER_PAGE = 200
 
 
-def list_secondary_users(ruc, *, query: str | None = None, status: str | None = None,
-                         page: int = 1, per_page: int = 50, now=None) -> Page:
+def list_secondary_users(
+    ruc,
+    *,
+    query: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now=None,
+) -> Page:
     """Area (A)/(B) listing: search by usuario, document or names; paginated (§5.1)."""
     taxpayer = get_taxpayer(ruc)
     page = max(1, int(page))
@@ -304,60 +413,85 @@ def list_secondary_users(ruc, *, query: str | None = None, status: str | None = 
     if text:
         # Escape LIKE wildcards so a search for "_" or "%" means the character itself.
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(
-            SecondaryUser.username.ilike(pattern, escape="\\"),
-            SecondaryUser.document_number.ilike(pattern, escape="\\"),
-            SecondaryUser.names.ilike(pattern, escape="\\"),
-        ))
+        conditions.append(
+            or_(
+                SecondaryUser.username.ilike(pattern, escape="\\"),
+                SecondaryUser.document_number.ilike(pattern, escape="\\"),
+                SecondaryUser.names.ilike(pattern, escape="\\"),
+            )
+        )
     total = db.session.scalar(select(func.count()).select_from(SecondaryUser).where(*conditions))
-    users = list(db.session.scalars(
-        select(SecondaryUser).where(*conditions).order_by(SecondaryUser.username)
-        .limit(per_page).offset((page - 1) * per_page)))
+    users = list(
+        db.session.scalars(
+            select(SecondaryUser)
+            .where(*conditions)
+            .order_by(SecondaryUser.username)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(_views(users, now or utcnow()), total, page, per_page)
 
 
 # --- Changes of a secondary user (§5.3, §5.4, §5.5, §5.6) --------------------------------------
+
 
 def profile_delay() -> int:
     """IDP_PROFILE_DELAY_SECONDS: how long modified profiles wait before taking effect."""
     return int(current_app.config.get("PROFILE_DELAY_SECONDS", 0) or 0)
 
 
-def change_profiles(ruc, username, profiles, *, actor, now=None,
-                    delay_seconds: int | None = None) -> UserView:
-    """"Modificar Perfiles" + "Grabar": the previous set stays in effect until now + delay."""
+def change_profiles(
+    ruc, username, profiles, *, actor, now=None, delay_seconds: int | None = None
+) -> UserView:
+    """ "Modificar Perfiles" + "Grabar": the previous set stays in effect until now + delay."""
     now = now or utcnow()
     delay = profile_delay() if delay_seconds is None else delay_seconds
     user = get_secondary_user(ruc, username)
     rules.check_profiles_editable(user.status)
     target = profile_rules.validate_profile_codes(profiles)
-    rows = list(db.session.scalars(select(ProfileAssignment).where(
-        ProfileAssignment.user_id == user.id)))
+    rows = list(
+        db.session.scalars(select(ProfileAssignment).where(ProfileAssignment.user_id == user.id))
+    )
     before = user_view(user, now)
     new_rows = profile_rules.reschedule(rows, target, now, delay)
     for row in rows:
         db.session.delete(row)
     db.session.flush()
     for a in new_rows:
-        db.session.add(ProfileAssignment(user_id=user.id, code=a.code,
-                                         effective_from=a.effective_from,
-                                         effective_until=a.effective_until))
+        db.session.add(
+            ProfileAssignment(
+                user_id=user.id,
+                code=a.code,
+                effective_from=a.effective_from,
+                effective_until=a.effective_until,
+            )
+        )
     db.session.flush()
-    audit.record(AuditAction.PROFILES_CHANGED, actor=actor, ruc=user.ruc, target=user.username,
-                 before={"profiles": list(before.scheduled_profiles)},
-                 after={"profiles": list(target),
-                        "effective_from": _iso(now + timedelta(seconds=delay))})
+    audit.record(
+        AuditAction.PROFILES_CHANGED,
+        actor=actor,
+        ruc=user.ruc,
+        target=user.username,
+        before={"profiles": list(before.scheduled_profiles)},
+        after={"profiles": list(target), "effective_from": _iso(now + timedelta(seconds=delay))},
+    )
     return user_view(user, now)
 
 
 def change_roles(ruc, username, roles, *, actor, now=None) -> UserView:
-    """"Asignar Roles": immediate; SOL does not validate combinations (§5.4)."""
+    """ "Asignar Roles": immediate; SOL does not validate combinations (§5.4)."""
     now = now or utcnow()
     user = get_secondary_user(ruc, username)
     rules.check_roles_editable(user.status)
     target = set(role_rules.validate_role_codes(roles))
-    current = list(db.session.scalars(select(RoleAssignment).where(
-        RoleAssignment.user_id == user.id, RoleAssignment.revoked_at.is_(None))))
+    current = list(
+        db.session.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.revoked_at.is_(None)
+            )
+        )
+    )
     before = sorted({r.role for r in current})
     for row in current:
         if row.role not in target:
@@ -365,13 +499,19 @@ def change_roles(ruc, username, roles, *, actor, now=None) -> UserView:
     for role in sorted(target - set(before)):
         db.session.add(RoleAssignment(user_id=user.id, role=role, assigned_at=now))
     db.session.flush()
-    audit.record(AuditAction.ROLES_CHANGED, actor=actor, ruc=user.ruc, target=user.username,
-                 before={"roles": before}, after={"roles": sorted(target)})
+    audit.record(
+        AuditAction.ROLES_CHANGED,
+        actor=actor,
+        ruc=user.ruc,
+        target=user.username,
+        before={"roles": before},
+        after={"roles": sorted(target)},
+    )
     return user_view(user, now)
 
 
 def change_status(ruc, username, action, *, actor, now=None) -> UserView:
-    """"Cambiar Estado" per §5.5; suspending or deleting ends the user's sessions everywhere."""
+    """ "Cambiar Estado" per §5.5; suspending or deleting ends the user's sessions everywhere."""
     now = now or utcnow()
     user = get_secondary_user(ruc, username)
     act = rules.parse_status_action(action)
@@ -380,8 +520,14 @@ def change_status(ruc, username, action, *, actor, now=None) -> UserView:
     user.status = new.value
     user.status_changed_at = now
     db.session.flush()
-    audit.record(AuditAction.STATUS_CHANGED, actor=actor, ruc=user.ruc, target=user.username,
-                 before={"status": before}, after={"status": new.value, "action": act.value})
+    audit.record(
+        AuditAction.STATUS_CHANGED,
+        actor=actor,
+        ruc=user.ruc,
+        target=user.username,
+        before={"status": before},
+        after={"status": new.value, "action": act.value},
+    )
     if new is not rules.UserStatus.ACTIVO:
         from ..oidc.logout import end_account
 
@@ -392,8 +538,9 @@ def change_status(ruc, username, action, *, actor, now=None) -> UserView:
     return user_view(user, now)
 
 
-def change_password(ruc, username, *, old_password, new_password, confirmation,
-                    actor=None) -> SecondaryUser:
+def change_password(
+    ruc, username, *, old_password, new_password, confirmation, actor=None
+) -> SecondaryUser:
     """A secondary user's own "Cambiar Clave" (§5.6); clears the reminder."""
     user = get_secondary_user(ruc, username)
     if user.status == rules.UserStatus.ELIMINADO.value:
@@ -403,6 +550,10 @@ def change_password(ruc, username, *, old_password, new_password, confirmation,
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     db.session.flush()
-    audit.record(AuditAction.PASSWORD_CHANGED, actor=actor or accounts.secondary_key(
-        user.ruc, user.username), ruc=user.ruc, target=user.username)
+    audit.record(
+        AuditAction.PASSWORD_CHANGED,
+        actor=actor or accounts.secondary_key(user.ruc, user.username),
+        ruc=user.ruc,
+        target=user.username,
+    )
     return user

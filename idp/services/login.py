@@ -52,11 +52,21 @@ def extranet_login_id(username: str) -> str:
 
 def attempt_sol(store, ruc, username, password, **policy) -> LoginResult:
     """SOL login: RUC + usuario + clave."""
-    return attempt(store, sol_login_id(ruc, username),
-                   lambda: accounts.find_sol(ruc, username), password, **policy)
+    return attempt(
+        store,
+        sol_login_id(ruc, username),
+        lambda: accounts.find_sol(ruc, username),
+        password,
+        **policy,
+    )
 
 
 def attempt_extranet(store, username, password, **policy) -> LoginResult:
     """Extranet login: usuario EXT… + clave."""
-    return attempt(store, extranet_login_id(username),
-                   lambda: accounts.find_extranet(username), password, **policy)
+    return attempt(
+        store,
+        extranet_login_id(username),
+        lambda: accounts.find_extranet(username),
+        password,
+        **policy,
+    )

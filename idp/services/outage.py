@@ -97,8 +97,12 @@ def read(store) -> Outage:
         return NORMAL
     try:
         data = json.loads(raw)
-        return Outage(mode=data["mode"], latency_ms=int(data.get("latency_ms", 0)),
-                      error_rate=float(data.get("error_rate", 0.0)), set_at=data.get("set_at"))
+        return Outage(
+            mode=data["mode"],
+            latency_ms=int(data.get("latency_ms", 0)),
+            error_rate=float(data.get("error_rate", 0.0)),
+            set_at=data.get("set_at"),
+        )
     except (ValueError, KeyError, TypeError):
         return NORMAL
 
@@ -111,13 +115,22 @@ def current(store) -> Outage:
 def set_outage(store, outage: Outage, *, actor: str) -> tuple[Outage, Outage]:
     """Store a new simulation, audit it (the caller commits) and return (before, after)."""
     before = read(store)
-    after = Outage(mode=outage.mode, latency_ms=outage.latency_ms, error_rate=outage.error_rate,
-                   set_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    after = Outage(
+        mode=outage.mode,
+        latency_ms=outage.latency_ms,
+        error_rate=outage.error_rate,
+        set_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     if after.mode == "none":
         store.delete(KEY)
     else:
         store.set(KEY, json.dumps(after.to_dict()))
     cache.put(store, after if after.mode != "none" else NORMAL)
-    audit.record("OUTAGE_MODE_SET", actor=actor, target="sim:outage",
-                 before=before.to_dict(), after=after.to_dict())
+    audit.record(
+        "OUTAGE_MODE_SET",
+        actor=actor,
+        target="sim:outage",
+        before=before.to_dict(),
+        after=after.to_dict(),
+    )
     return before, after

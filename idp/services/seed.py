@@ -24,10 +24,29 @@ import yaml
 from ..domain import errors
 from . import clients, directory
 
-_TAXPAYER_FIELDS = {"ruc", "company_name", "address", "phones", "email", "fax",
-                    "is_customs_agent", "principal", "users"}
-_USER_FIELDS = {"ruc", "username", "password", "document_type", "document_number", "names",
-                "email", "profiles", "roles", "status"}
+_TAXPAYER_FIELDS = {
+    "ruc",
+    "company_name",
+    "address",
+    "phones",
+    "email",
+    "fax",
+    "is_customs_agent",
+    "principal",
+    "users",
+}
+_USER_FIELDS = {
+    "ruc",
+    "username",
+    "password",
+    "document_type",
+    "document_number",
+    "names",
+    "email",
+    "profiles",
+    "roles",
+    "status",
+}
 _EXTRANET_FIELDS = {"username", "password", "names", "entity", "email"}
 _LAB_FIELDS = {"ruc", "name"}
 _SECTIONS = {"taxpayers", "users", "extranet_users", "laboratories", "clients"}
@@ -78,13 +97,17 @@ def load(data: dict, *, actor: str = "seed") -> Counter:
     counts: Counter = Counter()
     for entry in data.get("taxpayers") or []:
         entry = _check(entry, _TAXPAYER_FIELDS, "taxpayers")
-        principal = _check(entry.pop("principal", None) or {}, {"username", "password"},
-                           "taxpayers.principal")
+        principal = _check(
+            entry.pop("principal", None) or {}, {"username", "password"}, "taxpayers.principal"
+        )
         users = entry.pop("users", None) or []
         try:
-            directory.create_taxpayer(principal_username=principal.get("username"),
-                                      principal_password=principal.get("password"),
-                                      actor=actor, **entry)
+            directory.create_taxpayer(
+                principal_username=principal.get("username"),
+                principal_password=principal.get("password"),
+                actor=actor,
+                **entry,
+            )
             counts["taxpayers"] += 1
         except directory.AlreadyExists:
             counts["taxpayers_skipped"] += 1
@@ -95,15 +118,15 @@ def load(data: dict, *, actor: str = "seed") -> Counter:
         _user(_check(entry, _USER_FIELDS, "users"), counts, actor)
     for entry in data.get("extranet_users") or []:
         try:
-            directory.create_extranet_user(actor=actor,
-                                           **_check(entry, _EXTRANET_FIELDS, "extranet_users"))
+            directory.create_extranet_user(
+                actor=actor, **_check(entry, _EXTRANET_FIELDS, "extranet_users")
+            )
             counts["extranet_users"] += 1
         except directory.AlreadyExists:
             counts["extranet_users_skipped"] += 1
     for entry in data.get("laboratories") or []:
         try:
-            directory.register_laboratory(actor=actor,
-                                          **_check(entry, _LAB_FIELDS, "laboratories"))
+            directory.register_laboratory(actor=actor, **_check(entry, _LAB_FIELDS, "laboratories"))
             counts["laboratories"] += 1
         except directory.AlreadyExists:
             counts["laboratories_skipped"] += 1

@@ -17,8 +17,17 @@ def new_family() -> str:
 _INSERT = insert(IssuedToken.__table__)  # Core, not an ORM bulk insert
 
 
-def save(token: dict, *, client_id: str, account: str | None, family: str, sid=None,
-         auth_time=None, refresh_ttl: int = 0, now=None) -> None:
+def save(
+    token: dict,
+    *,
+    client_id: str,
+    account: str | None,
+    family: str,
+    sid=None,
+    auth_time=None,
+    refresh_ttl: int = 0,
+    now=None,
+) -> None:
     """Store the hashes of a token response's access and refresh tokens.
 
     A Core INSERT in the session's transaction (the revoked/rotated flags take their column
@@ -28,14 +37,22 @@ def save(token: dict, *, client_id: str, account: str | None, family: str, sid=N
     """
     now = int(now or time.time())
     refresh = token.get("refresh_token")
-    db.session.execute(_INSERT, {
-        "client_id": client_id, "account": account, "scope": token.get("scope", ""),
-        "access_token_hash": secret_hash(token["access_token"]),
-        "refresh_token_hash": secret_hash(refresh) if refresh else None,
-        "family": family, "sid": sid, "auth_time": auth_time, "issued_at": now,
-        "expires_in": int(token.get("expires_in", 0)),
-        "refresh_expires_at": now + refresh_ttl if refresh else None,
-    })
+    db.session.execute(
+        _INSERT,
+        {
+            "client_id": client_id,
+            "account": account,
+            "scope": token.get("scope", ""),
+            "access_token_hash": secret_hash(token["access_token"]),
+            "refresh_token_hash": secret_hash(refresh) if refresh else None,
+            "family": family,
+            "sid": sid,
+            "auth_time": auth_time,
+            "issued_at": now,
+            "expires_in": int(token.get("expires_in", 0)),
+            "refresh_expires_at": now + refresh_ttl if refresh else None,
+        },
+    )
 
 
 # Built once (bound parameter): looked up on every userinfo, introspection and refresh.

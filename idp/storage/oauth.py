@@ -121,9 +121,7 @@ class IssuedToken(db.Model, TokenMixin):
 
     def is_refresh_usable(self, now: float) -> bool:
         return (
-            not self.refresh_revoked
-            and not self.rotated
-            and (self.refresh_expires_at or 0) > now
+            not self.refresh_revoked and not self.rotated and (self.refresh_expires_at or 0) > now
         )
 
     def get_user(self):

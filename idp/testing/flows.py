@@ -30,8 +30,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action") or "", "method": a.get("method", "get"),
-                               "fields": {}})
+            self.forms.append(
+                {"action": a.get("action") or "", "method": a.get("method", "get"), "fields": {}}
+            )
         elif tag == "input" and self.forms and a.get("name") and a.get("type") != "submit":
             if a.get("type") == "checkbox" and "checked" not in a:
                 return
@@ -61,8 +62,15 @@ def pkce_pair() -> tuple[str, str]:
 class CodeFlow:
     """One browser (cookie jar) and one client doing code + PKCE."""
 
-    def __init__(self, client_id: str, redirect_uri: str, *, client_secret: str | None = None,
-                 scope: str = "openid profile email sol", http: requests.Session | None = None):
+    def __init__(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        *,
+        client_secret: str | None = None,
+        scope: str = "openid profile email sol",
+        http: requests.Session | None = None,
+    ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
@@ -84,17 +92,28 @@ class CodeFlow:
             resp = self.http.get(_rebase(base, target), allow_redirects=False, timeout=TIMEOUT)
         raise FlowError("too many redirects")
 
-    def authorize(self, base: str, credentials: dict[str, str] | None = None,
-                  **params) -> str:
+    def authorize(self, base: str, credentials: dict[str, str] | None = None, **params) -> str:
         """Open /authorize at ``base``; fill the login form (and consent) if shown; return
         the authorization code. With an SSO session no form is shown."""
-        query = {"response_type": "code", "client_id": self.client_id,
-                 "redirect_uri": self.redirect_uri, "scope": self.scope, "state": self.state,
-                 "nonce": self.nonce, "code_challenge": self.challenge,
-                 "code_challenge_method": "S256", **params}
-        result = self._follow(base, self.http.get(f"{base.rstrip('/')}/authorize?"
-                                                  f"{urlencode(query)}",
-                                                  allow_redirects=False, timeout=TIMEOUT))
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+            "state": self.state,
+            "nonce": self.nonce,
+            "code_challenge": self.challenge,
+            "code_challenge_method": "S256",
+            **params,
+        }
+        result = self._follow(
+            base,
+            self.http.get(
+                f"{base.rstrip('/')}/authorize?{urlencode(query)}",
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            ),
+        )
         for _ in range(3):  # login page, then possibly the consent page
             if isinstance(result, str):
                 return self._code(result)
@@ -111,9 +130,12 @@ class CodeFlow:
             else:
                 fields["decision"] = "allow"
             url = urljoin(result.url, form["action"] or result.url)
-            result = self._follow(base, self.http.post(_rebase(base, url), data=fields,
-                                                       allow_redirects=False,
-                                                       timeout=TIMEOUT))
+            result = self._follow(
+                base,
+                self.http.post(
+                    _rebase(base, url), data=fields, allow_redirects=False, timeout=TIMEOUT
+                ),
+            )
         if isinstance(result, str):
             return self._code(result)
         raise FlowError(f"login did not complete at {result.url}: {result.text[:300]}")
@@ -128,8 +150,12 @@ class CodeFlow:
 
     def redeem(self, base: str, code: str) -> dict:
         """POST the code and the PKCE verifier to /token at ``base``."""
-        data = {"grant_type": "authorization_code", "code": code,
-                "redirect_uri": self.redirect_uri, "code_verifier": self.verifier}
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": self.verifier,
+        }
         return token_request(base, data, self.client_id, self.client_secret)
 
 

@@ -39,36 +39,76 @@ class SolIdp:
                 db.session.rollback()
                 raise
 
-    def create_taxpayer(self, ruc: str, company_name: str = "EMPRESA DE PRUEBA S.A.C.",
-                        principal_username: str = "PRINCIPA",
-                        principal_password: str = DEFAULT_PASSWORD, **padron) -> str:
+    def create_taxpayer(
+        self,
+        ruc: str,
+        company_name: str = "EMPRESA DE PRUEBA S.A.C.",
+        principal_username: str = "PRINCIPA",
+        principal_password: str = DEFAULT_PASSWORD,
+        **padron,
+    ) -> str:
         """A RUC with its Usuario Principal; returns the RUC."""
         from idp.services import directory
 
-        self._commit(directory.create_taxpayer, ruc=ruc, company_name=company_name,
-                     principal_username=principal_username,
-                     principal_password=principal_password, actor="test", **padron)
+        self._commit(
+            directory.create_taxpayer,
+            ruc=ruc,
+            company_name=company_name,
+            principal_username=principal_username,
+            principal_password=principal_password,
+            actor="test",
+            **padron,
+        )
         return ruc
 
-    def create_user(self, ruc: str, username: str, password: str = DEFAULT_PASSWORD, *,
-                    document_type: str = "DNI", document_number: str = "45678901",
-                    profiles=(VUCE_PROFILE,), roles=("VUCE.USUARIO.OPERACION",), **extra):
+    def create_user(
+        self,
+        ruc: str,
+        username: str,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        document_type: str = "DNI",
+        document_number: str = "45678901",
+        profiles=(VUCE_PROFILE,),
+        roles=("VUCE.USUARIO.OPERACION",),
+        **extra,
+    ):
         """A secondary user (ACTIVO) with profiles and roles."""
         from idp.services import directory
 
-        self._commit(directory.create_secondary_user, ruc=ruc, username=username,
-                     password=password, document_type=document_type,
-                     document_number=document_number, profiles=profiles, roles=roles,
-                     actor="test", **extra)
+        self._commit(
+            directory.create_secondary_user,
+            ruc=ruc,
+            username=username,
+            password=password,
+            document_type=document_type,
+            document_number=document_number,
+            profiles=profiles,
+            roles=roles,
+            actor="test",
+            **extra,
+        )
         return username
 
-    def create_extranet_user(self, username: str, password: str = DEFAULT_PASSWORD,
-                             names: str = "FUNCIONARIO DE PRUEBA", entity: str = "DIGESA",
-                             email: str | None = None) -> str:
+    def create_extranet_user(
+        self,
+        username: str,
+        password: str = DEFAULT_PASSWORD,
+        names: str = "FUNCIONARIO DE PRUEBA",
+        entity: str = "DIGESA",
+        email: str | None = None,
+    ) -> str:
         from idp.services import directory
 
-        self._commit(directory.create_extranet_user, username=username, password=password,
-                     names=names, entity=entity, email=email, actor="test")
+        self._commit(
+            directory.create_extranet_user,
+            username=username,
+            password=password,
+            names=names,
+            entity=entity,
+            email=email,
+            actor="test",
+        )
         return username
 
     def register_client(self, client_id: str, **kwargs) -> str | None:
@@ -96,34 +136,59 @@ class SolIdp:
                 raise ValueError(f"client {client_id!r} is unknown or has no redirect URI")
             return row.redirect_uris[0]
 
-    def login(self, ruc: str, username: str, password: str = DEFAULT_PASSWORD, *,
-              client_id: str, client_secret: str | None = None,
-              scope: str = "openid profile email sol", redirect_uri: str | None = None,
-              **params) -> dict:
+    def login(
+        self,
+        ruc: str,
+        username: str,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        scope: str = "openid profile email sol",
+        redirect_uri: str | None = None,
+        **params,
+    ) -> dict:
         """The token response of a real code + PKCE flow through the SOL login form."""
         from .flows import CodeFlow
 
-        flow = CodeFlow(client_id, redirect_uri or self._redirect_uri(client_id),
-                        client_secret=client_secret, scope=scope)
-        code = flow.authorize(self.url, {"ruc": ruc, "usuario": username, "clave": password},
-                              **params)
+        flow = CodeFlow(
+            client_id,
+            redirect_uri or self._redirect_uri(client_id),
+            client_secret=client_secret,
+            scope=scope,
+        )
+        code = flow.authorize(
+            self.url, {"ruc": ruc, "usuario": username, "clave": password}, **params
+        )
         return flow.redeem(self.url, code)
 
-    def extranet_login(self, username: str, password: str = DEFAULT_PASSWORD, *,
-                       client_id: str, client_secret: str | None = None,
-                       scope: str = "openid profile email sol",
-                       redirect_uri: str | None = None) -> dict:
+    def extranet_login(
+        self,
+        username: str,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        scope: str = "openid profile email sol",
+        redirect_uri: str | None = None,
+    ) -> dict:
         """The same for an Extranet official (``login_type=extranet``)."""
         from .flows import CodeFlow
 
-        flow = CodeFlow(client_id, redirect_uri or self._redirect_uri(client_id),
-                        client_secret=client_secret, scope=scope)
-        code = flow.authorize(self.url, {"usuario": username, "clave": password},
-                              login_type="extranet")
+        flow = CodeFlow(
+            client_id,
+            redirect_uri or self._redirect_uri(client_id),
+            client_secret=client_secret,
+            scope=scope,
+        )
+        code = flow.authorize(
+            self.url, {"usuario": username, "clave": password}, login_type="extranet"
+        )
         return flow.redeem(self.url, code)
 
-    def client_credentials(self, client_id: str, client_secret: str,
-                           scope: str | None = None) -> dict:
+    def client_credentials(
+        self, client_id: str, client_secret: str, scope: str | None = None
+    ) -> dict:
         """A client_credentials token response (e.g. scope ``padron``)."""
         from .flows import token_request
 
@@ -139,8 +204,9 @@ class SolIdp:
         keys = KeySet.import_key_set(requests.get(f"{self.url}/jwks", timeout=10).json())
         return dict(jwt.decode(token, keys, algorithms=["RS256", "ES256"]).claims)
 
-    def set_outage(self, mode: str = "none", *, latency_ms: int | None = None,
-                   error_rate: float | None = None) -> dict:
+    def set_outage(
+        self, mode: str = "none", *, latency_ms: int | None = None, error_rate: float | None = None
+    ) -> dict:
         """``PUT /api/v1/sim/outage``: none | down | slow | flaky | timeout."""
         import requests
 
@@ -149,8 +215,12 @@ class SolIdp:
             body["latency_ms"] = latency_ms
         if error_rate is not None:
             body["error_rate"] = error_rate
-        resp = requests.put(f"{self.url}/api/v1/sim/outage", json=body, timeout=10,
-                            headers={"Authorization": f"Bearer {self.admin_token}"})
+        resp = requests.put(
+            f"{self.url}/api/v1/sim/outage",
+            json=body,
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        )
         resp.raise_for_status()
         return resp.json()
 
@@ -174,8 +244,14 @@ class SolIdp:
             self._server.shutdown()
 
 
-def start_idp(instance_path: str, *, database_url: str | None = None,
-              redis_url: str | None = None, port: int | None = None, **settings) -> SolIdp:
+def start_idp(
+    instance_path: str,
+    *,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    port: int | None = None,
+    **settings,
+) -> SolIdp:
     """Create, migrate and serve an IdP on a free loopback port."""
     from flask_migrate import upgrade
 
@@ -183,9 +259,16 @@ def start_idp(instance_path: str, *, database_url: str | None = None,
 
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    config = {"ISSUER": url, "INSTANCE_PATH": instance_path, "DATABASE_URL": database_url,
-              "REDIS_URL": redis_url, "ARGON2_PROFILE": "fast", "KEY_LEAD_SECONDS": 0,
-              "LOGIN_RATE_LIMIT": "10000/minute", **settings}
+    config = {
+        "ISSUER": url,
+        "INSTANCE_PATH": instance_path,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ARGON2_PROFILE": "fast",
+        "KEY_LEAD_SECONDS": 0,
+        "LOGIN_RATE_LIMIT": "10000/minute",
+        **settings,
+    }
     app = create_app(config)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)

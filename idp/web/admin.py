@@ -48,13 +48,13 @@ PER_PAGE = 20
 
 # --- Session and access ------------------------------------------------------------------------
 
+
 def _store():
     return current_app.extensions["sol_store"]
 
 
 def _login_redirect():
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else url_for(
-        "admin.menu")
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else url_for("admin.menu")
     return redirect(url_for("login.sol", challenge=start_portal_login(next_path)))
 
 
@@ -94,6 +94,7 @@ def portal_context():
 
 # --- Wizard state (server-side, bound to the SSO session) -------------------------------------
 
+
 def _fernet() -> Fernet:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     key = hashlib.sha256(b"sol-wizard-clave\x00" + secret).digest()
@@ -108,8 +109,7 @@ def _wizard_new(sso, account, kind: str, **state) -> str:
 
 
 def _wizard_save(wid: str, state: dict) -> None:
-    _store().set(f"wizard:{wid}", json.dumps(state),
-                 ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
+    _store().set(f"wizard:{wid}", json.dumps(state), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
 
 
 def _wizard(wid: str, sso, account) -> dict:
@@ -124,21 +124,23 @@ def _wizard(wid: str, sso, account) -> dict:
 
 # --- Menu and logout ---------------------------------------------------------------------------
 
+
 @bp.get("")
 @portal_view()
 def menu(sso, account):
-    """"Trámites, Consultas, Declaraciones Informativas": the menu after login."""
+    """ "Trámites, Consultas, Declaraciones Informativas": the menu after login."""
     reminder = False
     if account.user_type == accounts.SECONDARY:
         user = directory.get_secondary_user(account.ruc, account.username)
         reminder = user.must_change_password
-    return render_template("idp/admin/menu.html", account=account, reminder=reminder,
-                           form=CsrfForm())
+    return render_template(
+        "idp/admin/menu.html", account=account, reminder=reminder, form=CsrfForm()
+    )
 
 
 @bp.post("/salir")
 def sign_out():
-    """"Cerrar sesión": ends the SSO session (and tells the clients that hold it)."""
+    """ "Cerrar sesión": ends the SSO session (and tells the clients that hold it)."""
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
@@ -151,6 +153,7 @@ def sign_out():
 
 # --- (A) and (B): Administración de Usuarios Secundarios -------------------------------------
 
+
 @bp.get("/usuarios")
 @portal_view(principal=True)
 def users(sso, account):
@@ -158,15 +161,21 @@ def users(sso, account):
     q = (request.args.get("q") or "").strip()[:100]
     page_no = request.args.get("page", "1")
     page_no = int(page_no) if page_no.isdigit() and 0 < int(page_no) < 10**6 else 1
-    page = directory.list_secondary_users(account.ruc, query=q, page=page_no,
-                                          per_page=PER_PAGE)
+    page = directory.list_secondary_users(account.ruc, query=q, page=page_no, per_page=PER_PAGE)
     taxpayer = directory.get_taxpayer(account.ruc)
-    return render_template("idp/admin/users.html", account=account, taxpayer=taxpayer,
-                           page=page, q=q, count=directory.non_deleted_count(account.ruc),
-                           limit=rules.MAX_SECONDARY_USERS)
+    return render_template(
+        "idp/admin/users.html",
+        account=account,
+        taxpayer=taxpayer,
+        page=page,
+        q=q,
+        count=directory.non_deleted_count(account.ruc),
+        limit=rules.MAX_SECONDARY_USERS,
+    )
 
 
 # --- Crear Usuario wizard ----------------------------------------------------------------------
+
 
 @bp.route("/usuarios/crear", methods=["GET", "POST"])
 @portal_view(principal=True)
@@ -177,62 +186,89 @@ def create(sso, account):
     if form.validate_on_submit():
         try:
             new = rules.validate_new_secondary_user(
-                username=form.usuario.data, password=form.clave.data,
+                username=form.usuario.data,
+                password=form.clave.data,
                 document_type=form.tipo_documento.data,
-                document_number=form.numero_documento.data, names=form.nombres.data,
-                email=form.email.data, password_confirmation=form.clave_confirmacion.data,
-                check_confirmation=True)
+                document_number=form.numero_documento.data,
+                names=form.nombres.data,
+                email=form.email.data,
+                password_confirmation=form.clave_confirmacion.data,
+                check_confirmation=True,
+            )
             # Checked again at "Grabar"; here so the user learns early.
-            rules.check_can_create(directory.non_deleted_count(account.ruc), new.username,
-                                   directory._username_used(account.ruc))
+            rules.check_can_create(
+                directory.non_deleted_count(account.ruc),
+                new.username,
+                directory._username_used(account.ruc),
+            )
         except errors.DomainError as exc:
             error = exc.message
         else:
-            data = {"document_type": new.document_type.value,
-                    "document_number": new.document_number, "names": new.names,
-                    "email": new.email, "username": new.username}
+            data = {
+                "document_type": new.document_type.value,
+                "document_number": new.document_number,
+                "names": new.names,
+                "email": new.email,
+                "username": new.username,
+            }
             clave = _fernet().encrypt(new.password.encode()).decode()
-            wid = _wizard_new(sso, account, "create", data=data, clave=clave,
-                              selected=[profile_rules.VUCE_PROFILE])
+            wid = _wizard_new(
+                sso,
+                account,
+                "create",
+                data=data,
+                clave=clave,
+                selected=[profile_rules.VUCE_PROFILE],
+            )
             return redirect(url_for("admin.confirm_data", wid=wid))
     elif request.method == "POST":
         error = messages.ERR_WIZARD_EXPIRED
     status = 200 if error is None else 422
-    return render_template("idp/admin/create.html", form=form, error=error,
-                           account=account), status
+    return render_template("idp/admin/create.html", form=form, error=error, account=account), status
 
 
 @bp.route("/asistente/<wid>/confirmacion", methods=["GET", "POST"])
 @portal_view(principal=True)
 def confirm_data(sso, account, wid):
-    """"Confirmación de datos del Usuario Secundario"."""
+    """ "Confirmación de datos del Usuario Secundario"."""
     state = _wizard(wid, sso, account)
     if state is None or state["kind"] != "create":
         return redirect(url_for("admin.users"))
     form = CsrfForm()
     if form.validate_on_submit():
         return redirect(url_for("admin.assign_profiles", wid=wid))
-    return render_template("idp/admin/confirm_data.html", data=state["data"], form=form,
-                           wid=wid, account=account, doc_labels=_doc_labels())
+    return render_template(
+        "idp/admin/confirm_data.html",
+        data=state["data"],
+        form=form,
+        wid=wid,
+        account=account,
+        doc_labels=_doc_labels(),
+    )
 
 
 @bp.route("/usuarios/<username>/perfiles", methods=["GET"])
 @portal_view(principal=True)
 def modify_profiles(sso, account, username):
-    """"Modificar Perfiles": opens the two panels with the user's current selection."""
+    """ "Modificar Perfiles": opens the two panels with the user's current selection."""
     user = directory.get_secondary_user(account.ruc, username)
     rules.check_profiles_editable(user.status)
     view = directory.user_view(user)
-    wid = _wizard_new(sso, account, "profiles", target=user.username,
-                      selected=list(view.scheduled_profiles),
-                      before=list(view.scheduled_profiles))
+    wid = _wizard_new(
+        sso,
+        account,
+        "profiles",
+        target=user.username,
+        selected=list(view.scheduled_profiles),
+        before=list(view.scheduled_profiles),
+    )
     return redirect(url_for("admin.assign_profiles", wid=wid))
 
 
 @bp.route("/asistente/<wid>/perfiles", methods=["GET", "POST"])
 @portal_view(principal=True)
 def assign_profiles(sso, account, wid):
-    """"Asignación de Perfiles": profiles on the left, that profile's options on the right."""
+    """ "Asignación de Perfiles": profiles on the left, that profile's options on the right."""
     state = _wizard(wid, sso, account)
     if state is None:
         return redirect(url_for("admin.users"))
@@ -248,9 +284,16 @@ def assign_profiles(sso, account, wid):
             return redirect(url_for("admin.summary", wid=wid))
         current = _group_index(request.form.get("grupo"), groups, current)
     selected = set(state["selected"])
-    return render_template("idp/admin/profiles.html", groups=groups, current=current,
-                           selected=selected, form=form, wid=wid, state=state,
-                           account=account)
+    return render_template(
+        "idp/admin/profiles.html",
+        groups=groups,
+        current=current,
+        selected=selected,
+        form=form,
+        wid=wid,
+        state=state,
+        account=account,
+    )
 
 
 def _group_index(value, groups, default: int = 0) -> int:
@@ -279,12 +322,19 @@ def summary(sso, account, wid):
             return redirect(url_for("admin.users"))
     options = [profile_rules.BY_CODE[c] for c in state["selected"]]
     before = set(state.get("before") or ())
-    return render_template("idp/admin/summary.html", state=state, options=options,
-                           added=set(state["selected"]) - before,
-                           removed=[profile_rules.BY_CODE[c] for c in sorted(
-                               before - set(state["selected"]))],
-                           form=form, wid=wid, error=error, account=account,
-                           doc_labels=_doc_labels(), delay=directory.profile_delay())
+    return render_template(
+        "idp/admin/summary.html",
+        state=state,
+        options=options,
+        added=set(state["selected"]) - before,
+        removed=[profile_rules.BY_CODE[c] for c in sorted(before - set(state["selected"]))],
+        form=form,
+        wid=wid,
+        error=error,
+        account=account,
+        doc_labels=_doc_labels(),
+        delay=directory.profile_delay(),
+    )
 
 
 def _save(state: dict, account) -> str:
@@ -295,13 +345,18 @@ def _save(state: dict, account) -> str:
             raise errors.DomainError("wizard clave unreadable") from None
         data = state["data"]
         directory.create_secondary_user(
-            account.ruc, username=data["username"], password=clave,
-            document_type=data["document_type"], document_number=data["document_number"],
-            names=data["names"], email=data["email"], profiles=state["selected"],
-            actor=account.key)
+            account.ruc,
+            username=data["username"],
+            password=clave,
+            document_type=data["document_type"],
+            document_number=data["document_number"],
+            names=data["names"],
+            email=data["email"],
+            profiles=state["selected"],
+            actor=account.key,
+        )
         return messages.SECONDARY_USER_CREATED
-    directory.change_profiles(account.ruc, state["target"], state["selected"],
-                              actor=account.key)
+    directory.change_profiles(account.ruc, state["target"], state["selected"], actor=account.key)
     return profile_rules.confirmation_message(directory.profile_delay())
 
 
@@ -311,25 +366,29 @@ def _doc_labels() -> dict:
 
 # --- Asignar Roles -----------------------------------------------------------------------------
 
+
 @bp.route("/usuarios/<username>/roles", methods=["GET", "POST"])
 @portal_view(principal=True)
 def assign_roles(sso, account, username):
-    """"Asignación de Roles": tick, then "Asignar"; combinations are VUCE's business."""
+    """ "Asignación de Roles": tick, then "Asignar"; combinations are VUCE's business."""
     user = directory.get_secondary_user(account.ruc, username)
     rules.check_roles_editable(user.status)
     form = CsrfForm()
     if form.validate_on_submit():
-        directory.change_roles(account.ruc, user.username, request.form.getlist("rol"),
-                               actor=account.key)
+        directory.change_roles(
+            account.ruc, user.username, request.form.getlist("rol"), actor=account.key
+        )
         db.session.commit()
         flash(messages.ROLES_ASSIGNED, "success")
         return redirect(url_for("admin.users"))
     view = directory.user_view(user)
-    return render_template("idp/admin/roles.html", view=view, roles=role_rules.ROLES,
-                           form=form, account=account)
+    return render_template(
+        "idp/admin/roles.html", view=view, roles=role_rules.ROLES, form=form, account=account
+    )
 
 
 # --- Cambiar Estado ----------------------------------------------------------------------------
+
 
 def _parse_change(value: str | None):
     username, _, action = (value or "").partition(":")
@@ -362,36 +421,54 @@ def change_status(sso, account):
         if step == 1 and action.needs_irreversible_confirmation:
             # Second confirmation; the token proves the first one was accepted.
             session["delete_confirm"] = change
-            return render_template("idp/admin/status_confirm.html", user=user, action=action,
-                                   step=2, change=change, form=form, account=account,
-                                   question=messages.DELETE_IRREVERSIBLE)
+            return render_template(
+                "idp/admin/status_confirm.html",
+                user=user,
+                action=action,
+                step=2,
+                change=change,
+                form=form,
+                account=account,
+                question=messages.DELETE_IRREVERSIBLE,
+            )
         if step == 2 and session.pop("delete_confirm", None) != change:
             abort(400)
         directory.change_status(account.ruc, user.username, action, actor=account.key)
         db.session.commit()
         flash(messages.STATUS_CHANGED, "success")
         return redirect(url_for("admin.users"))
-    question = messages.STATUS_CHANGE_CONFIRM.format(username=user.username,
-                                                     status=target.label)
-    return render_template("idp/admin/status_confirm.html", user=user, action=action, step=1,
-                           change=change, form=form, account=account, question=question)
+    question = messages.STATUS_CHANGE_CONFIRM.format(username=user.username, status=target.label)
+    return render_template(
+        "idp/admin/status_confirm.html",
+        user=user,
+        action=action,
+        step=1,
+        change=change,
+        form=form,
+        account=account,
+        question=question,
+    )
 
 
 # --- Cambiar Clave (secondary user) ------------------------------------------------------------
 
+
 @bp.route("/clave", methods=["GET", "POST"])
 @portal_view(secondary=True)
 def change_password(sso, account):
-    """"Cambio de Clave SOL": clave anterior, nueva clave, confirmación (§5.6)."""
+    """ "Cambio de Clave SOL": clave anterior, nueva clave, confirmación (§5.6)."""
     form = PasswordChangeForm()
     error = None
     if form.validate_on_submit():
         try:
-            directory.change_password(account.ruc, account.username,
-                                      old_password=form.clave_anterior.data,
-                                      new_password=form.nueva_clave.data,
-                                      confirmation=form.confirmar_clave.data,
-                                      actor=account.key)
+            directory.change_password(
+                account.ruc,
+                account.username,
+                old_password=form.clave_anterior.data,
+                new_password=form.nueva_clave.data,
+                confirmation=form.confirmar_clave.data,
+                actor=account.key,
+            )
         except errors.DomainError as exc:
             db.session.rollback()
             error = exc.message
@@ -402,11 +479,17 @@ def change_password(sso, account):
     elif request.method == "POST":
         error = messages.ERR_WIZARD_EXPIRED
     user = directory.get_secondary_user(account.ruc, account.username)
-    return render_template("idp/admin/password.html", form=form, error=error, account=account,
-                           reminder=user.must_change_password), 200 if error is None else 422
+    return render_template(
+        "idp/admin/password.html",
+        form=form,
+        error=error,
+        account=account,
+        reminder=user.must_change_password,
+    ), 200 if error is None else 422
 
 
 # --- Historial ---------------------------------------------------------------------------------
+
 
 def actor_label(actor: str | None, ruc: str | None) -> str:
     """Who did it, in words: the principal, a secondary user, the API or the console."""
@@ -429,6 +512,13 @@ def history(sso, account):
     page_no = request.args.get("page", "1")
     page_no = int(page_no) if page_no.isdigit() and 0 < int(page_no) < 10**6 else 1
     rows, total = audit.history(account.ruc, page=page_no, per_page=50)
-    return render_template("idp/admin/history.html", rows=rows, total=total, page=page_no,
-                           pages=max(1, -(-total // 50)), account=account,
-                           label_for=audit_domain.label_for, actor_label=actor_label)
+    return render_template(
+        "idp/admin/history.html",
+        rows=rows,
+        total=total,
+        page=page_no,
+        pages=max(1, -(-total // 50)),
+        account=account,
+        label_for=audit_domain.label_for,
+        actor_label=actor_label,
+    )

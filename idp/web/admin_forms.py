@@ -15,7 +15,7 @@ class CsrfForm(FlaskForm):
 
 
 class CreateUserForm(FlaskForm):
-    """"Crear Usuario" (§5.2 step 1)."""
+    """ "Crear Usuario" (§5.2 step 1)."""
 
     tipo_documento = SelectField("Tipo de Documento", choices=DOCUMENT_CHOICES)
     numero_documento = StringField("Número de Documento")
@@ -27,7 +27,7 @@ class CreateUserForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    """"Cambio de Clave SOL" (§5.6)."""
+    """ "Cambio de Clave SOL" (§5.6)."""
 
     clave_anterior = PasswordField("Clave Anterior")
     nueva_clave = PasswordField("Nueva Clave")

@@ -69,6 +69,7 @@ def domain_error(exc: errors.DomainError):
 
 # --- Who is calling ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Caller:
     kind: str  # "admin", "principal" (sol:admin), "client" (client_credentials) or "user"
@@ -177,30 +178,52 @@ def _int_arg(name: str, default: int, low: int = 1, high: int = 10**6) -> int:
     return int(raw)
 
 
-TAXPAYER = {"ruc": STR, "company_name": STR, "address": STR, "phones": STR, "email": STR,
-            "fax": STR, "is_customs_agent": BOOL, "principal": OBJECT}
+TAXPAYER = {
+    "ruc": STR,
+    "company_name": STR,
+    "address": STR,
+    "phones": STR,
+    "email": STR,
+    "fax": STR,
+    "is_customs_agent": BOOL,
+    "principal": OBJECT,
+}
 PRINCIPAL = {"username": STR, "password": STR}
-SECONDARY = {"username": STR, "password": STR, "document_type": STR, "document_number": STR,
-             "names": OPT_STR, "email": OPT_STR, "profiles": STR_LIST, "roles": STR_LIST}
+SECONDARY = {
+    "username": STR,
+    "password": STR,
+    "document_type": STR,
+    "document_number": STR,
+    "names": OPT_STR,
+    "email": OPT_STR,
+    "profiles": STR_LIST,
+    "roles": STR_LIST,
+}
 EXTRANET = {"username": STR, "password": STR, "names": STR, "entity": STR, "email": OPT_STR}
 LABORATORY = {"ruc": STR, "name": STR}
 
 
 # --- Taxpayers and padrón ------------------------------------------------------------------
 
+
 @bp.post("/taxpayers")
 def create_taxpayer():
     """Create a RUC with its padrón data and its principal user (admin token only)."""
     caller = _admin_only()
     data = _body(TAXPAYER, {"ruc", "company_name", "principal"})
-    principal = _check_fields(data.pop("principal"), PRINCIPAL, {"username", "password"},
-                              "principal.")
+    principal = _check_fields(
+        data.pop("principal"), PRINCIPAL, {"username", "password"}, "principal."
+    )
     taxpayer = directory.create_taxpayer(
-        principal_username=principal["username"], principal_password=principal["password"],
-        actor=caller.actor, **data)
+        principal_username=principal["username"],
+        principal_password=principal["password"],
+        actor=caller.actor,
+        **data,
+    )
     db.session.commit()
-    body = dict(directory.padron(taxpayer),
-                principal={"username": principal["username"].strip().upper()})
+    body = dict(
+        directory.padron(taxpayer), principal={"username": principal["username"].strip().upper()}
+    )
     response = jsonify(body)
     response.headers["Location"] = url_for("api.get_taxpayer", ruc=taxpayer.ruc)
     return response, 201
@@ -215,6 +238,7 @@ def get_taxpayer(ruc):
 
 # --- Secondary users -----------------------------------------------------------------------
 
+
 @bp.get("/taxpayers/<ruc>/users")
 def list_users(ruc):
     """Secondary users of the RUC, paginated; ``q`` searches usuario, document and names."""
@@ -223,10 +247,19 @@ def list_users(ruc):
     if status is not None and status.upper() not in UserStatus.__members__:
         raise InvalidField(field="status")
     page = directory.list_secondary_users(
-        ruc, query=request.args.get("q"), status=status, page=_int_arg("page", 1),
-        per_page=_int_arg("per_page", 50, high=directory.MAX_PER_PAGE))
-    return jsonify(items=[v.to_dict() for v in page.items], page=page.page,
-                   per_page=page.per_page, total=page.total, pages=page.pages)
+        ruc,
+        query=request.args.get("q"),
+        status=status,
+        page=_int_arg("page", 1),
+        per_page=_int_arg("per_page", 50, high=directory.MAX_PER_PAGE),
+    )
+    return jsonify(
+        items=[v.to_dict() for v in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        pages=page.pages,
+    )
 
 
 @bp.post("/taxpayers/<ruc>/users")
@@ -236,8 +269,9 @@ def create_user(ruc):
     data = _body(SECONDARY, {"username", "password", "document_type", "document_number"})
     user = directory.create_secondary_user(ruc, actor=caller.actor, **data)
     db.session.commit()
-    response = jsonify(dict(directory.user_view(user).to_dict(),
-                            message=messages.SECONDARY_USER_CREATED))
+    response = jsonify(
+        dict(directory.user_view(user).to_dict(), message=messages.SECONDARY_USER_CREATED)
+    )
     response.headers["Location"] = url_for("api.get_user", ruc=ruc, username=user.username)
     return response, 201
 
@@ -286,6 +320,7 @@ def post_status(ruc, username):
 
 # --- Extranet and ITP ----------------------------------------------------------------------
 
+
 @bp.post("/extranet-users")
 def create_extranet_user():
     """Create an Extranet (EXT…) official (admin token only)."""
@@ -293,8 +328,13 @@ def create_extranet_user():
     data = _body(EXTRANET, {"username", "password", "names", "entity"})
     row = directory.create_extranet_user(actor=caller.actor, **data)
     db.session.commit()
-    return jsonify(username=row.username, names=row.names, entity=row.entity,
-                   email=row.email, status=row.status), 201
+    return jsonify(
+        username=row.username,
+        names=row.names,
+        entity=row.entity,
+        email=row.email,
+        status=row.status,
+    ), 201
 
 
 def _lab(row) -> dict:

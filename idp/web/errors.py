@@ -11,19 +11,33 @@ from ..storage.db import db
 log = logging.getLogger("idp.errors")
 
 # Endpoints called by programs (RFC 6749/7009/7662, OIDC): JSON errors whatever Accept says.
-MACHINE_PATHS = frozenset({"/token", "/userinfo", "/introspect", "/revoke", "/jwks",
-                           "/.well-known/openid-configuration", "/healthz", "/readyz"})
+MACHINE_PATHS = frozenset(
+    {
+        "/token",
+        "/userinfo",
+        "/introspect",
+        "/revoke",
+        "/jwks",
+        "/.well-known/openid-configuration",
+        "/healthz",
+        "/readyz",
+    }
+)
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in MACHINE_PATHS or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"])
-        == "application/json")
+    return (
+        request.path.startswith("/api/")
+        or request.path in MACHINE_PATHS
+        or (
+            request.accept_mimetypes.best_match(["application/json", "text/html"])
+            == "application/json"
+        )
+    )
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None):
-    return common.render(status, message, code, template="idp/error.html",
-                         as_json=wants_json())
+    return common.render(status, message, code, template="idp/error.html", as_json=wants_json())
 
 
 def _malformed_oauth(exc):

@@ -22,5 +22,8 @@ def readyz():
     ready, checks = readiness(db, store)
     from ..services.outage import read as sim_outage  # reported, never a failed check
 
-    return jsonify(status="ok" if ready else "unavailable", checks=checks,
-                   sim_outage=sim_outage(store).mode if ready else None), 200 if ready else 503
+    return jsonify(
+        status="ok" if ready else "unavailable",
+        checks=checks,
+        sim_outage=sim_outage(store).mode if ready else None,
+    ), 200 if ready else 503

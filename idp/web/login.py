@@ -44,10 +44,19 @@ def safe_next(path: object, default: str = "/sol") -> str:
 def start_portal_login(next_path: str) -> str:
     """A login challenge for people who come straight to SOL (no authorization request)."""
     cid = secrets.token_urlsafe(18)
-    pending = {"portal": True, "next": safe_next(next_path), "query": "", "client_id": None,
-               "client_name": None, "scope": "", "login_type": "sol", "login_hint": ""}
+    pending = {
+        "portal": True,
+        "next": safe_next(next_path),
+        "query": "",
+        "client_id": None,
+        "client_name": None,
+        "scope": "",
+        "login_type": "sol",
+        "login_hint": "",
+    }
     current_app.extensions["sol_store"].set(
-        f"authz:{cid}", json.dumps(pending), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
+        f"authz:{cid}", json.dumps(pending), ttl=current_app.config["LOGIN_CHALLENGE_TTL"]
+    )
     return cid
 
 
@@ -89,13 +98,15 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
             if result.rehashed:
                 db.session.commit()
             return _start_session(result.account, pending)
-        error = (messages.LOGIN_LOCKED.format(minutes=current_app.config["LOCKOUT_SECONDS"] // 60)
-                 if result.outcome == login.LOCKED else failed)
+        error = (
+            messages.LOGIN_LOCKED.format(minutes=current_app.config["LOCKOUT_SECONDS"] // 60)
+            if result.outcome == login.LOCKED
+            else failed
+        )
     else:
         error = failed
     status = 200 if error is None else 401
-    return render_template(template, form=form, error=error, pending=pending,
-                           challenge=cid), status
+    return render_template(template, form=form, error=error, pending=pending, challenge=cid), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -105,9 +116,9 @@ def sol():
     store = current_app.extensions["sol_store"]
     return _login_page(
         SolLoginForm,
-        lambda f: login.attempt_sol(store, f.ruc.data, f.usuario.data, f.clave.data,
-                                    **_policy()),
-        "idp/login.html")
+        lambda f: login.attempt_sol(store, f.ruc.data, f.usuario.data, f.clave.data, **_policy()),
+        "idp/login.html",
+    )
 
 
 @bp.route("/login/extranet", methods=["GET", "POST"])
@@ -118,7 +129,9 @@ def extranet():
     return _login_page(
         ExtranetLoginForm,
         lambda f: login.attempt_extranet(store, f.usuario.data, f.clave.data, **_policy()),
-        "idp/login_extranet.html", messages.EXTRANET_LOGIN_FAILED)
+        "idp/login_extranet.html",
+        messages.EXTRANET_LOGIN_FAILED,
+    )
 
 
 @bp.route("/consent", methods=["GET", "POST"])
@@ -141,5 +154,6 @@ def consent():
         store.set(f"deny:{deny}", "1", ttl=120)
         return redirect(resume_url(pending, _deny=deny))
     form.challenge.data = cid
-    return render_template("idp/consent.html", form=form, pending=pending,
-                           scopes=(pending["scope"] or "").split())
+    return render_template(
+        "idp/consent.html", form=form, pending=pending, scopes=(pending["scope"] or "").split()
+    )

@@ -52,8 +52,9 @@ def current_sso():
 
 def _error_page(err: OAuth2Error):
     # Never redirect to a redirect_uri that was not validated (RFC 6749 §4.1.2.1).
-    return render_template("idp/error.html", error=err.error,
-                           description=err.get_error_description()), err.status_code
+    return render_template(
+        "idp/error.html", error=err.error, description=err.get_error_description()
+    ), err.status_code
 
 
 def _error_response(err: OAuth2Error):
@@ -65,8 +66,9 @@ def _error_response(err: OAuth2Error):
 def _decode_hint(token: str) -> dict | None:
     """Claims of an ID token we issued (expired ones are fine: OIDC Core §3.1.2.1)."""
     try:
-        return dict(jwt.decode(token, _server().keyring.key_set(),
-                               algorithms=["RS256", "ES256"]).claims)
+        return dict(
+            jwt.decode(token, _server().keyring.key_set(), algorithms=["RS256", "ES256"]).claims
+        )
     except (JoseError, ValueError):
         return None
 
@@ -78,14 +80,17 @@ def _authz_query() -> list[tuple[str, str]]:
 def _pending(grant, params) -> str:
     """Keep the authorization request while the user logs in or consents."""
     cid = secrets.token_urlsafe(18)
-    data = {"query": urlencode(params), "client_id": grant.client.client_id,
-            "client_name": grant.client.name, "scope": grant.request.scope,
-            "login_type": request.values.get("login_type", "sol"),
-            "login_hint": request.values.get("login_hint", "")}
+    data = {
+        "query": urlencode(params),
+        "client_id": grant.client.client_id,
+        "client_name": grant.client.name,
+        "scope": grant.request.scope,
+        "login_type": request.values.get("login_type", "sol"),
+        "login_hint": request.values.get("login_hint", ""),
+    }
     _store().set(f"authz:{cid}", json.dumps(data), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
     # Kept in the cookie so that an expired login page can still send the user back.
-    session["return"] = {"redirect_uri": grant.redirect_uri,
-                         "state": request.values.get("state")}
+    session["return"] = {"redirect_uri": grant.redirect_uri, "state": request.values.get("state")}
     return cid
 
 
@@ -135,8 +140,7 @@ def authorize():
     fresh_sid = store.pop(f"lc:{lc}") if lc else None
     fresh = bool(fresh_sid and sso and fresh_sid.decode() == sso.sid)
     try:
-        grant = server.get_consent_grant(
-            end_user=LoginUser(account, sso) if account else None)
+        grant = server.get_consent_grant(end_user=LoginUser(account, sso) if account else None)
     except OAuth2Error as err:
         return _error_response(err)
     redirect_uri = grant.redirect_uri
@@ -148,13 +152,18 @@ def authorize():
     if bad_param:
         from authlib.oauth2.rfc6749 import InvalidRequestError
 
-        return _error_response(InvalidRequestError(f"Invalid '{bad_param}'.",
-                                                   redirect_uri=redirect_uri,
-                                                   state=request.values.get("state")))
+        return _error_response(
+            InvalidRequestError(
+                f"Invalid '{bad_param}'.",
+                redirect_uri=redirect_uri,
+                state=request.values.get("state"),
+            )
+        )
     if needs_login:
         if "none" in prompts:
-            return _error_response(LoginRequiredError(redirect_uri=redirect_uri,
-                                                      state=request.values.get("state")))
+            return _error_response(
+                LoginRequiredError(redirect_uri=redirect_uri, state=request.values.get("state"))
+            )
         cid = _pending(grant, _authz_query())
         view = "login.extranet" if request.values.get("login_type") == "extranet" else "login.sol"
         return redirect(url_for(view, challenge=cid))
@@ -162,17 +171,18 @@ def authorize():
     client = grant.client
     if not _allowed(client, account):
         return server.create_authorization_response(grant=grant, grant_user=None)
-    if not client.first_party and not consents.covers(account.key, client.client_id,
-                                                      grant.request.scope):
+    if not client.first_party and not consents.covers(
+        account.key, client.client_id, grant.request.scope
+    ):
         if "none" in prompts:
-            return _error_response(ConsentRequiredError(redirect_uri=redirect_uri,
-                                                        state=request.values.get("state")))
+            return _error_response(
+                ConsentRequiredError(redirect_uri=redirect_uri, state=request.values.get("state"))
+            )
         cid = _pending(grant, _authz_query())
         return redirect(url_for("login.consent", challenge=cid))
 
     sessions.add_client(store, sso, client.client_id, current_app.config["SESSION_TTL"])
-    response = server.create_authorization_response(grant=grant,
-                                                    grant_user=LoginUser(account, sso))
+    response = server.create_authorization_response(grant=grant, grant_user=LoginUser(account, sso))
     db.session.commit()
     return response
 
@@ -274,15 +284,22 @@ def end_session():
         return _error_page(err)
     sso, account = current_sso()
     expected = session.pop("logout_confirm", None)
-    confirmed = (request.method == "POST" and expected is not None
-                 and hmac.compare_digest(expected, request.form.get("confirm", "")))
-    hint_matches = (req.id_token_claims is not None and account is not None
-                    and req.id_token_claims.get("sub") == server.subject(account))
+    confirmed = (
+        request.method == "POST"
+        and expected is not None
+        and hmac.compare_digest(expected, request.form.get("confirm", ""))
+    )
+    hint_matches = (
+        req.id_token_claims is not None
+        and account is not None
+        and req.id_token_claims.get("sub") == server.subject(account)
+    )
     if sso is not None and not hint_matches and not confirmed:
         # rpinitiated §6: without a matching id_token_hint, ask the user first.
         session["logout_confirm"] = secrets.token_urlsafe(16)
-        return render_template("idp/logout_confirm.html", params=_authz_query(),
-                               confirm=session["logout_confirm"])
+        return render_template(
+            "idp/logout_confirm.html", params=_authz_query(), confirm=session["logout_confirm"]
+        )
     if sso is not None:
         _end_session.end_session(req)
     else:

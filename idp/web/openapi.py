@@ -7,12 +7,28 @@ codes of ``idp.domain.errors``.
 from ..domain import profiles, roles
 from ..domain.errors import ALL_ERRORS
 
-ERROR_CODES = sorted({e.code for e in ALL_ERRORS} | {
-    "INVALID_JSON", "UNKNOWN_FIELDS", "INVALID_FIELD", "UNAUTHORIZED", "FORBIDDEN",
-    "NOT_FOUND", "TAXPAYER_NOT_FOUND", "USER_NOT_FOUND", "LABORATORY_NOT_FOUND",
-    "ALREADY_EXISTS"} | {
-    # idp.web.sim (outage simulation API) answers with its own lower-case codes
-    "unauthorized", "bad_request", "unknown_fields", "invalid_outage"})
+ERROR_CODES = sorted(
+    {e.code for e in ALL_ERRORS}
+    | {
+        "INVALID_JSON",
+        "UNKNOWN_FIELDS",
+        "INVALID_FIELD",
+        "UNAUTHORIZED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "TAXPAYER_NOT_FOUND",
+        "USER_NOT_FOUND",
+        "LABORATORY_NOT_FOUND",
+        "ALREADY_EXISTS",
+    }
+    | {
+        # idp.web.sim (outage simulation API) answers with its own lower-case codes
+        "unauthorized",
+        "bad_request",
+        "unknown_fields",
+        "invalid_outage",
+    }
+)
 
 
 def _ref(name: str) -> dict:
@@ -24,11 +40,14 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    text = {400: "solicitud mal formada (JSON inválido o un carácter NUL en un parámetro)",
-            401: "sin token válido", 403: "el token no alcanza",
-            404: "RUC, usuario o laboratorio inexistente (u otro RUC)",
-            409: "conflicto con una regla (límite, código usado, transición, eliminado)",
-            422: "campo inválido, desconocido u obligatorio"}
+    text = {
+        400: "solicitud mal formada (JSON inválido o un carácter NUL en un parámetro)",
+        401: "sin token válido",
+        403: "el token no alcanza",
+        404: "RUC, usuario o laboratorio inexistente (u otro RUC)",
+        409: "conflicto con una regla (límite, código usado, transición, eliminado)",
+        422: "campo inválido, desconocido u obligatorio",
+    }
     return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
 
 
@@ -36,10 +55,18 @@ def _body(name: str) -> dict:
     return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
 
 
-RUC_PARAM = {"name": "ruc", "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": "^[0-9]{11}$"}}
-USERNAME_PARAM = {"name": "username", "in": "path", "required": True,
-                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$"}}
+RUC_PARAM = {
+    "name": "ruc",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]{11}$"},
+}
+USERNAME_PARAM = {
+    "name": "username",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$"},
+}
 
 _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
@@ -47,64 +74,134 @@ _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
 
 def _object(properties: dict, required: list[str]) -> dict:
-    return {"type": "object", "properties": properties, "required": required,
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error", "message"], "properties": {
-        "error": {"type": "string", "enum": ERROR_CODES},
-        "message": {"type": "string", "description": "texto en español"}}},
-    "TaxpayerCreate": _object({
-        "ruc": _STR, "company_name": _STR, "address": _STR, "phones": _STR, "email": _STR,
-        "fax": _STR, "is_customs_agent": {"type": "boolean"},
-        "principal": _object({"username": _STR, "password": _STR}, ["username", "password"]),
-    }, ["ruc", "company_name", "principal"]),
-    "Padron": {"type": "object", "properties": {
-        "ruc": _STR, "company_name": _STR, "tipo_persona": {"enum": ["NATURAL", "JURIDICA"]},
-        "address": _STR, "phones": _STR, "email": _STR, "fax": _STR,
-        "is_customs_agent": {"type": "boolean"}}},
-    "SecondaryUserCreate": _object({
-        "username": _STR, "password": _STR,
-        "document_type": {"type": "string", "enum": ["DNI", "CE", "PASAPORTE"]},
-        "document_number": _STR, "names": _OPT_STR, "email": _OPT_STR,
-        "profiles": {"type": "array", "items": {"enum": list(profiles.PROFILE_CODES)}},
-        "roles": {"type": "array", "items": {"enum": list(roles.ROLE_CODES)}},
-    }, ["username", "password", "document_type", "document_number"]),
-    "SecondaryUser": {"type": "object", "properties": {
-        "ruc": _STR, "username": _STR, "document_type": _STR, "document_number": _STR,
-        "names": _OPT_STR, "email": _OPT_STR,
-        "status": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
-        "profiles": {**_STR_LIST, "description": "en efecto ahora"},
-        "scheduled_profiles": {**_STR_LIST, "description": "en efecto tras el cambio pendiente"},
-        "profiles_effective_at": _OPT_STR, "roles": _STR_LIST,
-        "must_change_password": {"type": "boolean"}, "created_at": _STR,
-        "status_changed_at": _STR,
-        "available_actions": {"type": "array", "items": {
-            "enum": ["suspend", "reactivate", "delete"]}},
-        "message": {"type": "string", "description": "confirmación (solo en cambios)"}}},
-    "SecondaryUserPage": {"type": "object", "properties": {
-        "items": {"type": "array", "items": _ref("SecondaryUser")},
-        "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "total": {"type": "integer"}, "pages": {"type": "integer"}}},
-    "Profiles": _object({"profiles": {"type": "array", "items": {
-        "enum": list(profiles.PROFILE_CODES)}}}, ["profiles"]),
-    "Roles": _object({"roles": {"type": "array", "items": {"enum": list(roles.ROLE_CODES)}}},
-                     ["roles"]),
-    "StatusAction": _object({"action": {"enum": ["suspend", "reactivate", "delete"]}},
-                            ["action"]),
-    "ExtranetUserCreate": _object({"username": _STR, "password": _STR, "names": _STR,
-                                   "entity": _STR, "email": _OPT_STR},
-                                  ["username", "password", "names", "entity"]),
-    "ExtranetUser": {"type": "object", "properties": {
-        "username": _STR, "names": _STR, "entity": _STR, "email": _OPT_STR, "status": _STR}},
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": ERROR_CODES},
+            "message": {"type": "string", "description": "texto en español"},
+        },
+    },
+    "TaxpayerCreate": _object(
+        {
+            "ruc": _STR,
+            "company_name": _STR,
+            "address": _STR,
+            "phones": _STR,
+            "email": _STR,
+            "fax": _STR,
+            "is_customs_agent": {"type": "boolean"},
+            "principal": _object({"username": _STR, "password": _STR}, ["username", "password"]),
+        },
+        ["ruc", "company_name", "principal"],
+    ),
+    "Padron": {
+        "type": "object",
+        "properties": {
+            "ruc": _STR,
+            "company_name": _STR,
+            "tipo_persona": {"enum": ["NATURAL", "JURIDICA"]},
+            "address": _STR,
+            "phones": _STR,
+            "email": _STR,
+            "fax": _STR,
+            "is_customs_agent": {"type": "boolean"},
+        },
+    },
+    "SecondaryUserCreate": _object(
+        {
+            "username": _STR,
+            "password": _STR,
+            "document_type": {"type": "string", "enum": ["DNI", "CE", "PASAPORTE"]},
+            "document_number": _STR,
+            "names": _OPT_STR,
+            "email": _OPT_STR,
+            "profiles": {"type": "array", "items": {"enum": list(profiles.PROFILE_CODES)}},
+            "roles": {"type": "array", "items": {"enum": list(roles.ROLE_CODES)}},
+        },
+        ["username", "password", "document_type", "document_number"],
+    ),
+    "SecondaryUser": {
+        "type": "object",
+        "properties": {
+            "ruc": _STR,
+            "username": _STR,
+            "document_type": _STR,
+            "document_number": _STR,
+            "names": _OPT_STR,
+            "email": _OPT_STR,
+            "status": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+            "profiles": {**_STR_LIST, "description": "en efecto ahora"},
+            "scheduled_profiles": {
+                **_STR_LIST,
+                "description": "en efecto tras el cambio pendiente",
+            },
+            "profiles_effective_at": _OPT_STR,
+            "roles": _STR_LIST,
+            "must_change_password": {"type": "boolean"},
+            "created_at": _STR,
+            "status_changed_at": _STR,
+            "available_actions": {
+                "type": "array",
+                "items": {"enum": ["suspend", "reactivate", "delete"]},
+            },
+            "message": {"type": "string", "description": "confirmación (solo en cambios)"},
+        },
+    },
+    "SecondaryUserPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref("SecondaryUser")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    },
+    "Profiles": _object(
+        {"profiles": {"type": "array", "items": {"enum": list(profiles.PROFILE_CODES)}}},
+        ["profiles"],
+    ),
+    "Roles": _object(
+        {"roles": {"type": "array", "items": {"enum": list(roles.ROLE_CODES)}}}, ["roles"]
+    ),
+    "StatusAction": _object({"action": {"enum": ["suspend", "reactivate", "delete"]}}, ["action"]),
+    "ExtranetUserCreate": _object(
+        {"username": _STR, "password": _STR, "names": _STR, "entity": _STR, "email": _OPT_STR},
+        ["username", "password", "names", "entity"],
+    ),
+    "ExtranetUser": {
+        "type": "object",
+        "properties": {
+            "username": _STR,
+            "names": _STR,
+            "entity": _STR,
+            "email": _OPT_STR,
+            "status": _STR,
+        },
+    },
     "LaboratoryCreate": _object({"ruc": _STR, "name": _STR}, ["ruc", "name"]),
-    "Outage": {"type": "object", "properties": {
-        "mode": {"enum": ["none", "down", "slow", "flaky", "timeout"]},
-        "latency_ms": {"type": "integer", "minimum": 0},
-        "error_rate": {"type": "number", "minimum": 0, "maximum": 1}}},
-    "Laboratory": {"type": "object", "properties": {
-        "ruc": _STR, "name": _STR, "registered_at": _STR}},
+    "Outage": {
+        "type": "object",
+        "properties": {
+            "mode": {"enum": ["none", "down", "slow", "flaky", "timeout"]},
+            "latency_ms": {"type": "integer", "minimum": 0},
+            "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    },
+    "Laboratory": {
+        "type": "object",
+        "properties": {"ruc": _STR, "name": _STR, "registered_at": _STR},
+    },
 }
 
 ADMIN = [{"adminToken": []}]
@@ -112,11 +209,22 @@ ADMIN_OR_PRINCIPAL = [{"adminToken": []}, {"solAdmin": ["sol:admin"]}]
 LOOKUP = [{"adminToken": []}, {"solAdmin": ["sol:admin"]}, {"padron": ["padron"]}]
 
 
-def _op(summary: str, security: list, responses: dict, *, body: str | None = None,
-        parameters: list | None = None, op_id: str) -> dict:
+def _op(
+    summary: str,
+    security: list,
+    responses: dict,
+    *,
+    body: str | None = None,
+    parameters: list | None = None,
+    op_id: str,
+) -> dict:
     # Any request may carry a NUL byte, which every app refuses with 400 before routing.
-    op = {"summary": summary, "operationId": op_id, "security": security,
-          "responses": {**responses, **_errors(400)}}
+    op = {
+        "summary": summary,
+        "operationId": op_id,
+        "security": security,
+        "responses": {**responses, **_errors(400)},
+    }
     if body:
         op["requestBody"] = _body(body)
     if parameters:
@@ -127,75 +235,157 @@ def _op(summary: str, security: list, responses: dict, *, body: str | None = Non
 USER_PARAMS = [RUC_PARAM, USERNAME_PARAM]
 
 PATHS = {
-    "/api/v1/taxpayers": {"post": _op(
-        "Crear un RUC con su padrón y su Usuario Principal", ADMIN,
-        {"201": _json(_ref("Padron"), "creado"), **_errors(400, 401, 403, 409, 422)},
-        body="TaxpayerCreate", op_id="createTaxpayer")},
-    "/api/v1/taxpayers/{ruc}": {"get": _op(
-        "Consulta del padrón (razón social, dirección, teléfonos, e-mail, fax, agente)", LOOKUP,
-        {"200": _json(_ref("Padron"), "padrón"), **_errors(401, 403, 404, 422)},
-        parameters=[RUC_PARAM], op_id="getTaxpayer")},
+    "/api/v1/taxpayers": {
+        "post": _op(
+            "Crear un RUC con su padrón y su Usuario Principal",
+            ADMIN,
+            {"201": _json(_ref("Padron"), "creado"), **_errors(400, 401, 403, 409, 422)},
+            body="TaxpayerCreate",
+            op_id="createTaxpayer",
+        )
+    },
+    "/api/v1/taxpayers/{ruc}": {
+        "get": _op(
+            "Consulta del padrón (razón social, dirección, teléfonos, e-mail, fax, agente)",
+            LOOKUP,
+            {"200": _json(_ref("Padron"), "padrón"), **_errors(401, 403, 404, 422)},
+            parameters=[RUC_PARAM],
+            op_id="getTaxpayer",
+        )
+    },
     "/api/v1/taxpayers/{ruc}/users": {
         "get": _op(
-            "Listar usuarios secundarios (paginado, búsqueda)", ADMIN_OR_PRINCIPAL,
+            "Listar usuarios secundarios (paginado, búsqueda)",
+            ADMIN_OR_PRINCIPAL,
             {"200": _json(_ref("SecondaryUserPage"), "página"), **_errors(401, 403, 404, 422)},
-            parameters=[RUC_PARAM,
-                        {"name": "q", "in": "query", "schema": _STR},
-                        {"name": "status", "in": "query",
-                         "schema": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]}},
-                        {"name": "page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1}},
-                        {"name": "per_page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
-            op_id="listSecondaryUsers"),
+            parameters=[
+                RUC_PARAM,
+                {"name": "q", "in": "query", "schema": _STR},
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+                },
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "per_page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                },
+            ],
+            op_id="listSecondaryUsers",
+        ),
         "post": _op(
-            "Crear un usuario secundario", ADMIN_OR_PRINCIPAL,
-            {"201": _json(_ref("SecondaryUser"), "creado"),
-             **_errors(400, 401, 403, 404, 409, 422)},
-            body="SecondaryUserCreate", parameters=[RUC_PARAM], op_id="createSecondaryUser"),
+            "Crear un usuario secundario",
+            ADMIN_OR_PRINCIPAL,
+            {
+                "201": _json(_ref("SecondaryUser"), "creado"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="SecondaryUserCreate",
+            parameters=[RUC_PARAM],
+            op_id="createSecondaryUser",
+        ),
     },
-    "/api/v1/taxpayers/{ruc}/users/{username}": {"get": _op(
-        "Un usuario secundario", ADMIN_OR_PRINCIPAL,
-        {"200": _json(_ref("SecondaryUser"), "usuario"), **_errors(401, 403, 404, 422)},
-        parameters=USER_PARAMS, op_id="getSecondaryUser")},
-    "/api/v1/taxpayers/{ruc}/users/{username}/profiles": {"put": _op(
-        "Reemplazar perfiles (efectivos tras IDP_PROFILE_DELAY_SECONDS)", ADMIN_OR_PRINCIPAL,
-        {"200": _json(_ref("SecondaryUser"), "guardado"),
-         **_errors(400, 401, 403, 404, 409, 422)},
-        body="Profiles", parameters=USER_PARAMS, op_id="putProfiles")},
-    "/api/v1/taxpayers/{ruc}/users/{username}/roles": {"put": _op(
-        "Reemplazar roles (sin validar combinaciones)", ADMIN_OR_PRINCIPAL,
-        {"200": _json(_ref("SecondaryUser"), "guardado"),
-         **_errors(400, 401, 403, 404, 409, 422)},
-        body="Roles", parameters=USER_PARAMS, op_id="putRoles")},
-    "/api/v1/taxpayers/{ruc}/users/{username}/status": {"post": _op(
-        "Suspender, reactivar o eliminar", ADMIN_OR_PRINCIPAL,
-        {"200": _json(_ref("SecondaryUser"), "estado cambiado"),
-         **_errors(400, 401, 403, 404, 409, 422)},
-        body="StatusAction", parameters=USER_PARAMS, op_id="changeStatus")},
-    "/api/v1/extranet-users": {"post": _op(
-        "Crear un usuario Extranet (EXT…)", ADMIN,
-        {"201": _json(_ref("ExtranetUser"), "creado"), **_errors(400, 401, 403, 409, 422)},
-        body="ExtranetUserCreate", op_id="createExtranetUser")},
-    "/api/v1/itp/laboratories": {"post": _op(
-        "Registrar un laboratorio en el registro del ITP", ADMIN,
-        {"201": _json(_ref("Laboratory"), "registrado"), **_errors(400, 401, 403, 409, 422)},
-        body="LaboratoryCreate", op_id="createLaboratory")},
-    "/api/v1/itp/laboratories/{ruc}": {"get": _op(
-        "Consulta del registro de laboratorios del ITP", LOOKUP,
-        {"200": _json(_ref("Laboratory"), "laboratorio"), **_errors(401, 403, 404, 422)},
-        parameters=[RUC_PARAM], op_id="getLaboratory")},
+    "/api/v1/taxpayers/{ruc}/users/{username}": {
+        "get": _op(
+            "Un usuario secundario",
+            ADMIN_OR_PRINCIPAL,
+            {"200": _json(_ref("SecondaryUser"), "usuario"), **_errors(401, 403, 404, 422)},
+            parameters=USER_PARAMS,
+            op_id="getSecondaryUser",
+        )
+    },
+    "/api/v1/taxpayers/{ruc}/users/{username}/profiles": {
+        "put": _op(
+            "Reemplazar perfiles (efectivos tras IDP_PROFILE_DELAY_SECONDS)",
+            ADMIN_OR_PRINCIPAL,
+            {
+                "200": _json(_ref("SecondaryUser"), "guardado"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="Profiles",
+            parameters=USER_PARAMS,
+            op_id="putProfiles",
+        )
+    },
+    "/api/v1/taxpayers/{ruc}/users/{username}/roles": {
+        "put": _op(
+            "Reemplazar roles (sin validar combinaciones)",
+            ADMIN_OR_PRINCIPAL,
+            {
+                "200": _json(_ref("SecondaryUser"), "guardado"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="Roles",
+            parameters=USER_PARAMS,
+            op_id="putRoles",
+        )
+    },
+    "/api/v1/taxpayers/{ruc}/users/{username}/status": {
+        "post": _op(
+            "Suspender, reactivar o eliminar",
+            ADMIN_OR_PRINCIPAL,
+            {
+                "200": _json(_ref("SecondaryUser"), "estado cambiado"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="StatusAction",
+            parameters=USER_PARAMS,
+            op_id="changeStatus",
+        )
+    },
+    "/api/v1/extranet-users": {
+        "post": _op(
+            "Crear un usuario Extranet (EXT…)",
+            ADMIN,
+            {"201": _json(_ref("ExtranetUser"), "creado"), **_errors(400, 401, 403, 409, 422)},
+            body="ExtranetUserCreate",
+            op_id="createExtranetUser",
+        )
+    },
+    "/api/v1/itp/laboratories": {
+        "post": _op(
+            "Registrar un laboratorio en el registro del ITP",
+            ADMIN,
+            {"201": _json(_ref("Laboratory"), "registrado"), **_errors(400, 401, 403, 409, 422)},
+            body="LaboratoryCreate",
+            op_id="createLaboratory",
+        )
+    },
+    "/api/v1/itp/laboratories/{ruc}": {
+        "get": _op(
+            "Consulta del registro de laboratorios del ITP",
+            LOOKUP,
+            {"200": _json(_ref("Laboratory"), "laboratorio"), **_errors(401, 403, 404, 422)},
+            parameters=[RUC_PARAM],
+            op_id="getLaboratory",
+        )
+    },
     # Served by idp.web.sim (outage simulation); documented here so the API has one document.
     "/api/v1/sim/outage": {
-        "get": _op("Modo de caída simulada vigente", ADMIN,
-                   {"200": _json(_ref("Outage"), "modo"), **_errors(401)}, op_id="getOutage"),
-        "put": _op("Fijar el modo de caída simulada", ADMIN,
-                   {"200": _json(_ref("Outage"), "modo"), **_errors(400, 401, 422)},
-                   body="Outage", op_id="putOutage"),
+        "get": _op(
+            "Modo de caída simulada vigente",
+            ADMIN,
+            {"200": _json(_ref("Outage"), "modo"), **_errors(401)},
+            op_id="getOutage",
+        ),
+        "put": _op(
+            "Fijar el modo de caída simulada",
+            ADMIN,
+            {"200": _json(_ref("Outage"), "modo"), **_errors(400, 401, 422)},
+            body="Outage",
+            op_id="putOutage",
+        ),
     },
-    "/api/v1/openapi.json": {"get": {
-        "summary": "Este documento", "operationId": "openapi", "security": [],
-        "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "Este documento",
+            "operationId": "openapi",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1"}},
+        }
+    },
 }
 
 
@@ -203,24 +393,42 @@ def document(issuer: str) -> dict:
     """The OpenAPI 3.1 document, with this IdP's issuer as server and token URL."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "SUNAT Clave SOL (stand-in) — API de administración", "version": "1",
-                 "description": "Contribuyentes, usuarios secundarios, perfiles, roles, "
-                                "estados, usuarios Extranet, padrón y registro del ITP."},
+        "info": {
+            "title": "SUNAT Clave SOL (stand-in) — API de administración",
+            "version": "1",
+            "description": "Contribuyentes, usuarios secundarios, perfiles, roles, "
+            "estados, usuarios Extranet, padrón y registro del ITP.",
+        },
         "servers": [{"url": issuer}],
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
-                "adminToken": {"type": "http", "scheme": "bearer",
-                               "description": "IDP_ADMIN_TOKEN"},
-                "solAdmin": {"type": "oauth2", "description": "Usuario Principal",
-                             "flows": {"authorizationCode": {
-                                 "authorizationUrl": f"{issuer}/authorize",
-                                 "tokenUrl": f"{issuer}/token",
-                                 "scopes": {"sol:admin": "administrar el propio RUC"}}}},
-                "padron": {"type": "oauth2", "flows": {"clientCredentials": {
-                    "tokenUrl": f"{issuer}/token",
-                    "scopes": {"padron": "consultas de padrón y del ITP"}}}},
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "IDP_ADMIN_TOKEN",
+                },
+                "solAdmin": {
+                    "type": "oauth2",
+                    "description": "Usuario Principal",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": f"{issuer}/authorize",
+                            "tokenUrl": f"{issuer}/token",
+                            "scopes": {"sol:admin": "administrar el propio RUC"},
+                        }
+                    },
+                },
+                "padron": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": f"{issuer}/token",
+                            "scopes": {"padron": "consultas de padrón y del ITP"},
+                        }
+                    },
+                },
             },
         },
     }

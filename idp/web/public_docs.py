@@ -58,14 +58,18 @@ class PublicDocuments:
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
-        self._headers = (("Content-Type", "application/json"),
-                         ("Cache-Control", CACHE_CONTROL),
-                         *security.base_headers(CSP, app.config["ENV"] == "production"))
+        self._headers = (
+            ("Content-Type", "application/json"),
+            ("Cache-Control", CACHE_CONTROL),
+            *security.base_headers(CSP, app.config["ENV"] == "production"),
+        )
 
     def __call__(self, environ, start_response):
-        if (environ.get("PATH_INFO") not in self.PATHS
-                or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-                or environ.get("QUERY_STRING")):
+        if (
+            environ.get("PATH_INFO") not in self.PATHS
+            or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or environ.get("QUERY_STRING")
+        ):
             return self.wsgi_app(environ, start_response)
         found = self._document(environ["PATH_INFO"])
         if found is None:

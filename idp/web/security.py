@@ -7,15 +7,18 @@ from webcommon import security
 
 csrf = CSRFProtect()
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:; "
-       "base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:; "
+    "base-uri 'none'; object-src 'none'"
+)
 
 
 # Back-channel endpoints and public documents: they authenticate by client secret or bearer
 # token (or not at all), never by the browser session, so its cookie is not even verified.
-MACHINE_PATHS = frozenset({"/token", "/userinfo", "/introspect", "/revoke", "/jwks",
-                           "/.well-known/openid-configuration"})
+MACHINE_PATHS = frozenset(
+    {"/token", "/userinfo", "/introspect", "/revoke", "/jwks", "/.well-known/openid-configuration"}
+)
 
 
 class SessionInterface(SecureCookieSessionInterface):

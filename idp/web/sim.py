@@ -25,16 +25,27 @@ bp = Blueprint("sim", __name__)
 csrf.exempt(bp)  # bearer-token API, no cookies involved
 
 # Exact OIDC paths plus the login/consent pages (prefixes) that SOL's outage takes down.
-AFFECTED_PATHS = frozenset({
-    "/authorize", "/token", "/userinfo", "/introspect", "/revoke", "/logout", "/jwks",
-    "/.well-known/openid-configuration",
-})
+AFFECTED_PATHS = frozenset(
+    {
+        "/authorize",
+        "/token",
+        "/userinfo",
+        "/introspect",
+        "/revoke",
+        "/logout",
+        "/jwks",
+        "/.well-known/openid-configuration",
+    }
+)
 AFFECTED_PREFIXES = ("/login", "/consent")
 # Endpoints clients call by machine: they get JSON 503s, people get the Spanish page.
-API_PATHS = frozenset({"/token", "/userinfo", "/introspect", "/revoke", "/jwks",
-                       "/.well-known/openid-configuration"})
-DOWN_MESSAGE = ("El Sistema de Clave SOL de SUNAT temporalmente no se encuentra disponible. "
-                "Inténtelo nuevamente en unos minutos.")
+API_PATHS = frozenset(
+    {"/token", "/userinfo", "/introspect", "/revoke", "/jwks", "/.well-known/openid-configuration"}
+)
+DOWN_MESSAGE = (
+    "El Sistema de Clave SOL de SUNAT temporalmente no se encuentra disponible. "
+    "Inténtelo nuevamente en unos minutos."
+)
 DEFAULT_TIMEOUT_SECONDS = 30.0
 MAX_TIMEOUT_SECONDS = 120.0
 _random = random.SystemRandom()
@@ -85,8 +96,9 @@ def apply_outage():
             time.sleep(sim.latency_ms / 1000)
         return _unavailable() if _random.random() < sim.error_rate else None
     if mode == "timeout":
-        hang = sim.latency_ms / 1000 if sim.latency_ms else current_app.config[
-            "SIM_TIMEOUT_SECONDS"]
+        hang = (
+            sim.latency_ms / 1000 if sim.latency_ms else current_app.config["SIM_TIMEOUT_SECONDS"]
+        )
         time.sleep(min(hang, MAX_TIMEOUT_SECONDS))
         return _unavailable()
     return None
@@ -103,13 +115,16 @@ def _admin_ok() -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     expected = current_app.config.get("ADMIN_TOKEN") or ""
-    return (scheme.lower() == "bearer" and bool(token) and bool(expected)
-            and hmac.compare_digest(token.strip().encode(), expected.encode()))
+    return (
+        scheme.lower() == "bearer"
+        and bool(token)
+        and bool(expected)
+        and hmac.compare_digest(token.strip().encode(), expected.encode())
+    )
 
 
 def _unauthorized():
-    response, status = _json_error(401, "unauthorized",
-                                   "Se requiere el token de administración.")
+    response, status = _json_error(401, "unauthorized", "Se requiere el token de administración.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="sol-admin"'
     return response, status
 
@@ -132,15 +147,21 @@ def put_outage():
         return _json_error(400, "bad_request", "Se espera un objeto JSON.")
     unknown = set(body) - {"mode", "latency_ms", "error_rate"}
     if unknown:
-        return _json_error(422, "unknown_fields",
-                           f"Campos no permitidos: {', '.join(sorted(unknown))}.")
+        return _json_error(
+            422, "unknown_fields", f"Campos no permitidos: {', '.join(sorted(unknown))}."
+        )
     try:
-        wanted = outage_service.parse(body.get("mode"), body.get("latency_ms"),
-                                      body.get("error_rate"))
+        wanted = outage_service.parse(
+            body.get("mode"), body.get("latency_ms"), body.get("error_rate")
+        )
     except outage_service.OutageError as exc:
         return _json_error(422, "invalid_outage", str(exc))
     _, after = outage_service.set_outage(_store(), wanted, actor="admin-api")
     db.session.commit()
-    log.warning("simulated outage set to %s (latency_ms=%s, error_rate=%s)", after.mode,
-                after.latency_ms, after.error_rate)
+    log.warning(
+        "simulated outage set to %s (latency_ms=%s, error_rate=%s)",
+        after.mode,
+        after.latency_ms,
+        after.error_rate,
+    )
     return jsonify(after.to_dict())

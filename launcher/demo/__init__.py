@@ -29,22 +29,37 @@ LAB = "20000000010"
 NATURAL = "10456789019"
 
 GUIDE: tuple[DemoUser, ...] = (
-    DemoUser(IMPORTER, "PRINCIPA", "Usuario Principal: administra usuarios secundarios en SOL; "
-             "ya registrado en VUCE"),
+    DemoUser(
+        IMPORTER,
+        "PRINCIPA",
+        "Usuario Principal: administra usuarios secundarios en SOL; ya registrado en VUCE",
+    ),
     DemoUser(IMPORTER, "OPERADOR", "OPERACION: registra trámites; apto para contingencia"),
-    DemoUser(IMPORTER, "SUPERVIS", "SUPERVISOR: ve buzones y trámites del RUC; NO apto para "
-             "contingencia (sin consentimiento)"),
-    DemoUser(IMPORTER, "SUPEROPE", "SUPERVISOR+OPERACION; primer ingreso: registro (nuevo, "
-             "no apto para contingencia)"),
+    DemoUser(
+        IMPORTER,
+        "SUPERVIS",
+        "SUPERVISOR: ve buzones y trámites del RUC; NO apto para contingencia (sin consentimiento)",
+    ),
+    DemoUser(
+        IMPORTER,
+        "SUPEROPE",
+        "SUPERVISOR+OPERACION; primer ingreso: registro (nuevo, no apto para contingencia)",
+    ),
     DemoUser(IMPORTER, "AGENTE01", f"AGENTE_ADUANA+OPERACION: registro con agencia {AGENCY}"),
     DemoUser(IMPORTER, "LABORA01", f"LABORATORIO+OPERACION: registro con laboratorio {LAB}"),
     DemoUser(IMPORTER, "SINROLES", "mensaje 1: sin roles"),
     DemoUser(IMPORTER, "AGENLAB1", "mensaje 2: AGENTE_ADUANA y LABORATORIO a la vez"),
     DemoUser(IMPORTER, "AGENSOPE", "mensaje 3 (b): AGENTE_ADUANA sin OPERACION"),
-    DemoUser(EXPORTER, "AGENTSUR", f"mensaje 3 (a): el principal del RUC {EXPORTER} no se "
-             "registró en VUCE"),
-    DemoUser(IMPORTER, "EXAGENTE", "mensaje 4: registrado como AGENTE_ADUANA, con trámite; "
-             "ya no tiene el rol"),
+    DemoUser(
+        EXPORTER,
+        "AGENTSUR",
+        f"mensaje 3 (a): el principal del RUC {EXPORTER} no se registró en VUCE",
+    ),
+    DemoUser(
+        IMPORTER,
+        "EXAGENTE",
+        "mensaje 4: registrado como AGENTE_ADUANA, con trámite; ya no tiene el rol",
+    ),
     DemoUser(IMPORTER, "SUSPENDI", "mensaje 5: usuario suspendido"),
     DemoUser(IMPORTER, "ELIMINAD", "mensaje 5: usuario eliminado"),
     DemoUser(IMPORTER, "SINPERFI", "sin perfil VUCE: SOL niega el acceso"),
@@ -86,9 +101,14 @@ def load_vuce(data: dict) -> dict:
             raise ValueError(f"trámite de una cuenta inexistente: {key}")
         if entry.get("linked_ruc"):
             account.linked_ruc = entry["linked_ruc"]
-        tramites.file(account, roles=entry["roles"], user_type=account.user_type,
-                      kind=entry["kind"], component=entry["component"],
-                      subject=entry["subject"])
+        tramites.file(
+            account,
+            roles=entry["roles"],
+            user_type=account.user_type,
+            kind=entry["kind"],
+            component=entry["component"],
+            subject=entry["subject"],
+        )
         counts["tramites"] += 1
     db.session.commit()
     return counts

@@ -43,15 +43,31 @@ class ContingencyVuce:
         return self.app.extensions["vuce_core"].store
 
     def api(self, method, body=None):
-        return requests.request(method, f"{self.url}/api/v1/contingency", json=body, timeout=5,
-                                headers={"Authorization": f"Bearer {ADMIN}"})
+        return requests.request(
+            method,
+            f"{self.url}/api/v1/contingency",
+            json=body,
+            timeout=5,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
 
     def import_account(self, **body):
-        payload = {"user_type": "secondary", "ruc": RUC, "names": "PEREZ GOMEZ ANA",
-                   "notifications_consent": True, "last_roles": ["VUCE.USUARIO.OPERACION"],
-                   "last_status": "ACTIVO", "registered_as": "EMPRESA", **body}
-        r = requests.post(f"{self.url}/api/v1/accounts", json=payload, timeout=5,
-                          headers={"Authorization": f"Bearer {ADMIN}"})
+        payload = {
+            "user_type": "secondary",
+            "ruc": RUC,
+            "names": "PEREZ GOMEZ ANA",
+            "notifications_consent": True,
+            "last_roles": ["VUCE.USUARIO.OPERACION"],
+            "last_status": "ACTIVO",
+            "registered_as": "EMPRESA",
+            **body,
+        }
+        r = requests.post(
+            f"{self.url}/api/v1/accounts",
+            json=payload,
+            timeout=5,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
         assert r.status_code in (200, 201), r.text
         return r.json()
 
@@ -71,17 +87,30 @@ def cvuce_session(idp_session, smtp_sink, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("vuce_contingency")
     port = free_port()
-    app = create_app({
-        "INSTANCE_PATH": str(tmp), "DATABASE_URL": fresh_database_url("vuce_cont", tmp),
-        "REDIS_URL": redis_url(2), "BASE_URL": f"http://127.0.0.1:{port}",
-        "IDP_ISSUER": idp_session.url, "SECRET_KEY": "test-secret-key-vuce-contingency-0123",
-        "ADMIN_TOKEN": ADMIN, "IDP_TIMEOUT": 2.0,
-        "CONTINGENCY_MODE": "auto", "CONTINGENCY_FAILURES": 2, "CONTINGENCY_RECOVERIES": 2,
-        "IDP_PROBE_INTERVAL": 0.2, "IDP_PROBE_TIMEOUT": 0.5, "RECAPTCHA_BACKEND": "test",
-        "CONTINGENCY_MIN_RESPONSE_MS": 150, "LINK_TTL_SECONDS": 600,
-        "CONTINGENCY_RATE_IP": "1000 per minute", "CONTINGENCY_RATE_ACCOUNT": "5 per minute",
-        "MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port,
-    })
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp),
+            "DATABASE_URL": fresh_database_url("vuce_cont", tmp),
+            "REDIS_URL": redis_url(2),
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "IDP_ISSUER": idp_session.url,
+            "SECRET_KEY": "test-secret-key-vuce-contingency-0123",
+            "ADMIN_TOKEN": ADMIN,
+            "IDP_TIMEOUT": 2.0,
+            "CONTINGENCY_MODE": "auto",
+            "CONTINGENCY_FAILURES": 2,
+            "CONTINGENCY_RECOVERIES": 2,
+            "IDP_PROBE_INTERVAL": 0.2,
+            "IDP_PROBE_TIMEOUT": 0.5,
+            "RECAPTCHA_BACKEND": "test",
+            "CONTINGENCY_MIN_RESPONSE_MS": 150,
+            "LINK_TTL_SECONDS": 600,
+            "CONTINGENCY_RATE_IP": "1000 per minute",
+            "CONTINGENCY_RATE_ACCOUNT": "5 per minute",
+            "MAIL_SERVER": smtp_sink.host,
+            "MAIL_PORT": smtp_sink.port,
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     server = LiveServer(app, port).start()

@@ -11,8 +11,12 @@ ADMIN = "vuce-admin-token-contingency-tests"
 
 
 def set_outage(idp, mode, **extra):
-    r = requests.put(f"{idp.url}/api/v1/sim/outage", json={"mode": mode, **extra}, timeout=5,
-                     headers={"Authorization": f"Bearer {idp.admin_token}"})
+    r = requests.put(
+        f"{idp.url}/api/v1/sim/outage",
+        json={"mode": mode, **extra},
+        timeout=5,
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+    )
     assert r.status_code == 200, r.text
     outage_service.cache._by_store.clear()
 

@@ -15,8 +15,14 @@ def clock():
 
 
 def _health(store, clock, switches, **kw):
-    return IdpHealth(store, failure_threshold=3, recovery_threshold=2, clock=lambda: clock[0],
-                     on_switch=lambda b, a, s: switches.append((a.active, s)), **kw)
+    return IdpHealth(
+        store,
+        failure_threshold=3,
+        recovery_threshold=2,
+        clock=lambda: clock[0],
+        on_switch=lambda b, a, s: switches.append((a.active, s)),
+        **kw,
+    )
 
 
 def test_opens_after_n_failures_and_closes_after_m_successes(clock):
@@ -61,14 +67,22 @@ def test_thresholds_must_be_positive():
 
 def test_probe_against_the_live_idp(idp):
     assert probe(idp.url, timeout=2)
-    requests.put(f"{idp.url}/api/v1/sim/outage", json={"mode": "down"},
-                 headers={"Authorization": f"Bearer {idp.admin_token}"}, timeout=5)
+    requests.put(
+        f"{idp.url}/api/v1/sim/outage",
+        json={"mode": "down"},
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+        timeout=5,
+    )
     from idp.services import outage
 
     outage.cache._by_store.clear()
     assert not probe(idp.url, timeout=2)
-    requests.put(f"{idp.url}/api/v1/sim/outage", json={"mode": "timeout", "latency_ms": 1500},
-                 headers={"Authorization": f"Bearer {idp.admin_token}"}, timeout=5)
+    requests.put(
+        f"{idp.url}/api/v1/sim/outage",
+        json={"mode": "timeout", "latency_ms": 1500},
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+        timeout=5,
+    )
     outage.cache._by_store.clear()
     assert not probe(idp.url, timeout=0.3)
     assert not probe("http://127.0.0.1:9", timeout=0.3)

@@ -26,8 +26,10 @@ def test_contingency_story_in_chromium(idp, cvuce, smtp_sink, chromium_path):
         set_outage(idp, "down")
         wait_until(lambda: vuce.api("GET").json()["active"], what="auto contingency on")
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path=chromium_path,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             try:
                 page = browser.new_page()
                 page.goto(f"{vuce.url}/mr/login")
@@ -53,8 +55,7 @@ def test_contingency_story_in_chromium(idp, cvuce, smtp_sink, chromium_path):
                 page.wait_for_selector("#auth-method")
                 assert page.inner_text("#auth-method") == "Ingreso por contingencia"
                 assert page.url.startswith(f"{vuce.url}/mr")
-                page.screenshot(path=str(SCREENSHOTS / "contingency_session.png"),
-                                full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / "contingency_session.png"), full_page=True)
 
                 # Back in the inbox, a second click on the same link is refused.
                 page.go_back()

@@ -73,8 +73,9 @@ def siteverify():
 
 
 def _recaptcha(siteverify, secret=SECRET, timeout=0.5):
-    return captcha.RecaptchaV2Verifier(secret, captcha.TEST_SITE_KEY, siteverify.url,
-                                       timeout=timeout)
+    return captcha.RecaptchaV2Verifier(
+        secret, captcha.TEST_SITE_KEY, siteverify.url, timeout=timeout
+    )
 
 
 def test_recaptcha_posts_the_siteverify_form(siteverify):
@@ -92,12 +93,18 @@ def test_recaptcha_failures(siteverify):
     assert v.verify("bad").error_codes == ("invalid-input-response",)
     assert not v.verify("").ok and len(siteverify.requests) == 1  # nothing to ask Google
     assert _recaptcha(siteverify, secret="wrong").verify("good-2").error_codes == (
-        "invalid-input-secret",)
+        "invalid-input-secret",
+    )
 
 
-@pytest.mark.parametrize("mode,code", [("http500", "verify-unavailable"),
-                                       ("garbage", "bad-verify-response"),
-                                       ("slow", "verify-unavailable")])
+@pytest.mark.parametrize(
+    "mode,code",
+    [
+        ("http500", "verify-unavailable"),
+        ("garbage", "bad-verify-response"),
+        ("slow", "verify-unavailable"),
+    ],
+)
 def test_recaptcha_fails_closed(siteverify, mode, code):
     siteverify.mode = mode
     result = _recaptcha(siteverify, timeout=0.3).verify("good-3")
@@ -136,19 +143,25 @@ def test_offline_widget_token_is_signed_single_use_and_short_lived():
 
 def test_build_verifier_defaults_and_production_rules():
     assert isinstance(captcha.build_verifier({"SECRET_KEY": "s" * 32}), captcha.OfflineVerifier)
-    assert isinstance(captcha.build_verifier({"RECAPTCHA_BACKEND": "test"}),
-                      captcha.TestVerifier)
+    assert isinstance(captcha.build_verifier({"RECAPTCHA_BACKEND": "test"}), captcha.TestVerifier)
     rv = captcha.build_verifier({"RECAPTCHA_BACKEND": "recaptcha"})
     assert rv.secret == captcha.TEST_SECRET_KEY and rv.site_key == captcha.TEST_SITE_KEY
     assert rv.verify_url == captcha.GOOGLE_VERIFY_URL
     with pytest.raises(captcha.CaptchaConfigError):
         captcha.build_verifier({"RECAPTCHA_BACKEND": "nope"})
-    for cfg in ({"RECAPTCHA_BACKEND": "offline"}, {"RECAPTCHA_BACKEND": "test"},
-                {"RECAPTCHA_BACKEND": "recaptcha"},
-                {"RECAPTCHA_BACKEND": "recaptcha",
-                 "RECAPTCHA_SECRET_KEY": captcha.TEST_SECRET_KEY}):
+    for cfg in (
+        {"RECAPTCHA_BACKEND": "offline"},
+        {"RECAPTCHA_BACKEND": "test"},
+        {"RECAPTCHA_BACKEND": "recaptcha"},
+        {"RECAPTCHA_BACKEND": "recaptcha", "RECAPTCHA_SECRET_KEY": captcha.TEST_SECRET_KEY},
+    ):
         with pytest.raises(captcha.CaptchaConfigError):
             captcha.build_verifier({"ENV": "production", "SECRET_KEY": "s" * 32, **cfg})
-    ok = captcha.build_verifier({"ENV": "production", "RECAPTCHA_BACKEND": "recaptcha",
-                                 "RECAPTCHA_SECRET_KEY": "real-secret"})
+    ok = captcha.build_verifier(
+        {
+            "ENV": "production",
+            "RECAPTCHA_BACKEND": "recaptcha",
+            "RECAPTCHA_SECRET_KEY": "real-secret",
+        }
+    )
     assert ok.secret == "real-secret"

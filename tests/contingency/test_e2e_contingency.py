@@ -59,9 +59,15 @@ def test_idp_down_auto_contingency_link_session_and_back(idp, cvuce, smtp_sink):
     page = agent.get(f"{vuce.url}/login")
     from vuce_client.domain import messages
 
-    for text in (messages.CONTINGENCY_BANNER, "Ingresa con Clave SOL",
-                 "Ingrese los 11 dígitos de su RUC", "Ingrese su usuario SOL",
-                 "ENVIAR CORREO ELECTRÓNICO", "Ingresar a la Extranet", "No soy un robot"):
+    for text in (
+        messages.CONTINGENCY_BANNER,
+        "Ingresa con Clave SOL",
+        "Ingrese los 11 dígitos de su RUC",
+        "Ingrese su usuario SOL",
+        "ENVIAR CORREO ELECTRÓNICO",
+        "Ingresar a la Extranet",
+        "No soy un robot",
+    ):
         assert text in page.text, text
     # A component's SOL login leads to the same forms instead of the (dead) IdP.
     page = agent.get(f"{vuce.url}/origen/login")
@@ -69,8 +75,10 @@ def test_idp_down_auto_contingency_link_session_and_back(idp, cvuce, smtp_sink):
 
     answer = _request_link(agent, vuce, "operado1")
     assert answer.status_code == 200
-    assert "Revise su correo electrónico. El enlace enviado perderá validez pasados 10 minutos." \
+    assert (
+        "Revise su correo electrónico. El enlace enviado perderá validez pasados 10 minutos."
         in answer.text
+    )
     assert vuce.send_mail()["sent"] == 1
     [link] = _links_to(smtp_sink, "ana@example.pe")
     assert "/contingencia/enlace/" in link
@@ -185,8 +193,9 @@ def test_invalid_link_and_link_after_contingency_off(active, smtp_sink):
 def test_ineligible_users_get_the_same_answer_and_no_email(active, smtp_sink):
     vuce = active
     vuce.import_account(sol_username="SINCORRE", email=None)
-    vuce.import_account(sol_username="SINCONSE", email="fer@example.pe",
-                        notifications_consent=False)
+    vuce.import_account(
+        sol_username="SINCONSE", email="fer@example.pe", notifications_consent=False
+    )
     vuce.import_account(sol_username="OPERADO6", email="gil@example.pe")
     answers, timings = {}, {}
     for user in ("NUEVO001", "SINCORRE", "SINCONSE", "OPERADO6"):
@@ -194,7 +203,7 @@ def test_ineligible_users_get_the_same_answer_and_no_email(active, smtp_sink):
         r = _request_link(Agent(), vuce, user)
         timings[user] = time.perf_counter() - t0
         assert r.status_code == 200
-        body = re.search(r'<main>(.*)</main>', r.text, re.S).group(1)
+        body = re.search(r"<main>(.*)</main>", r.text, re.S).group(1)
         answers[user] = body
     assert len(set(answers.values())) == 1  # byte-identical answers
     assert vuce.send_mail()["sent"] == 1
@@ -205,10 +214,13 @@ def test_ineligible_users_get_the_same_answer_and_no_email(active, smtp_sink):
     from vuce_client.storage import AuditEvent, db
 
     with vuce.app.app_context():
-        refused = {r.account_key.split(":")[-1]: r.reason for r in db.session.scalars(
-            db.select(AuditEvent).where(AuditEvent.event == "CONTINGENCY_LINK_REFUSED"))}
-    assert refused == {"NUEVO001": "NEW_USER", "SINCORRE": "NO_EMAIL",
-                       "SINCONSE": "NO_CONSENT"}
+        refused = {
+            r.account_key.split(":")[-1]: r.reason
+            for r in db.session.scalars(
+                db.select(AuditEvent).where(AuditEvent.event == "CONTINGENCY_LINK_REFUSED")
+            )
+        }
+    assert refused == {"NUEVO001": "NEW_USER", "SINCORRE": "NO_EMAIL", "SINCONSE": "NO_CONSENT"}
 
 
 def test_captcha_is_required(active, smtp_sink):
@@ -224,8 +236,14 @@ def test_captcha_is_required(active, smtp_sink):
 
 def test_extranet_variant(active, smtp_sink):
     vuce = active
-    vuce.import_account(user_type="extranet", ruc=None, sol_username="EXTDIGE1",
-                        email="ivan@digesa.gob.pe", last_roles=[], registered_as=None)
+    vuce.import_account(
+        user_type="extranet",
+        ruc=None,
+        sol_username="EXTDIGE1",
+        email="ivan@digesa.gob.pe",
+        last_roles=[],
+        registered_as=None,
+    )
     page = Agent().get(f"{vuce.url}/contingencia?tipo=extranet")
     assert 'id="form-extranet"' in page.text and 'id="form-sol"' not in page.text
     assert "Ingresar a la Extranet" in page.text and "Ingrese su usuario SOL" in page.text
@@ -289,8 +307,9 @@ def test_smtp_down_for_minutes_holds_every_email_and_delivers_each_once(active, 
     _request_link(Agent(), vuce, "OPERADO9")  # one through the real contingency form
     with vuce.app.app_context():
         for i in range(n - 1):
-            mail.enqueue(f"user{i:02d}@example.pe", f"Aviso {i}", f"Mensaje {i}",
-                         kind="notification")
+            mail.enqueue(
+                f"user{i:02d}@example.pe", f"Aviso {i}", f"Mensaje {i}", kind="notification"
+            )
         db.session.commit()
     t0 = utcnow()
     retries = 0
@@ -322,8 +341,11 @@ def test_smtp_down_for_minutes_holds_every_email_and_delivers_each_once(active, 
         for w in workers:
             w.join(timeout=30)
         assert sum(r["sent"] for r in results) == n, results
-        assert vuce.send_mail(now=next_due + timedelta(hours=2)) == \
-            {"sent": 0, "retry": 0, "failed": 0}
+        assert vuce.send_mail(now=next_due + timedelta(hours=2)) == {
+            "sent": 0,
+            "retry": 0,
+            "failed": 0,
+        }
         smtp_sink.wait_for(n, timeout=10)
         time.sleep(0.3)
         listed = requests.get(f"{inbox.url}/messages", timeout=5).json()
@@ -332,9 +354,11 @@ def test_smtp_down_for_minutes_holds_every_email_and_delivers_each_once(active, 
     recipients = [m["to"][0] for m in listed]
     assert len(listed) == n and len(set(recipients)) == n, recipients
     assert "lia@example.pe" in recipients
-    print(f"\n[smtp down 10 min] {n} e-mails held through {retries} failed tries; all "
-          f"delivered once, {(next_due - back).total_seconds():.0f} s (simulated) after SMTP "
-          f"returned (next backoff slot)")
+    print(
+        f"\n[smtp down 10 min] {n} e-mails held through {retries} failed tries; all "
+        f"delivered once, {(next_due - back).total_seconds():.0f} s (simulated) after SMTP "
+        f"returned (next backoff slot)"
+    )
 
 
 # -- operator ----------------------------------------

@@ -25,18 +25,24 @@ def test_api_requires_the_admin_token(idp):
     r = requests.get(f"{idp.url}/api/v1/sim/outage", timeout=5)
     assert r.status_code == 401
     assert r.json()["error"] == "unauthorized"
-    r = requests.put(f"{idp.url}/api/v1/sim/outage", json={"mode": "down"},
-                     headers={"Authorization": "Bearer wrong"}, timeout=5)
+    r = requests.put(
+        f"{idp.url}/api/v1/sim/outage",
+        json={"mode": "down"},
+        headers={"Authorization": "Bearer wrong"},
+        timeout=5,
+    )
     assert r.status_code == 401
     assert requests.get(f"{idp.url}/.well-known/openid-configuration", timeout=5).ok
 
 
 def test_api_validates_the_body(idp):
     url = f"{idp.url}/api/v1/sim/outage"
-    for body, code in (({"mode": "exploded"}, "invalid_outage"),
-                       ({"mode": "flaky", "error_rate": 2}, "invalid_outage"),
-                       ({"mode": "slow", "latency_ms": -1}, "invalid_outage"),
-                       ({"mode": "down", "extra": 1}, "unknown_fields")):
+    for body, code in (
+        ({"mode": "exploded"}, "invalid_outage"),
+        ({"mode": "flaky", "error_rate": 2}, "invalid_outage"),
+        ({"mode": "slow", "latency_ms": -1}, "invalid_outage"),
+        ({"mode": "down", "extra": 1}, "unknown_fields"),
+    ):
         r = requests.put(url, json=body, headers=_admin(idp), timeout=5)
         assert r.status_code == 422, body
         assert r.json()["error"] == code
@@ -78,8 +84,11 @@ def test_mode_changes_are_audited(idp):
     _set(idp, mode="flaky", error_rate=0.25)
     _set(idp, mode="none")
     with idp.app.app_context():
-        rows = db.session.scalars(db.select(AuditEvent).where(
-            AuditEvent.action == "OUTAGE_MODE_SET").order_by(AuditEvent.id)).all()
+        rows = db.session.scalars(
+            db.select(AuditEvent)
+            .where(AuditEvent.action == "OUTAGE_MODE_SET")
+            .order_by(AuditEvent.id)
+        ).all()
         assert [r.after["mode"] for r in rows] == ["flaky", "none"]
         assert rows[0].after["error_rate"] == 0.25
         assert rows[1].before["mode"] == "flaky"
@@ -128,8 +137,9 @@ def test_timeout_hangs_past_the_clients_timeout(idp):
 def test_code_flow_works_again_after_an_outage(idp):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "OPERADO1")
-    secret = idp.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT],
-                                 first_party=True)
+    secret = idp.register_client(
+        "rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True
+    )
     flow = Flow(idp.url, "rp1", secret)
     _set(idp, mode="down")
     assert requests.get(flow.authorize_url(), allow_redirects=False, timeout=5).status_code == 503

@@ -63,8 +63,10 @@ def test_garbage_is_invalid(links, token):
 
 def test_tampered_or_foreign_links_are_invalid(links, store, clock):
     token, _ = links.issue(7)
-    assert links.consume(token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]).status \
+    assert (
+        links.consume(token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]).status
         is LinkStatus.INVALID
+    )
     # Signed with another purpose (salt) or key: invalid.
     other_purpose = LinkService("secret-" * 5, store, clock=lambda: clock[0], purpose="other")
     assert links.consume(other_purpose.issue(7)[0]).status is LinkStatus.INVALID

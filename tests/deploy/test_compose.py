@@ -44,6 +44,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
     def sub(m):
         name, op, arg = m.groups()
         return env.get(name) or (arg if op.endswith("-") else sample(name))
+
     return REF.sub(sub, str(value))
 
 
@@ -107,16 +108,20 @@ def test_the_apps_accept_the_production_settings_of_the_file(compose, tmp_path):
     from vuce_client.config import load_settings as vuce_settings
 
     shared: dict[str, str] = {}
-    idp_env = {k: interpolate(v, shared) for k, v in
-               compose["services"]["idp"]["environment"].items()}
-    vuce_env = {k: interpolate(v, shared) for k, v in
-                compose["services"]["vuce"]["environment"].items()}
+    idp_env = {
+        k: interpolate(v, shared) for k, v in compose["services"]["idp"]["environment"].items()
+    }
+    vuce_env = {
+        k: interpolate(v, shared) for k, v in compose["services"]["vuce"]["environment"].items()
+    }
     cfg = idp_settings({"INSTANCE_PATH": str(tmp_path)}, environ=idp_env)
     assert cfg["ENV"] == "production" and cfg["DATABASE_URL"].startswith("postgresql")
     cfg = vuce_settings({"INSTANCE_PATH": str(tmp_path)}, environ=vuce_env)
     assert cfg["ENV"] == "production" and cfg["IDP_ISSUER"] == idp_env["IDP_ISSUER"]
-    assert captcha.check_production(vuce_env["RECAPTCHA_BACKEND"],
-                                    vuce_env["RECAPTCHA_SECRET_KEY"]) == []
+    assert (
+        captcha.check_production(vuce_env["RECAPTCHA_BACKEND"], vuce_env["RECAPTCHA_SECRET_KEY"])
+        == []
+    )
     # both apps get their own database (each has its own alembic_version table)
     assert idp_env["IDP_DATABASE_URL"].rsplit("/", 1)[1] == "idp"
     assert vuce_env["VUCE_DATABASE_URL"].rsplit("/", 1)[1] == "vuce"
@@ -127,8 +132,7 @@ def test_idp_init_prints_the_clients_vuce_expects(compose, tmp_path, capsys, mon
     """`vuce-sol clients` (run by idp-init) turns the compose env into VUCE's registrations."""
     from launcher import cli
 
-    env = {k: interpolate(v, {}) for k, v in
-           compose["services"]["idp-init"]["environment"].items()}
+    env = {k: interpolate(v, {}) for k, v in compose["services"]["idp-init"]["environment"].items()}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert cli.main(["clients", "--instance", str(tmp_path)]) == 0
@@ -143,16 +147,29 @@ def _compose_bin() -> str | None:
     return shutil.which("docker-compose")
 
 
-@pytest.mark.skipif(not _compose_bin(), reason="docker-compose not installed "
-                    "(apt-get install -y docker-compose); the Python checks above still ran")
+@pytest.mark.skipif(
+    not _compose_bin(),
+    reason="docker-compose not installed "
+    "(apt-get install -y docker-compose); the Python checks above still ran",
+)
 def test_docker_compose_config_validates_offline(tmp_path):
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    missing = subprocess.run([_compose_bin(), "-f", str(COMPOSE), "config", "-q"], env=base,
-                             capture_output=True, text=True, cwd=tmp_path)
+    missing = subprocess.run(
+        [_compose_bin(), "-f", str(COMPOSE), "config", "-q"],
+        env=base,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr + missing.stdout
     env = dict(base, **{name: sample(name) for name in required_vars()})
-    ok = subprocess.run([_compose_bin(), "-f", str(COMPOSE), "config"], env=env,
-                        capture_output=True, text=True, cwd=tmp_path)
+    ok = subprocess.run(
+        [_compose_bin(), "-f", str(COMPOSE), "config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert ok.returncode == 0, ok.stderr
     rendered = yaml.safe_load(ok.stdout)
     assert rendered["services"]["vuce"]["environment"]["VUCE_ENV"] == "production"

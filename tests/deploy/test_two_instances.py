@@ -20,8 +20,8 @@ from tests.support.live import free_port
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL")),
-    reason="needs PostgreSQL and Redis: set TEST_DATABASE_URL and TEST_REDIS_URL "
-           "(make test-pg)")
+    reason="needs PostgreSQL and Redis: set TEST_DATABASE_URL and TEST_REDIS_URL (make test-pg)",
+)
 
 RUC = "20123456786"
 SECRET = "two-instances-secret-0123456789"
@@ -37,16 +37,23 @@ def pair(tmp_path_factory):
     database, store = fresh_database_url("two_idps", tmp), redis_url(10)
     redis.Redis.from_url(store).flushdb()
     port_a, port_b = free_port(), free_port()
-    shared = {"ISSUER": f"http://127.0.0.1:{port_a}",
-              "SECRET_KEY": "two-idps-secret-key-0123456789",
-              "SUBJECT_SALT": "two-idps-subject-salt-0123456789",
-              "ADMIN_TOKEN": "two-idps-admin-token-0123456789"}
+    shared = {
+        "ISSUER": f"http://127.0.0.1:{port_a}",
+        "SECRET_KEY": "two-idps-secret-key-0123456789",
+        "SUBJECT_SALT": "two-idps-subject-salt-0123456789",
+        "ADMIN_TOKEN": "two-idps-admin-token-0123456789",
+    }
     a = start_idp(str(tmp / "a"), database_url=database, redis_url=store, port=port_a, **shared)
     b = start_idp(str(tmp / "b"), database_url=database, redis_url=store, port=port_b, **shared)
     a.create_taxpayer(RUC, principal_username="PRINCIPA")
     a.create_user(RUC, "OPERADOR", roles=["VUCE.USUARIO.OPERACION"])
-    a.register_client("shared-rp", secret=SECRET, redirect_uris=[REDIRECT], first_party=True,
-                      scope="openid profile email sol offline_access")
+    a.register_client(
+        "shared-rp",
+        secret=SECRET,
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        scope="openid profile email sol offline_access",
+    )
     yield a, b
     a.stop()
     b.stop()
@@ -81,16 +88,22 @@ def test_an_sso_session_opened_at_one_instance_is_seen_at_the_other(pair):
 
 def test_a_refresh_token_from_one_instance_works_at_the_other(pair):
     a, b = pair
-    flow = CodeFlow("shared-rp", REDIRECT, client_secret=SECRET,
-                    scope="openid sol offline_access")
+    flow = CodeFlow("shared-rp", REDIRECT, client_secret=SECRET, scope="openid sol offline_access")
     tokens = flow.redeem(a.url, flow.authorize(a.url, _creds()))
-    refreshed = token_request(b.url, {"grant_type": "refresh_token",
-                                      "refresh_token": tokens["refresh_token"]},
-                              "shared-rp", SECRET)
+    refreshed = token_request(
+        b.url,
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        "shared-rp",
+        SECRET,
+    )
     assert refreshed["access_token"] != tokens["access_token"]
     with pytest.raises(FlowError):  # rotation: the old refresh token is spent everywhere
-        token_request(a.url, {"grant_type": "refresh_token",
-                              "refresh_token": tokens["refresh_token"]}, "shared-rp", SECRET)
+        token_request(
+            a.url,
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            "shared-rp",
+            SECRET,
+        )
 
 
 def test_an_outage_set_at_one_instance_is_seen_by_both(pair):

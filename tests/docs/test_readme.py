@@ -9,8 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_config_table_matches_the_settings_tables():
-    done = subprocess.run([sys.executable, "scripts/config_table.py", "--check"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "scripts/config_table.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
 
 

@@ -54,24 +54,30 @@ def stack(tmp_path_factory, chromium_path):
     """`vuce-sol up` with the demo data (SQLite + in-process stores, as `make run`)."""
     pytest.importorskip("playwright.sync_api")
     tmp = tmp_path_factory.mktemp("e2e_stack")
-    ports = {k: str(free_port()) for k in ("IDP_PORT", "VUCE_PORT", "MAIL_PORT",
-                                           "MAIL_INBOX_PORT")}
+    ports = {k: str(free_port()) for k in ("IDP_PORT", "VUCE_PORT", "MAIL_PORT", "MAIL_INBOX_PORT")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "VUCE_", "MAIL_"))}
     env.update(ports, VUCE_CONTINGENCY="manual")
     log = tmp / "up.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "launcher.cli", "up", "--instance",
-                                 str(tmp / "instance")], cwd=ROOT, env=env, stdout=fh,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "launcher.cli", "up", "--instance", str(tmp / "instance")],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait(log, proc)
         inst = tmp / "instance"
-        yield Stack(idp=f"http://127.0.0.1:{ports['IDP_PORT']}",
-                    vuce=f"http://127.0.0.1:{ports['VUCE_PORT']}",
-                    inbox=f"http://127.0.0.1:{ports['MAIL_INBOX_PORT']}",
-                    idp_admin_token=(inst / "idp_admin_token").read_text().strip(),
-                    vuce_admin_token=(inst / "vuce_admin_token").read_text().strip(),
-                    log=log)
+        yield Stack(
+            idp=f"http://127.0.0.1:{ports['IDP_PORT']}",
+            vuce=f"http://127.0.0.1:{ports['VUCE_PORT']}",
+            inbox=f"http://127.0.0.1:{ports['MAIL_INBOX_PORT']}",
+            idp_admin_token=(inst / "idp_admin_token").read_text().strip(),
+            vuce_admin_token=(inst / "vuce_admin_token").read_text().strip(),
+            log=log,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -117,8 +123,9 @@ def sol_form(page, ruc: str, usuario: str, clave: str = PASSWORD) -> None:
     page.locator("form button[type=submit]").first.click()
 
 
-def vuce_login(page, stack: Stack, ruc: str, usuario: str, clave: str = PASSWORD,
-               component: str = "mr") -> None:
+def vuce_login(
+    page, stack: Stack, ruc: str, usuario: str, clave: str = PASSWORD, component: str = "mr"
+) -> None:
     """VUCE's /login → "Importador/Exportador (Clave SOL)" of a component → SOL form."""
     page.goto(f"{stack.vuce}/login")
     page.locator(f"a[href='/{component}/login']").click()
@@ -127,6 +134,10 @@ def vuce_login(page, stack: Stack, ruc: str, usuario: str, clave: str = PASSWORD
 
 
 def api(stack: Stack, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, f"{stack.idp}{path}", timeout=10,
-                            headers={"Authorization": f"Bearer {stack.idp_admin_token}"},
-                            **kwargs)
+    return requests.request(
+        method,
+        f"{stack.idp}{path}",
+        timeout=10,
+        headers={"Authorization": f"Bearer {stack.idp_admin_token}"},
+        **kwargs,
+    )

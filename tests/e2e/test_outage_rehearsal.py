@@ -18,8 +18,12 @@ pytestmark = pytest.mark.browser
 
 
 def _vuce_contingency(stack, active: bool) -> None:
-    r = requests.put(f"{stack.vuce}/api/v1/contingency", json={"active": active}, timeout=10,
-                     headers={"Authorization": f"Bearer {stack.vuce_admin_token}"})
+    r = requests.put(
+        f"{stack.vuce}/api/v1/contingency",
+        json={"active": active},
+        timeout=10,
+        headers={"Authorization": f"Bearer {stack.vuce_admin_token}"},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -28,8 +32,9 @@ def _mails(stack, to: str) -> list[dict]:
 
 
 def _links(stack, to: str) -> list[str]:
-    return [link for m in _mails(stack, to) for link in m["links"]
-            if "/contingencia/enlace/" in link]
+    return [
+        link for m in _mails(stack, to) for link in m["links"] if "/contingencia/enlace/" in link
+    ]
 
 
 def _request_link(page, stack, usuario: str) -> None:
@@ -45,18 +50,22 @@ def _request_link(page, stack, usuario: str) -> None:
 def test_outage_rehearsal_with_the_demo_users(page, stack):
     assert api(stack, "PUT", "/api/v1/sim/outage", json={"mode": "down"}).status_code == 200
     try:
-        assert requests.get(f"{stack.idp}/.well-known/openid-configuration",
-                            timeout=10).status_code == 503
+        assert (
+            requests.get(f"{stack.idp}/.well-known/openid-configuration", timeout=10).status_code
+            == 503
+        )
         _vuce_contingency(stack, True)
 
         _request_link(page, stack, "SUPERVIS")  # registered, but no consent: not eligible
         _request_link(page, stack, "OPERADOR")  # eligible
         deadline = time.monotonic() + 30
-        while not _links(stack, "operador@importadora-andina.com.pe") and \
-                time.monotonic() < deadline:
+        while (
+            not _links(stack, "operador@importadora-andina.com.pe") and time.monotonic() < deadline
+        ):
             time.sleep(0.5)
-        assert _links(stack, "operador@importadora-andina.com.pe"), \
+        assert _links(stack, "operador@importadora-andina.com.pe"), (
             "the mail worker did not deliver the link to the sink"
+        )
         assert not _links(stack, "supervisor@importadora-andina.com.pe")
 
         page.goto(f"{stack.inbox}/")
@@ -72,7 +81,8 @@ def test_outage_rehearsal_with_the_demo_users(page, stack):
         _vuce_contingency(stack, False)
         api(stack, "PUT", "/api/v1/sim/outage", json={"mode": "none"})
     time.sleep(1.1)  # the IdP caches the flag for up to a second
-    assert requests.get(f"{stack.idp}/.well-known/openid-configuration",
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(f"{stack.idp}/.well-known/openid-configuration", timeout=10).status_code == 200
+    )
     page.goto(f"{stack.vuce}/login")
     assert page.locator("#contingency-banner").count() == 0

@@ -50,8 +50,9 @@ FIVE = [
 ]
 
 
-@pytest.mark.parametrize(("usuario", "ruc", "reason", "text"), FIVE,
-                         ids=[f[2].lower() for f in FIVE])
+@pytest.mark.parametrize(
+    ("usuario", "ruc", "reason", "text"), FIVE, ids=[f[2].lower() for f in FIVE]
+)
 def test_each_entry_message_with_its_demo_user(page, stack, usuario, ruc, reason, text):
     vuce_login(page, stack, ruc, usuario)
     page.wait_for_selector("#entry-message")

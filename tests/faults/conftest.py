@@ -18,16 +18,24 @@ CLIENT_ID, CLIENT_SECRET = "rp1", "s3cret-rp1"
 def faults_idp(tmp_path, private_pg, private_redis):  # noqa: F811
     """A live IdP whose database and store the test may take down."""
     url = private_pg.create_database(f"faults_{uuid.uuid4().hex[:10]}")
-    handle = start_idp(str(tmp_path), database_url=url, redis_url=private_redis.url,
-                       SECRET_KEY="faults-secret-key-0123456789abcdef")
+    handle = start_idp(
+        str(tmp_path),
+        database_url=url,
+        redis_url=private_redis.url,
+        SECRET_KEY="faults-secret-key-0123456789abcdef",
+    )
     handle.pg = private_pg
     handle.redis = private_redis
     handle.create_taxpayer(RUC)
     handle.create_user(RUC, USER)
-    handle.register_client(CLIENT_ID, secret=CLIENT_SECRET, redirect_uris=[REDIRECT],
-                           first_party=True,
-                           grant_types=["authorization_code", "refresh_token"],
-                           scope="openid profile email sol offline_access")
+    handle.register_client(
+        CLIENT_ID,
+        secret=CLIENT_SECRET,
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        grant_types=["authorization_code", "refresh_token"],
+        scope="openid profile email sol offline_access",
+    )
     yield handle
     handle.stop()
     if not private_pg.up:  # a failed test may have left it down; the next one needs it

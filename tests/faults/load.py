@@ -30,28 +30,61 @@ class Hit:
 def requests_for(base: str, admin_token: str, access_token: str | None):
     """(name, method, path, kwargs) of the mixed traffic: people's pages and programs' calls."""
     html = {"Accept": "text/html,application/xhtml+xml"}
-    authz = (f"/authorize?response_type=code&client_id={CLIENT_ID}&redirect_uri={REDIRECT}"
-             "&scope=openid+sol&state=s1&nonce=n1&code_challenge="
-             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+    authz = (
+        f"/authorize?response_type=code&client_id={CLIENT_ID}&redirect_uri={REDIRECT}"
+        "&scope=openid+sol&state=s1&nonce=n1&code_challenge="
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    )
     bearer = {"Authorization": f"Bearer {access_token}"} if access_token else {}
     return [
         ("authorize", "GET", authz, {"headers": html}),
         ("login_page", "GET", "/login?challenge=nope", {"headers": html}),
-        ("login_post", "POST", "/login", {"headers": html,
-                                          "data": {"challenge": "nope", "ruc": RUC,
-                                                   "usuario": USER, "clave": "x"}}),
-        ("token", "POST", "/token", {"auth": (CLIENT_ID, CLIENT_SECRET),
-                                     "data": {"grant_type": "authorization_code",
-                                              "code": "nope", "redirect_uri": REDIRECT}}),
-        ("token", "POST", "/token", {"headers": html, "auth": (CLIENT_ID, CLIENT_SECRET),
-                                     "data": {"grant_type": "refresh_token",
-                                              "refresh_token": "nope"}}),
+        (
+            "login_post",
+            "POST",
+            "/login",
+            {
+                "headers": html,
+                "data": {"challenge": "nope", "ruc": RUC, "usuario": USER, "clave": "x"},
+            },
+        ),
+        (
+            "token",
+            "POST",
+            "/token",
+            {
+                "auth": (CLIENT_ID, CLIENT_SECRET),
+                "data": {
+                    "grant_type": "authorization_code",
+                    "code": "nope",
+                    "redirect_uri": REDIRECT,
+                },
+            },
+        ),
+        (
+            "token",
+            "POST",
+            "/token",
+            {
+                "headers": html,
+                "auth": (CLIENT_ID, CLIENT_SECRET),
+                "data": {"grant_type": "refresh_token", "refresh_token": "nope"},
+            },
+        ),
         ("userinfo", "GET", "/userinfo", {"headers": bearer}),
-        ("introspect", "POST", "/introspect", {"auth": (CLIENT_ID, CLIENT_SECRET),
-                                               "data": {"token": access_token or "x"}}),
+        (
+            "introspect",
+            "POST",
+            "/introspect",
+            {"auth": (CLIENT_ID, CLIENT_SECRET), "data": {"token": access_token or "x"}},
+        ),
         ("readyz", "GET", "/readyz", {}),
-        ("api", "GET", "/api/v1/sim/outage",
-         {"headers": {"Authorization": f"Bearer {admin_token}"}}),
+        (
+            "api",
+            "GET",
+            "/api/v1/sim/outage",
+            {"headers": {"Authorization": f"Bearer {admin_token}"}},
+        ),
         ("jwks", "GET", "/jwks", {}),
     ]
 
@@ -78,10 +111,21 @@ class Load:
             i += 1
             t0 = time.monotonic()
             try:
-                r = http.request(method, self.base + path, allow_redirects=False,
-                                 timeout=REQUEST_TIMEOUT, **kwargs)
-                hit = Hit(t0, name, r.status_code, r.headers.get("Content-Type", ""),
-                          r.text[:2000], time.monotonic() - t0)
+                r = http.request(
+                    method,
+                    self.base + path,
+                    allow_redirects=False,
+                    timeout=REQUEST_TIMEOUT,
+                    **kwargs,
+                )
+                hit = Hit(
+                    t0,
+                    name,
+                    r.status_code,
+                    r.headers.get("Content-Type", ""),
+                    r.text[:2000],
+                    time.monotonic() - t0,
+                )
             except requests.RequestException as exc:
                 hit = Hit(t0, name, None, "", "", time.monotonic() - t0, repr(exc))
             with self._lock:
@@ -119,10 +163,12 @@ def problems(hits: list[Hit]) -> list[str]:
             bad.append(f"stack trace: {where}")
         elif h.status == 503 and h.name in JSON_ENDPOINTS:
             if not h.content_type.startswith("application/json") or not (
-                    '"error"' in h.body or '"unavailable"' in h.body):
+                '"error"' in h.body or '"unavailable"' in h.body
+            ):
                 bad.append(f"503 without JSON: {where}")
-        elif h.status == 503 and not (h.content_type.startswith("text/html")
-                                      and any(s in h.body for s in SPANISH_503)):
+        elif h.status == 503 and not (
+            h.content_type.startswith("text/html") and any(s in h.body for s in SPANISH_503)
+        ):
             bad.append(f"503 without the Spanish page: {where}")
     return bad
 

@@ -46,9 +46,24 @@ class PrivateRedis:
 
     def start(self) -> "PrivateRedis":
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(self.port, up=True)
         return self
 
@@ -76,8 +91,10 @@ class PrivateRedis:
 
 
 def _pg_bin() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     return os.path.dirname(found[-1]) if found else None
 
 
@@ -112,12 +129,23 @@ class PrivateCluster:
 
     def _ctl(self, action: str, *extra: str) -> None:
         opts = f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "-t", "30",
-                  action, *extra)
+        self._run(
+            "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "-t", "30", action, *extra
+        )
 
     def init(self) -> "PrivateCluster":
-        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         return self
 
     def start(self) -> "PrivateCluster":
@@ -142,8 +170,9 @@ class PrivateCluster:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -165,8 +194,10 @@ def redis_binary() -> str:
 def pg_bindir() -> str:
     bindir = _pg_bin()
     if not bindir or not os.path.exists(os.path.join(bindir, "pg_ctl")):
-        pytest.skip("fault tests need PostgreSQL's server binaries under "
-                    "/usr/lib/postgresql/*/bin (apt-get install -y postgresql)")
+        pytest.skip(
+            "fault tests need PostgreSQL's server binaries under "
+            "/usr/lib/postgresql/*/bin (apt-get install -y postgresql)"
+        )
     if os.geteuid() == 0 and not shutil.which("runuser"):
         pytest.skip("running as root: PostgreSQL needs runuser to run as 'postgres'")
     return bindir

@@ -28,8 +28,11 @@ def _login_loop(base: str, stop: threading.Event, results: list, lock: threading
             token = flow.full_login(RUC, USER, PASSWORD)
             claims = flow.id_claims(token["id_token"])  # JWKS fetched after the token
             assert claims["aud"] == CLIENT_ID
-            info = requests.get(f"{base}/userinfo", timeout=8, headers={
-                "Authorization": f"Bearer {token['access_token']}"})
+            info = requests.get(
+                f"{base}/userinfo",
+                timeout=8,
+                headers={"Authorization": f"Bearer {token['access_token']}"},
+            )
             assert info.status_code == 200, info.text
             outcome = None
         except Exception as exc:  # recorded, asserted on below
@@ -40,19 +43,31 @@ def _login_loop(base: str, stop: threading.Event, results: list, lock: threading
 
 def _cli_rotate(idp) -> subprocess.CompletedProcess:
     cfg = idp.app.config
-    env = dict(os.environ, IDP_DATABASE_URL=cfg["DATABASE_URL"], IDP_REDIS_URL=cfg["REDIS_URL"],
-               IDP_INSTANCE_PATH=cfg["INSTANCE_PATH"], IDP_SECRET_KEY=cfg["SECRET_KEY"],
-               IDP_ISSUER=cfg["ISSUER"])
+    env = dict(
+        os.environ,
+        IDP_DATABASE_URL=cfg["DATABASE_URL"],
+        IDP_REDIS_URL=cfg["REDIS_URL"],
+        IDP_INSTANCE_PATH=cfg["INSTANCE_PATH"],
+        IDP_SECRET_KEY=cfg["SECRET_KEY"],
+        IDP_ISSUER=cfg["ISSUER"],
+    )
     flask = os.path.join(os.path.dirname(sys.executable), "flask")
-    return subprocess.run([flask, "--app", "idp", "keys", "rotate", "--lead", "0"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [flask, "--app", "idp", "keys", "rotate", "--lead", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_key_rotation_during_logins_breaks_none(faults_idp):
     base = faults_idp.url
     stop, lock, results = threading.Event(), threading.Lock(), []
-    threads = [threading.Thread(target=_login_loop, args=(base, stop, results, lock),
-                                daemon=True) for _ in range(LOGIN_THREADS)]
+    threads = [
+        threading.Thread(target=_login_loop, args=(base, stop, results, lock), daemon=True)
+        for _ in range(LOGIN_THREADS)
+    ]
     for t in threads:
         t.start()
     rotations = 0
@@ -70,9 +85,11 @@ def test_key_rotation_during_logins_breaks_none(faults_idp):
         t.join(timeout=30)
     failures = [why for _, why in results if why]
     latencies = sorted(d for d, _ in results)
-    print(f"\n[key rotation] {rotations} rotations ({'CLI ok' if cli.returncode == 0 else 'CLI'}"
-          f" + in-process) during {len(results)} logins; failures {len(failures)}; login p50 "
-          f"{latencies[len(latencies) // 2] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+    print(
+        f"\n[key rotation] {rotations} rotations ({'CLI ok' if cli.returncode == 0 else 'CLI'}"
+        f" + in-process) during {len(results)} logins; failures {len(failures)}; login p50 "
+        f"{latencies[len(latencies) // 2] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+    )
     assert cli.returncode == 0, cli.stderr[-2000:]
     assert len(results) >= 10
     assert not failures, failures[:5]
@@ -126,7 +143,8 @@ def test_concurrent_first_requests_create_one_key_per_algorithm(idp):
     for t in threads:
         t.join(timeout=30)
     with idp.app.app_context():
-        per_alg = dict(db.session.execute(
-            select(SigningKey.alg, func.count()).group_by(SigningKey.alg)).all())
+        per_alg = dict(
+            db.session.execute(select(SigningKey.alg, func.count()).group_by(SigningKey.alg)).all()
+        )
     assert statuses == [200] * 6
     assert per_alg == {"RS256": 1, "ES256": 1}, per_alg

@@ -16,21 +16,34 @@ pytestmark = pytest.mark.slow
 
 def _redeem(flow: Flow, callback: str):
     code = callback.split("code=")[1].split("&")[0]
-    return requests.post(f"{flow.issuer}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=8,
-                         data={"grant_type": "authorization_code", "code": code,
-                               "redirect_uri": REDIRECT, "code_verifier": flow.verifier})
+    return requests.post(
+        f"{flow.issuer}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=8,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": flow.verifier,
+        },
+    )
 
 
 def _refresh(base: str, token: str):
-    return requests.post(f"{base}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=8,
-                         data={"grant_type": "refresh_token", "refresh_token": token})
+    return requests.post(
+        f"{base}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=8,
+        data={"grant_type": "refresh_token", "refresh_token": token},
+    )
 
 
 def test_postgres_down_and_back_under_load(faults_idp):
     idp = faults_idp
     base = idp.url
-    tokens = Flow(base, CLIENT_ID, CLIENT_SECRET, scope="openid sol offline_access") \
-        .full_login(RUC, USER, PASSWORD)
+    tokens = Flow(base, CLIENT_ID, CLIENT_SECRET, scope="openid sol offline_access").full_login(
+        RUC, USER, PASSWORD
+    )
     assert "refresh_token" in tokens
     rotated = _refresh(base, tokens["refresh_token"])  # used once before the outage
     assert rotated.status_code == 200
@@ -49,8 +62,10 @@ def test_postgres_down_and_back_under_load(faults_idp):
         idp.pg.start()
         login_after = wait_for_login(base, 20)
         time.sleep(1.0)
-    print(f"\n[postgres down 3 s] first full login {login_after:.2f}s after PostgreSQL came "
-          f"back ({len(load.hits)} requests; during: {summary(during)})")
+    print(
+        f"\n[postgres down 3 s] first full login {login_after:.2f}s after PostgreSQL came "
+        f"back ({len(load.hits)} requests; during: {summary(during)})"
+    )
 
     assert not problems(load.hits), "\n".join(problems(load.hits)[:20])
     assert any(h.status == 503 for h in during), summary(during)
@@ -79,7 +94,9 @@ def test_postgres_fast_restart_is_invisible_after_a_second(faults_idp):
     restart = time.monotonic() - t0
     statuses = [requests.get(f"{base}/jwks", timeout=8).status_code for _ in range(3)]
     login_after = wait_for_login(base, 20)
-    print(f"\n[postgres restart] pg_ctl restart took {restart:.2f}s; first full login "
-          f"{login_after:.2f}s after; jwks right after: {statuses}")
+    print(
+        f"\n[postgres restart] pg_ctl restart took {restart:.2f}s; first full login "
+        f"{login_after:.2f}s after; jwks right after: {statuses}"
+    )
     assert 500 not in statuses
     assert login_after < 5.0

@@ -62,20 +62,32 @@ def test_redis_killed_under_load(faults_idp):
         time.sleep(3.0)
         during = load.between(down_at + 0.5, time.monotonic())
         # A person trying to log in during the outage sees the Spanish page, not a trace.
-        page = requests.get(f"{base}/authorize", params={
-            "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
-            "scope": "openid"}, headers={"Accept": "text/html"}, timeout=8)
+        page = requests.get(
+            f"{base}/authorize",
+            params={
+                "response_type": "code",
+                "client_id": CLIENT_ID,
+                "redirect_uri": REDIRECT,
+                "scope": "openid",
+            },
+            headers={"Accept": "text/html"},
+            timeout=8,
+        )
         assert page.status_code == 503 and "no está disponible" in page.text
         posted = form_browser.login(form_page, RUC, USER, PASSWORD)
-        assert posted.status_code == 503 and "no está disponible" in posted.text, \
-            (posted.status_code, posted.text[:300])
+        assert posted.status_code == 503 and "no está disponible" in posted.text, (
+            posted.status_code,
+            posted.text[:300],
+        )
         idp.redis.start()
         ready_after = _ready_within(base, 20)
         login_after = wait_for_login(base, 20)
         time.sleep(1.0)
-    print(f"\n[redis outage] /readyz 200 {ready_after:.2f}s and first full login "
-          f"{login_after:.2f}s after Redis came back ({len(load.hits)} requests; "
-          f"during: {summary(during)})")
+    print(
+        f"\n[redis outage] /readyz 200 {ready_after:.2f}s and first full login "
+        f"{login_after:.2f}s after Redis came back ({len(load.hits)} requests; "
+        f"during: {summary(during)})"
+    )
 
     assert not problems(load.hits), "\n".join(problems(load.hits)[:20])
     assert any(h.status == 503 for h in during), summary(during)
@@ -85,24 +97,40 @@ def test_redis_killed_under_load(faults_idp):
     # Nothing issued before the outage is accepted again after it.
     for flow, callback in ((pending_flow, pending_callback), (used_flow, used_callback)):
         code = callback.split("code=")[1].split("&")[0]
-        replay = requests.post(f"{base}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=8,
-                               data={"grant_type": "authorization_code", "code": code,
-                                     "redirect_uri": REDIRECT,
-                                     "code_verifier": flow.verifier})
+        replay = requests.post(
+            f"{base}/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=8,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": flow.verifier,
+            },
+        )
         assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     again = Flow(base, CLIENT_ID, CLIENT_SECRET, agent=sso_browser).start()
     assert not hasattr(again, "location"), "an SSO session from before the outage was reused"
     assert "Ingrese su Clave SOL" in again.text
     # The refresh token lives in the database: it still works exactly once.
-    refreshed = requests.post(f"{base}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=8,
-                              data={"grant_type": "refresh_token",
-                                    "refresh_token": tokens["refresh_token"]}) \
-        if "refresh_token" in tokens else None
+    refreshed = (
+        requests.post(
+            f"{base}/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=8,
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        )
+        if "refresh_token" in tokens
+        else None
+    )
     if refreshed is not None:
         assert refreshed.status_code == 200, refreshed.text
-        reuse = requests.post(f"{base}/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=8,
-                              data={"grant_type": "refresh_token",
-                                    "refresh_token": tokens["refresh_token"]})
+        reuse = requests.post(
+            f"{base}/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=8,
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        )
         assert reuse.status_code == 400
 
 
@@ -142,9 +170,11 @@ def test_redis_frozen_never_hangs_the_idp(faults_idp):
         during = [h for h in load.between(frozen_at, thaw_at) if h.at + h.elapsed < thaw_at]
         login_after = wait_for_login(idp.url, 20)
     slowest = max(h.elapsed for h in load.hits)
-    print(f"\n[redis frozen 5 s] slowest answer {slowest:.2f}s; first full login "
-          f"{login_after:.2f}s after SIGCONT ({len(load.hits)} requests; during: "
-          f"{summary(during)})")
+    print(
+        f"\n[redis frozen 5 s] slowest answer {slowest:.2f}s; first full login "
+        f"{login_after:.2f}s after SIGCONT ({len(load.hits)} requests; during: "
+        f"{summary(during)})"
+    )
     assert not problems(load.hits), "\n".join(problems(load.hits)[:20])
     assert any(h.status == 503 for h in during), summary(during)
     assert slowest < 7.0, "a request waited on the frozen Redis far past the client timeout"

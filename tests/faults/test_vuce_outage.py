@@ -30,12 +30,23 @@ class FaultsVuce:
         self.pg, self.redis = pg, redis
 
     def import_account(self, **body):
-        payload = {"user_type": "secondary", "ruc": RUC, "names": "PEREZ GOMEZ ANA",
-                   "email": "ana@example.pe", "notifications_consent": True,
-                   "last_roles": [OP], "last_status": "ACTIVO", "registered_as": "EMPRESA",
-                   **body}
-        return requests.post(f"{self.url}/api/v1/accounts", json=payload, timeout=8,
-                             headers={"Authorization": f"Bearer {ADMIN}"})
+        payload = {
+            "user_type": "secondary",
+            "ruc": RUC,
+            "names": "PEREZ GOMEZ ANA",
+            "email": "ana@example.pe",
+            "notifications_consent": True,
+            "last_roles": [OP],
+            "last_status": "ACTIVO",
+            "registered_as": "EMPRESA",
+            **body,
+        }
+        return requests.post(
+            f"{self.url}/api/v1/accounts",
+            json=payload,
+            timeout=8,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
 
     def login(self) -> Agent:
         agent = Agent()
@@ -51,13 +62,18 @@ def faults_vuce(tmp_path, idp, private_pg, private_redis):  # noqa: F811 (fixtur
     from vuce_client import create_app
 
     port = free_port()
-    app = create_app({
-        "INSTANCE_PATH": str(tmp_path),
-        "DATABASE_URL": private_pg.create_database(f"vfaults_{uuid.uuid4().hex[:10]}"),
-        "REDIS_URL": private_redis.url, "BASE_URL": f"http://127.0.0.1:{port}",
-        "IDP_ISSUER": idp.url, "SECRET_KEY": "test-secret-key-vuce-faults-0123456789",
-        "ADMIN_TOKEN": ADMIN, "IDP_TIMEOUT": 3.0,
-    })
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": private_pg.create_database(f"vfaults_{uuid.uuid4().hex[:10]}"),
+            "REDIS_URL": private_redis.url,
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "IDP_ISSUER": idp.url,
+            "SECRET_KEY": "test-secret-key-vuce-faults-0123456789",
+            "ADMIN_TOKEN": ADMIN,
+            "IDP_TIMEOUT": 3.0,
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     register_vuce_clients(idp, app)
@@ -93,9 +109,20 @@ def _mix(agent: Agent):
         ("contingency", "GET", "/contingencia", {"headers": html}),
         ("readyz", "GET", "/readyz", {"headers": {"Cookie": ""}}),
         ("api", "GET", "/api/v1/contingency", {"headers": bearer}),
-        ("api", "POST", "/api/v1/accounts", {"headers": bearer, "json": {
-            "user_type": "secondary", "ruc": RUC, "sol_username": "CARGA001",
-            "last_roles": [OP]}}),
+        (
+            "api",
+            "POST",
+            "/api/v1/accounts",
+            {
+                "headers": bearer,
+                "json": {
+                    "user_type": "secondary",
+                    "ruc": RUC,
+                    "sol_username": "CARGA001",
+                    "last_roles": [OP],
+                },
+            },
+        ),
         ("api", "GET", "/api/ubigeo/departamentos", {"headers": {"Cookie": ""}}),
     ]
 
@@ -127,13 +154,19 @@ def _outage(vuce: FaultsVuce, stop, start, label: str, seconds: float = 3.0):
         stop()
         time.sleep(seconds)
         during = load.between(down_at + 0.5, time.monotonic())
-        page = requests.get(f"{vuce.url}/mr/", headers={"Accept": "text/html"}, timeout=8,
-                            cookies=agent.http.cookies.get_dict())
+        page = requests.get(
+            f"{vuce.url}/mr/",
+            headers={"Accept": "text/html"},
+            timeout=8,
+            cookies=agent.http.cookies.get_dict(),
+        )
         start()
         back = _vuce_works(vuce, 20)
         time.sleep(0.5)
-    print(f"\n[vuce {label}] VUCE fully working {back:.2f}s after it came back "
-          f"({len(load.hits)} requests; during: {summary(during)})")
+    print(
+        f"\n[vuce {label}] VUCE fully working {back:.2f}s after it came back "
+        f"({len(load.hits)} requests; during: {summary(during)})"
+    )
     assert not problems(load.hits), "\n".join(problems(load.hits)[:20])
     assert any(h.status == 503 for h in during), summary(during)
     assert max(h.elapsed for h in load.hits) < 5.0, "a request hung during the outage"
@@ -170,8 +203,12 @@ def test_contingency_form_posted_while_redis_is_down(faults_vuce):
     """The contingency form is rate-limited in Redis (Flask-Limiter): a form loaded before the
     outage and posted during it gets the Spanish 503 page, not a 500 from the limiter."""
     vuce = faults_vuce
-    on = requests.put(f"{vuce.url}/api/v1/contingency", json={"active": True}, timeout=8,
-                      headers={"Authorization": f"Bearer {ADMIN}"})
+    on = requests.put(
+        f"{vuce.url}/api/v1/contingency",
+        json={"active": True},
+        timeout=8,
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
     assert on.status_code == 200, on.text
     agent = Agent()
     form = agent.get(f"{vuce.url}/contingencia?tipo=sol")
@@ -181,8 +218,15 @@ def test_contingency_form_posted_while_redis_is_down(faults_vuce):
     assert posted.status_code == 503, (posted.status_code, posted.text[:300])
     assert "no está disponible" in posted.text
     vuce.redis.start()  # empty: the operator switches contingency on again
-    assert requests.put(f"{vuce.url}/api/v1/contingency", json={"active": True}, timeout=8,
-                        headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 200
+    assert (
+        requests.put(
+            f"{vuce.url}/api/v1/contingency",
+            json={"active": True},
+            timeout=8,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        ).status_code
+        == 200
+    )
     form = agent.get(f"{vuce.url}/contingencia?tipo=sol")
     after = agent.submit(form, {"ruc": RUC, "usuario": USER, "g-recaptcha-response": "x"})
     assert after.status_code in (200, 400), after.status_code  # 400: the captcha said no

@@ -2,7 +2,6 @@
 assigns the VUCE profile and roles, suspends, reactivates and deletes it, and the Historial
 shows each step. Screenshots for the README go to docs/screenshots/."""
 
-
 import pytest
 
 from idp.domain import messages
@@ -25,13 +24,19 @@ def test_principal_manages_a_secondary_user_in_chromium(idp, chromium_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     idp.create_taxpayer(RUC, company_name="IMPORTADORA ANDINA S.A.C.")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             csp_errors = []
-            page.on("console", lambda m: csp_errors.append(m.text)
-                    if "Content Security Policy" in m.text else None)
+            page.on(
+                "console",
+                lambda m: (
+                    csp_errors.append(m.text) if "Content Security Policy" in m.text else None
+                ),
+            )
             page.goto(f"{idp.url}/sol")
             assert messages.LOGIN_TITLE in page.content()
             page.fill("input[name=ruc]", RUC)
@@ -72,17 +77,19 @@ def test_principal_manages_a_secondary_user_in_chromium(idp, chromium_path):
             page.check("input[name=rol][value='VUCE.USUARIO.SUPERVISOR']")
             page.get_by_role("button", name="Asignar").click()
             assert messages.ROLES_ASSIGNED in page.locator("[role=status]").inner_text()
-            assert "VUCE.USUARIO.SUPERVISOR" in page.locator(
-                "#area-a tr[data-usuario=AQUISPE1]").inner_text()
-            page.screenshot(path=str(SHOTS / "sol-administracion-usuarios.png"),
-                            full_page=True)
+            assert (
+                "VUCE.USUARIO.SUPERVISOR"
+                in page.locator("#area-a tr[data-usuario=AQUISPE1]").inner_text()
+            )
+            page.screenshot(path=str(SHOTS / "sol-administracion-usuarios.png"), full_page=True)
 
             # Suspender, Reactivar, Eliminar (two confirmations, the second one verbatim).
             change_status(page, "AQUISPE1", "suspend", ["AQUISPE1 a Suspendido"])
             assert page.locator("#area-a tr[data-usuario=AQUISPE1] a").count() == 0
             change_status(page, "AQUISPE1", "reactivate", ["AQUISPE1 a Activo"])
-            change_status(page, "AQUISPE1", "delete",
-                          ["AQUISPE1 a Eliminado", messages.DELETE_IRREVERSIBLE])
+            change_status(
+                page, "AQUISPE1", "delete", ["AQUISPE1 a Eliminado", messages.DELETE_IRREVERSIBLE]
+            )
             row_b = page.locator("#area-b tr[data-usuario=AQUISPE1]")
             assert "Eliminado" in row_b.inner_text()
             assert row_b.locator("input").count() == 0  # no action on a deleted user
@@ -91,12 +98,23 @@ def test_principal_manages_a_secondary_user_in_chromium(idp, chromium_path):
             page.get_by_role("link", name="Historial").first.click()
             rows = page.locator("#historial tbody tr")
             actions = [rows.nth(i).get_attribute("data-action") for i in range(rows.count())]
-            assert actions[:5] == ["STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED",
-                                   "ROLES_CHANGED", "USER_CREATED"]
+            assert actions[:5] == [
+                "STATUS_CHANGED",
+                "STATUS_CHANGED",
+                "STATUS_CHANGED",
+                "ROLES_CHANGED",
+                "USER_CREATED",
+            ]
             text = page.locator("#historial").inner_text()
-            for label in ("Creación de usuario secundario", "Asignación de roles",
-                          "Modificación de estado", "SUSPENDIDO", "ELIMINADO",
-                          "Usuario Principal", "127.0.0.1"):
+            for label in (
+                "Creación de usuario secundario",
+                "Asignación de roles",
+                "Modificación de estado",
+                "SUSPENDIDO",
+                "ELIMINADO",
+                "Usuario Principal",
+                "127.0.0.1",
+            ):
                 assert label in text, label
             page.screenshot(path=str(SHOTS / "sol-historial.png"), full_page=True)
             assert not csp_errors, csp_errors

@@ -64,9 +64,20 @@ def test_wrong_clave_on_the_portal_login(idp, company):
     assert "no son correctos" in resp.text
 
 
-@pytest.mark.parametrize("value", ["//evil.example/x", "https://evil.example/", "/\\evil",
-                                   "javascript:alert(1)", "sol", "", None, "/ok\r\nX: y",
-                                   "http:/sol"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil",
+        "javascript:alert(1)",
+        "sol",
+        "",
+        None,
+        "/ok\r\nX: y",
+        "http:/sol",
+    ],
+)
 def test_next_is_always_a_local_path(value):
     assert safe_next(value) == "/sol"
 
@@ -91,17 +102,45 @@ def test_whole_wizard_roles_states_and_history(idp, company):
     assert "Modificación de Perfiles de Usuarios Secundarios" in users.text
     assert "Modificación de Estados de Usuarios Secundarios" in users.text
     form = agent.get(idp.url + "/sol/usuarios/crear")
-    bad = submit(agent, form, "/sol/usuarios/crear", {
-        "tipo_documento": "CE", "numero_documento": "001234567", "usuario": "NUEVO001",
-        "clave": "Clave123", "clave_confirmacion": "Clave123"})
+    bad = submit(
+        agent,
+        form,
+        "/sol/usuarios/crear",
+        {
+            "tipo_documento": "CE",
+            "numero_documento": "001234567",
+            "usuario": "NUEVO001",
+            "clave": "Clave123",
+            "clave_confirmacion": "Clave123",
+        },
+    )
     assert bad.status_code == 422 and "Apellidos y Nombres" in bad.text
-    bad = submit(agent, form, "/sol/usuarios/crear", {
-        "tipo_documento": "DNI", "numero_documento": "45678901", "usuario": "NUEVO001",
-        "clave": "Clave123", "clave_confirmacion": "Clave124"})
+    bad = submit(
+        agent,
+        form,
+        "/sol/usuarios/crear",
+        {
+            "tipo_documento": "DNI",
+            "numero_documento": "45678901",
+            "usuario": "NUEVO001",
+            "clave": "Clave123",
+            "clave_confirmacion": "Clave124",
+        },
+    )
     assert "La confirmación no coincide" in bad.text
-    confirm = submit(agent, form, "/sol/usuarios/crear", {
-        "tipo_documento": "DNI", "numero_documento": "45678901", "usuario": "nuevo001",
-        "email": "ana@andina.pe", "clave": "Clave123", "clave_confirmacion": "Clave123"})
+    confirm = submit(
+        agent,
+        form,
+        "/sol/usuarios/crear",
+        {
+            "tipo_documento": "DNI",
+            "numero_documento": "45678901",
+            "usuario": "nuevo001",
+            "email": "ana@andina.pe",
+            "clave": "Clave123",
+            "clave_confirmacion": "Clave123",
+        },
+    )
     assert "Confirmación de datos del Usuario Secundario" in confirm.text
     assert "NUEVO001" in confirm.text and "Clave123" not in confirm.text
     assert "Clave123" not in str(agent.http.cookies.get_dict())
@@ -111,19 +150,25 @@ def test_whole_wizard_roles_states_and_history(idp, company):
     # Switch to another profile group and tick Drawback Web: the VUCE tick survives.
     other = agent.submit(panels, {"grupo": "2"}, form_index=form_index(panels, "/perfiles"))
     assert "Drawback Web" in other.text
-    summary = agent.submit(other, {"opcion": "OCE.DRAWBACK_WEB", "accion": "siguiente"},
-                           form_index=form_index(other, "/perfiles"))
+    summary = agent.submit(
+        other,
+        {"opcion": "OCE.DRAWBACK_WEB", "accion": "siguiente"},
+        form_index=form_index(other, "/perfiles"),
+    )
     assert "Grabar" in summary.text
     assert "VUCE" in summary.text and "Drawback Web" in summary.text
     saved = submit(agent, summary, "/resumen")
     assert saved.url == idp.url + "/sol/usuarios"
-    assert "El usuario secundario y sus perfiles han sido registrados satisfactoriamente." \
+    assert (
+        "El usuario secundario y sus perfiles han sido registrados satisfactoriamente."
         in saved.text
+    )
     assert "ADUANAS.VUCE, OCE.DRAWBACK_WEB" in saved.text
 
     roles = agent.get(idp.url + "/sol/usuarios/NUEVO001/roles")
-    done = agent.submit(roles, {"rol": "VUCE.USUARIO.OPERACION"},
-                        form_index=form_index(roles, "/roles"))
+    done = agent.submit(
+        roles, {"rol": "VUCE.USUARIO.OPERACION"}, form_index=form_index(roles, "/roles")
+    )
     assert "Se ha asignado los roles correctamente al usuario" in done.text
 
     ask = agent.get(idp.url + "/sol/estado?cambio=NUEVO001:suspend")
@@ -144,8 +189,13 @@ def test_whole_wizard_roles_states_and_history(idp, company):
 
     history = agent.get(idp.url + "/sol/historial")
     actions = re.findall(r'data-action="(\w+)"', history.text)
-    assert actions[:5] == ["STATUS_CHANGED", "STATUS_CHANGED", "STATUS_CHANGED",
-                           "ROLES_CHANGED", "USER_CREATED"]
+    assert actions[:5] == [
+        "STATUS_CHANGED",
+        "STATUS_CHANGED",
+        "STATUS_CHANGED",
+        "ROLES_CHANGED",
+        "USER_CREATED",
+    ]
     assert "Usuario Principal" in history.text and "127.0.0.1" in history.text
 
 
@@ -177,14 +227,19 @@ def test_profile_change_with_delay_shows_the_one_hour_message(idp, company):
     try:
         panels = agent.get(idp.url + "/sol/usuarios/OPERADO1/perfiles")
         assert "checked" in panels.text
-        summary = agent.submit(panels, {"opcion": [], "accion": "siguiente"},
-                               form_index=form_index(panels, "/perfiles"))
+        summary = agent.submit(
+            panels,
+            {"opcion": [], "accion": "siguiente"},
+            form_index=form_index(panels, "/perfiles"),
+        )
         assert "aproximadamente una hora" in summary.text
         saved = submit(agent, summary, "/resumen")
     finally:
         idp.app.config["PROFILE_DELAY_SECONDS"] = 0
-    assert ("El Usuario Secundario y sus Perfiles han sido registrados satisfactoriamente. "
-            "Usted Podrá utilizarlos en aproximadamente una hora") in saved.text
+    assert (
+        "El Usuario Secundario y sus Perfiles han sido registrados satisfactoriamente. "
+        "Usted Podrá utilizarlos en aproximadamente una hora"
+    ) in saved.text
     assert "cambio pendiente" in saved.text
 
 
@@ -193,17 +248,29 @@ def test_principal_sees_only_its_own_ruc(idp, company):
     idp.create_user(OTHER_RUC, "AJENO001")
     agent, _ = portal_login(idp)
     assert "AJENO001" not in agent.get(idp.url + "/sol/usuarios?q=AJENO").text
-    for path in ("/sol/usuarios/AJENO001/roles", "/sol/usuarios/AJENO001/perfiles",
-                 "/sol/estado?cambio=AJENO001:suspend"):
+    for path in (
+        "/sol/usuarios/AJENO001/roles",
+        "/sol/usuarios/AJENO001/perfiles",
+        "/sol/estado?cambio=AJENO001:suspend",
+    ):
         assert agent.get(idp.url + path).status_code == 404, path
 
 
 def test_wizard_of_another_session_is_expired(idp, company):
     agent, _ = portal_login(idp)
     form = agent.get(idp.url + "/sol/usuarios/crear")
-    confirm = submit(agent, form, "/sol/usuarios/crear", {
-        "tipo_documento": "DNI", "numero_documento": "45678901", "usuario": "NUEVO001",
-        "clave": "Clave123", "clave_confirmacion": "Clave123"})
+    confirm = submit(
+        agent,
+        form,
+        "/sol/usuarios/crear",
+        {
+            "tipo_documento": "DNI",
+            "numero_documento": "45678901",
+            "usuario": "NUEVO001",
+            "clave": "Clave123",
+            "clave_confirmacion": "Clave123",
+        },
+    )
     other, _ = portal_login(idp)
     stolen = other.get(confirm.url)
     assert stolen.url == idp.url + "/sol/usuarios"
@@ -215,18 +282,29 @@ def test_secondary_user_cannot_administer_and_changes_its_clave(idp, company):
     agent, menu = portal_login(idp, usuario="OPERADO1")
     assert "debe cambiar la Clave" in menu.text
     assert "Administración usuarios" not in menu.text
-    for path in ("/sol/usuarios", "/sol/usuarios/crear", "/sol/historial",
-                 "/sol/usuarios/OPERADO1/roles", "/sol/estado?cambio=OPERADO1:delete"):
+    for path in (
+        "/sol/usuarios",
+        "/sol/usuarios/crear",
+        "/sol/historial",
+        "/sol/usuarios/OPERADO1/roles",
+        "/sol/estado?cambio=OPERADO1:delete",
+    ):
         assert agent.get(idp.url + path).status_code == 403, path
     page = agent.get(idp.url + "/sol/clave")
     assert "Cambio de Clave SOL" in page.text
-    wrong = submit(agent, page, "/sol/clave", {"clave_anterior": "Mala1234",
-                                               "nueva_clave": "Nueva123",
-                                               "confirmar_clave": "Nueva123"})
+    wrong = submit(
+        agent,
+        page,
+        "/sol/clave",
+        {"clave_anterior": "Mala1234", "nueva_clave": "Nueva123", "confirmar_clave": "Nueva123"},
+    )
     assert wrong.status_code == 422 and "La clave anterior no es correcta." in wrong.text
-    done = submit(agent, page, "/sol/clave", {"clave_anterior": "Clave123",
-                                              "nueva_clave": "Nueva123",
-                                              "confirmar_clave": "Nueva123"})
+    done = submit(
+        agent,
+        page,
+        "/sol/clave",
+        {"clave_anterior": "Clave123", "nueva_clave": "Nueva123", "confirmar_clave": "Nueva123"},
+    )
     assert "Su clave ha sido cambiada satisfactoriamente." in done.text
     assert "debe cambiar la Clave" not in done.text
     portal_login(idp, usuario="OPERADO1", clave="Nueva123")
@@ -240,11 +318,15 @@ def test_principal_has_no_cambiar_clave_screen(idp, company):
 def test_forms_need_the_csrf_token(idp, company):
     idp.create_user(RUC, "OPERADO1")
     agent, _ = portal_login(idp)
-    resp = agent.http.post(urljoin(idp.url, "/sol/usuarios/OPERADO1/roles"),
-                           data={"rol": "VUCE.USUARIO.SUPERVISOR"}, timeout=5)
+    resp = agent.http.post(
+        urljoin(idp.url, "/sol/usuarios/OPERADO1/roles"),
+        data={"rol": "VUCE.USUARIO.SUPERVISOR"},
+        timeout=5,
+    )
     assert resp.status_code == 400
-    resp = agent.http.post(urljoin(idp.url, "/sol/estado"),
-                           data={"cambio": "OPERADO1:suspend", "paso": "1"}, timeout=5)
+    resp = agent.http.post(
+        urljoin(idp.url, "/sol/estado"), data={"cambio": "OPERADO1:suspend", "paso": "1"}, timeout=5
+    )
     assert resp.status_code == 400
 
 

@@ -40,8 +40,12 @@ def test_request_schemas_list_the_fields_the_api_accepts():
     from idp.web import api, openapi
 
     schemas = openapi.SCHEMAS
-    pairs = [(api.TAXPAYER, "TaxpayerCreate"), (api.SECONDARY, "SecondaryUserCreate"),
-             (api.EXTRANET, "ExtranetUserCreate"), (api.LABORATORY, "LaboratoryCreate")]
+    pairs = [
+        (api.TAXPAYER, "TaxpayerCreate"),
+        (api.SECONDARY, "SecondaryUserCreate"),
+        (api.EXTRANET, "ExtranetUserCreate"),
+        (api.LABORATORY, "LaboratoryCreate"),
+    ]
     for spec, name in pairs:
         assert set(schemas[name]["properties"]) == set(spec), name
         assert schemas[name]["additionalProperties"] is False
@@ -55,7 +59,11 @@ def test_a_nul_byte_anywhere_is_a_documented_400(idp):
             if path != "/api/v1/openapi.json":
                 assert "400" in op["responses"], (method, path)
     idp.create_taxpayer("20123456786")
-    resp = requests.get(f"{idp.url}/api/v1/taxpayers/20123456786/users", params={"q": "a\x00b"},
-                        headers={"Authorization": f"Bearer {idp.admin_token}"}, timeout=5)
+    resp = requests.get(
+        f"{idp.url}/api/v1/taxpayers/20123456786/users",
+        params={"q": "a\x00b"},
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+        timeout=5,
+    )
     assert resp.status_code == 400
     assert resp.json()["error"] == "bad_request"

@@ -39,11 +39,12 @@ def test_errors_found_by_validation_are_unchanged(sol, validations):
     flow.full_login(RUC, "OPERADO1", PASSWORD)
     again = Flow(sol.url, "rp1", "s3cret-rp1", agent=flow.agent)
     # PKCE method the server refuses: an error redirect to the (validated) redirect_uri.
-    url = again.authorize_url().replace("code_challenge_method=S256",
-                                        "code_challenge_method=plain")
+    url = again.authorize_url().replace("code_challenge_method=S256", "code_challenge_method=plain")
     refused = again.agent.get(url, stop_prefix=again.redirect_uri)
     assert "error=invalid_request" in refused.location
     # An unregistered redirect_uri is never redirected to.
-    bad = again.agent.get(again.authorize_url().replace("127.0.0.1%3A9", "evil.example"),
-                          stop_prefix=again.redirect_uri)
+    bad = again.agent.get(
+        again.authorize_url().replace("127.0.0.1%3A9", "evil.example"),
+        stop_prefix=again.redirect_uri,
+    )
     assert not hasattr(bad, "location") and bad.status_code == 400

@@ -37,8 +37,9 @@ def _token_statements(seen):
 def test_userinfo_and_introspection_read_in_autocommit(idp, statements):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "OPERADO1", roles=("VUCE.USUARIO.OPERACION",))
-    secret = idp.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT],
-                                 first_party=True)
+    secret = idp.register_client(
+        "rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True
+    )
     flow = Flow(idp.url, "rp1", secret, scope="openid profile sol offline_access")
     token = flow.full_login(RUC, "OPERADO1", "Clave123")
 
@@ -49,24 +50,42 @@ def test_userinfo_and_introspection_read_in_autocommit(idp, statements):
     assert all(iso == "AUTOCOMMIT" for iso, _ in statements), statements
 
     statements.clear()
-    found = requests.post(flow.meta["introspection_endpoint"], auth=("rp1", secret),
-                          data={"token": token["access_token"]}, timeout=30).json()
+    found = requests.post(
+        flow.meta["introspection_endpoint"],
+        auth=("rp1", secret),
+        data={"token": token["access_token"]},
+        timeout=30,
+    ).json()
     assert found["active"] is True and found["username"] == "OPERADO1"
     assert statements and all(iso == "AUTOCOMMIT" for iso, _ in statements), statements
 
     # A refresh writes (burns the old token, saves the new one): one transaction, as before.
     statements.clear()
-    refreshed = requests.post(flow.meta["token_endpoint"], auth=("rp1", secret), data={
-        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]}, timeout=30)
+    refreshed = requests.post(
+        flow.meta["token_endpoint"],
+        auth=("rp1", secret),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        timeout=30,
+    )
     assert refreshed.status_code == 200
     assert _token_statements(statements) and "AUTOCOMMIT" not in _token_statements(statements)
 
     # The pooled connection went back with its usual isolation: the revocation below is
     # transactional again and takes effect.
     statements.clear()
-    assert requests.post(f"{idp.url}/revoke", auth=("rp1", secret), data={
-        "token": refreshed.json()["access_token"]}, timeout=30).status_code == 200
+    assert (
+        requests.post(
+            f"{idp.url}/revoke",
+            auth=("rp1", secret),
+            data={"token": refreshed.json()["access_token"]},
+            timeout=30,
+        ).status_code
+        == 200
+    )
     assert "AUTOCOMMIT" not in _token_statements(statements)
-    gone = requests.get(flow.meta["userinfo_endpoint"], timeout=30, headers={
-        "Authorization": "Bearer " + refreshed.json()["access_token"]})
+    gone = requests.get(
+        flow.meta["userinfo_endpoint"],
+        timeout=30,
+        headers={"Authorization": "Bearer " + refreshed.json()["access_token"]},
+    )
     assert gone.status_code == 401

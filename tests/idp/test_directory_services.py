@@ -39,9 +39,11 @@ def user():
 
 # --- profiles ----------------------------------------------------------------------------------
 
+
 def test_profile_change_without_delay_is_immediate(ctx):
-    view = directory.change_profiles(RUC, "OPERADO1", [DRAWBACK, VUCE], actor=ACTOR,
-                                     delay_seconds=0)
+    view = directory.change_profiles(
+        RUC, "OPERADO1", [DRAWBACK, VUCE], actor=ACTOR, delay_seconds=0
+    )
     db.session.commit()
     assert view.profiles == (VUCE, DRAWBACK)
     assert accounts.effective_profiles(user().id) == (VUCE, DRAWBACK)
@@ -49,8 +51,9 @@ def test_profile_change_without_delay_is_immediate(ctx):
 
 def test_profile_change_with_delay_keeps_the_previous_set_until_then(ctx):
     now = utcnow()
-    view = directory.change_profiles(RUC, "OPERADO1", [DRAWBACK], actor=ACTOR, now=now,
-                                     delay_seconds=3600)
+    view = directory.change_profiles(
+        RUC, "OPERADO1", [DRAWBACK], actor=ACTOR, now=now, delay_seconds=3600
+    )
     db.session.commit()
     assert view.profiles == (VUCE,)  # removal waits too
     assert view.scheduled_profiles == (DRAWBACK,)
@@ -60,8 +63,9 @@ def test_profile_change_with_delay_keeps_the_previous_set_until_then(ctx):
     assert accounts.effective_profiles(uid, now + timedelta(seconds=3600)) == (DRAWBACK,)
     # A second change while the first is pending replaces it; history rows survive.
     later = now + timedelta(seconds=60)
-    directory.change_profiles(RUC, "OPERADO1", [VUCE, DRAWBACK], actor=ACTOR, now=later,
-                              delay_seconds=3600)
+    directory.change_profiles(
+        RUC, "OPERADO1", [VUCE, DRAWBACK], actor=ACTOR, now=later, delay_seconds=3600
+    )
     db.session.commit()
     assert accounts.effective_profiles(uid, later + timedelta(seconds=10)) == (VUCE,)
     assert accounts.effective_profiles(uid, later + timedelta(seconds=3600)) == (VUCE, DRAWBACK)
@@ -90,15 +94,18 @@ def test_profiles_only_while_activo_and_only_known_codes(ctx):
 
 # --- roles -------------------------------------------------------------------------------------
 
+
 def test_roles_replace_at_once_and_keep_history(ctx):
-    view = directory.change_roles(RUC, "OPERADO1", [SUPERVISOR, "VUCE.USUARIO.OPERACIÓN"],
-                                  actor=ACTOR)
+    view = directory.change_roles(
+        RUC, "OPERADO1", [SUPERVISOR, "VUCE.USUARIO.OPERACIÓN"], actor=ACTOR
+    )
     assert view.roles == (OPERACION, SUPERVISOR)
     view = directory.change_roles(RUC, "OPERADO1", [SUPERVISOR], actor=ACTOR)
     db.session.commit()
     assert view.roles == (SUPERVISOR,)
-    rows = db.session.scalars(select(RoleAssignment).where(
-        RoleAssignment.user_id == user().id)).all()
+    rows = db.session.scalars(
+        select(RoleAssignment).where(RoleAssignment.user_id == user().id)
+    ).all()
     revoked = [r for r in rows if r.revoked_at is not None]
     assert [r.role for r in revoked] == [OPERACION]
     assert accounts.current_roles(user().id) == (SUPERVISOR,)
@@ -119,27 +126,34 @@ def test_roles_only_while_activo(ctx):
 
 # --- states ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,final", [
-    (["suspend"], "SUSPENDIDO"),
-    (["suspend", "reactivate"], "ACTIVO"),
-    (["delete"], "ELIMINADO"),
-    (["suspend", "delete"], "ELIMINADO"),
-    (["Suspender", "Reactivar", "Eliminar"], "ELIMINADO"),
-])
+
+@pytest.mark.parametrize(
+    "path,final",
+    [
+        (["suspend"], "SUSPENDIDO"),
+        (["suspend", "reactivate"], "ACTIVO"),
+        (["delete"], "ELIMINADO"),
+        (["suspend", "delete"], "ELIMINADO"),
+        (["Suspender", "Reactivar", "Eliminar"], "ELIMINADO"),
+    ],
+)
 def test_allowed_transitions(ctx, path, final):
     for action in path:
         view = directory.change_status(RUC, "OPERADO1", action, actor=ACTOR)
     assert view.user.status == final
 
 
-@pytest.mark.parametrize("path,bad,error", [
-    ([], "reactivate", errors.InvalidStatusTransition),
-    (["suspend"], "suspend", errors.InvalidStatusTransition),
-    (["delete"], "reactivate", errors.UserDeleted),
-    (["delete"], "delete", errors.UserDeleted),
-    (["delete"], "suspend", errors.UserDeleted),
-    ([], "archive", errors.InvalidStatusAction),
-])
+@pytest.mark.parametrize(
+    "path,bad,error",
+    [
+        ([], "reactivate", errors.InvalidStatusTransition),
+        (["suspend"], "suspend", errors.InvalidStatusTransition),
+        (["delete"], "reactivate", errors.UserDeleted),
+        (["delete"], "delete", errors.UserDeleted),
+        (["delete"], "suspend", errors.UserDeleted),
+        ([], "archive", errors.InvalidStatusAction),
+    ],
+)
 def test_rejected_transitions(ctx, path, bad, error):
     for action in path:
         directory.change_status(RUC, "OPERADO1", action, actor=ACTOR)
@@ -150,8 +164,13 @@ def test_rejected_transitions(ctx, path, bad, error):
 def test_suspension_ends_sso_sessions_and_revokes_tokens(ctx):
     key = accounts.secondary_key(RUC, "OPERADO1")
     s = sessions.create(ctx.store, key, 600)
-    tokens.save({"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 600,
-                 "scope": "openid"}, client_id="c", account=key, family="f1", refresh_ttl=600)
+    tokens.save(
+        {"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 600, "scope": "openid"},
+        client_id="c",
+        account=key,
+        family="f1",
+        refresh_ttl=600,
+    )
     view = directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
     db.session.commit()
     assert view.actions == ("reactivate", "delete")
@@ -168,12 +187,18 @@ def test_reactivation_keeps_profiles_and_roles(ctx):
 
 # --- creation limits ---------------------------------------------------------------------------
 
+
 def test_user_codes_are_never_reused(ctx):
     directory.change_status(RUC, "OPERADO1", "delete", actor=ACTOR)
     with pytest.raises(errors.UsernameTaken):
-        directory.create_secondary_user(RUC, username="operado1", password="Clave123",
-                                        document_type="DNI", document_number="45678901",
-                                        actor=ACTOR)
+        directory.create_secondary_user(
+            RUC,
+            username="operado1",
+            password="Clave123",
+            document_type="DNI",
+            document_number="45678901",
+            actor=ACTOR,
+        )
 
 
 def test_limit_counts_activo_and_suspendido_only(ctx):
@@ -182,16 +207,26 @@ def test_limit_counts_activo_and_suspendido_only(ctx):
     bulk_users(ctx, RUC, 5, prefix="E", status="ELIMINADO")
     assert directory.non_deleted_count(RUC) == 1000
     with pytest.raises(errors.UserLimitReached):
-        directory.create_secondary_user(RUC, username="NUEVO001", password="Clave123",
-                                        document_type="DNI", document_number="45678901",
-                                        actor=ACTOR)
+        directory.create_secondary_user(
+            RUC,
+            username="NUEVO001",
+            password="Clave123",
+            document_type="DNI",
+            document_number="45678901",
+            actor=ACTOR,
+        )
 
 
 def test_unknown_taxpayer_and_user(ctx):
     with pytest.raises(directory.TaxpayerNotFound):
-        directory.create_secondary_user("20600000013", username="NUEVO001",
-                                        password="Clave123", document_type="DNI",
-                                        document_number="45678901", actor=ACTOR)
+        directory.create_secondary_user(
+            "20600000013",
+            username="NUEVO001",
+            password="Clave123",
+            document_type="DNI",
+            document_number="45678901",
+            actor=ACTOR,
+        )
     with pytest.raises(directory.UserNotFound):
         directory.change_status(RUC, "NOEXISTE", "suspend", actor=ACTOR)
     with pytest.raises(errors.InvalidRuc):
@@ -200,22 +235,28 @@ def test_unknown_taxpayer_and_user(ctx):
 
 # --- password ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("old,new,confirm,error", [
-    ("Mala1234", "Nueva123", "Nueva123", errors.OldPasswordIncorrect),
-    ("Clave123", "corta1", "corta1", errors.InvalidPassword),
-    ("Clave123", "Nueva123", "Nueva124", errors.PasswordConfirmationMismatch),
-    ("Clave123", "Clave123", "Clave123", errors.PasswordUnchanged),
-])
+
+@pytest.mark.parametrize(
+    "old,new,confirm,error",
+    [
+        ("Mala1234", "Nueva123", "Nueva123", errors.OldPasswordIncorrect),
+        ("Clave123", "corta1", "corta1", errors.InvalidPassword),
+        ("Clave123", "Nueva123", "Nueva124", errors.PasswordConfirmationMismatch),
+        ("Clave123", "Clave123", "Clave123", errors.PasswordUnchanged),
+    ],
+)
 def test_password_change_rules(ctx, old, new, confirm, error):
     with pytest.raises(error):
-        directory.change_password(RUC, "OPERADO1", old_password=old, new_password=new,
-                                  confirmation=confirm)
+        directory.change_password(
+            RUC, "OPERADO1", old_password=old, new_password=new, confirmation=confirm
+        )
 
 
 def test_password_change_clears_the_reminder(ctx):
     assert user().must_change_password is True
-    directory.change_password(RUC, "OPERADO1", old_password="Clave123",
-                              new_password="Nueva123", confirmation="Nueva123")
+    directory.change_password(
+        RUC, "OPERADO1", old_password="Clave123", new_password="Nueva123", confirmation="Nueva123"
+    )
     db.session.commit()
     assert user().must_change_password is False
     assert passwords.verify_password(user().password_hash, "Nueva123")
@@ -223,6 +264,7 @@ def test_password_change_clears_the_reminder(ctx):
 
 
 # --- listing and audit -------------------------------------------------------------------------
+
 
 def test_listing_uses_a_fixed_number_of_queries(ctx):
     bulk_users(ctx, RUC, 300)
@@ -244,9 +286,15 @@ def test_listing_uses_a_fixed_number_of_queries(ctx):
 
 
 def test_listing_shows_effective_profiles_and_search(ctx):
-    directory.create_secondary_user(RUC, username="CEXTRA01", password="Clave123",
-                                    document_type="CE", document_number="X12345",
-                                    names="Gómez Rivas, Lucía", actor=ACTOR)
+    directory.create_secondary_user(
+        RUC,
+        username="CEXTRA01",
+        password="Clave123",
+        document_type="CE",
+        document_number="X12345",
+        names="Gómez Rivas, Lucía",
+        actor=ACTOR,
+    )
     page = directory.list_secondary_users(RUC, query="lucía")
     assert [v.user.username for v in page.items] == ["CEXTRA01"]
     page = directory.list_secondary_users(RUC, query="x123")
@@ -260,16 +308,23 @@ def test_every_change_is_audited_with_before_and_after(ctx):
     directory.change_roles(RUC, "OPERADO1", [SUPERVISOR], actor=ACTOR)
     directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
     directory.change_status(RUC, "OPERADO1", "reactivate", actor=ACTOR)
-    directory.change_password(RUC, "OPERADO1", old_password="Clave123",
-                              new_password="Nueva123", confirmation="Nueva123")
+    directory.change_password(
+        RUC, "OPERADO1", old_password="Clave123", new_password="Nueva123", confirmation="Nueva123"
+    )
     db.session.commit()
     events, total = audit.history(RUC)
     actions = [e.action for e in reversed(events)]
-    assert actions == ["TAXPAYER_CREATED", "USER_CREATED", "PROFILES_CHANGED", "ROLES_CHANGED",
-                       "STATUS_CHANGED", "STATUS_CHANGED", "PASSWORD_CHANGED"]
+    assert actions == [
+        "TAXPAYER_CREATED",
+        "USER_CREATED",
+        "PROFILES_CHANGED",
+        "ROLES_CHANGED",
+        "STATUS_CHANGED",
+        "STATUS_CHANGED",
+        "PASSWORD_CHANGED",
+    ]
     assert total == 7
-    roles_event = db.session.scalar(select(AuditEvent).where(AuditEvent.action ==
-                                                             "ROLES_CHANGED"))
+    roles_event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "ROLES_CHANGED"))
     assert roles_event.before == {"roles": [OPERACION]}
     assert roles_event.after == {"roles": [SUPERVISOR]}
     assert roles_event.actor == ACTOR and roles_event.target == "OPERADO1"
@@ -329,9 +384,24 @@ def test_seed_rejects_unknown_fields(idp, tmp_path):
 def test_cli_users_create_uses_the_same_rules(idp):
     idp.create_taxpayer(RUC)
     runner = idp.app.test_cli_runner()
-    args = ["users", "create", "--ruc", RUC, "--username", "CLIUSER1", "--password", "Clave123",
-            "--document-type", "DNI", "--document-number", "41234567", "--profile", VUCE,
-            "--role", OPERACION]
+    args = [
+        "users",
+        "create",
+        "--ruc",
+        RUC,
+        "--username",
+        "CLIUSER1",
+        "--password",
+        "Clave123",
+        "--document-type",
+        "DNI",
+        "--document-number",
+        "41234567",
+        "--profile",
+        VUCE,
+        "--role",
+        OPERACION,
+    ]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
     assert again.exit_code != 0 and "USERNAME_TAKEN" in again.output

@@ -9,8 +9,13 @@ from tests.support.databases import fresh_database_url
 
 
 def test_rotation_in_the_same_second_switches_and_keeps_old_keys(tmp_path):
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
-                      "DATABASE_URL": fresh_database_url("keyring", tmp_path)})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "ARGON2_PROFILE": "fast",
+            "DATABASE_URL": fresh_database_url("keyring", tmp_path),
+        }
+    )
     ring = app.extensions["sol_keyring"]
     t = 2_000_000_000
     with app.app_context():
@@ -33,8 +38,7 @@ def test_rotation_in_the_same_second_switches_and_keeps_old_keys(tmp_path):
         assert first["RS256"] not in expired and now_keys[0] in expired
 
 
-def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_path,
-                                                                             monkeypatch):
+def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_path, monkeypatch):
     """Many JWKS requests arriving when the per-process cache has expired used to reload the
     keys one request after another (an RSA import is ~40 ms): a probe storm then queued
     hundreds of requests behind each other. Now one thread reloads, the others use it, and
@@ -43,8 +47,13 @@ def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_p
 
     from idp.oidc import keys as keys_module
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
-                      "DATABASE_URL": fresh_database_url("keyring_burst", tmp_path)})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "ARGON2_PROFILE": "fast",
+            "DATABASE_URL": fresh_database_url("keyring_burst", tmp_path),
+        }
+    )
     ring = app.extensions["sol_keyring"]
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -53,8 +62,9 @@ def test_a_burst_after_cache_expiry_reloads_once_and_imports_each_key_once(tmp_p
         ring.jwks()
     imports, selects = [], []
     real_import = keys_module._import
-    monkeypatch.setattr(keys_module, "_import", lambda row: imports.append(row.kid)
-                        or real_import(row))
+    monkeypatch.setattr(
+        keys_module, "_import", lambda row: imports.append(row.kid) or real_import(row)
+    )
     real_scalars = db.session.scalars
 
     def counting_scalars(stmt, *a, **kw):
@@ -94,8 +104,13 @@ def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(t
 
     from idp.storage.oauth import IssuedToken, SigningKey
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'locks.db'}"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "ARGON2_PROFILE": "fast",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'locks.db'}",
+        }
+    )
     ring = app.extensions["sol_keyring"]
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -121,10 +136,20 @@ def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(t
                 del ring.ensure
 
     with app.app_context():
-        db.session.execute(insert(IssuedToken.__table__), {
-            "client_id": "c", "scope": "", "access_token_hash": "h" * 64, "family": "f",
-            "issued_at": 0, "expires_in": 60, "access_revoked": False,
-            "refresh_revoked": False, "rotated": False})  # the write lock is ours now
+        db.session.execute(
+            insert(IssuedToken.__table__),
+            {
+                "client_id": "c",
+                "scope": "",
+                "access_token_hash": "h" * 64,
+                "family": "f",
+                "issued_at": 0,
+                "expires_in": 60,
+                "access_revoked": False,
+                "refresh_revoked": False,
+                "rotated": False,
+            },
+        )  # the write lock is ours now
         thread = threading.Thread(target=creator)
         thread.start()
         assert creator_started.wait(5)
@@ -147,8 +172,11 @@ def test_an_app_started_on_a_migrated_database_has_its_keys_before_any_request(t
 
     from idp.storage.oauth import SigningKey
 
-    settings = {"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
-                "DATABASE_URL": fresh_database_url("keyring_start", tmp_path)}
+    settings = {
+        "INSTANCE_PATH": str(tmp_path),
+        "ARGON2_PROFILE": "fast",
+        "DATABASE_URL": fresh_database_url("keyring_start", tmp_path),
+    }
     first = create_app(settings)  # no schema yet: nothing to do, no error
     with first.app_context():
         upgrade(directory=first.extensions["migrate"].directory)

@@ -38,16 +38,26 @@ def test_inactive_accounts_only_for_clients_that_accept_them(sol, status):
     flow = Flow(sol.url, "rp1", "s3cret-rp1")
     denied = flow.login(flow.start(), RUC, "INACTIVO", PASSWORD)
     assert error_of(denied) == "access_denied"
-    sol.register_client("vuce-mr", secret="s3cret-mr", redirect_uris=[REDIRECT],
-                        first_party=True, accepts_inactive_accounts=True)
+    sol.register_client(
+        "vuce-mr",
+        secret="s3cret-mr",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        accepts_inactive_accounts=True,
+    )
     vuce = Flow(sol.url, "vuce-mr", "s3cret-mr")
     claims = vuce.id_claims(vuce.full_login(RUC, "INACTIVO", PASSWORD)["id_token"])
     assert claims["account_status"] == status
 
 
 def test_vuce_profile_gate_for_secondary_users(sol):
-    sol.register_client("vuce-ga", secret="s3cret-ga", redirect_uris=[REDIRECT],
-                        first_party=True, required_profile="ADUANAS.VUCE")
+    sol.register_client(
+        "vuce-ga",
+        secret="s3cret-ga",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        required_profile="ADUANAS.VUCE",
+    )
     sol.create_user(RUC, "SINPERFI", profiles=("OCE.DRAWBACK_WEB",))
     flow = Flow(sol.url, "vuce-ga", "s3cret-ga")
     assert error_of(flow.login(flow.start(), RUC, "SINPERFI", PASSWORD)) == "access_denied"
@@ -63,8 +73,9 @@ def test_extranet_login_variant(sol):
     flow = Flow(sol.url, "rp1", "s3cret-rp1")
     page = flow.start(login_type="extranet")
     assert "Ingresar a la Extranet" in page.text and 'name="ruc"' not in page.text
-    result = flow.agent.submit(page, {"usuario": "ext0001", "clave": PASSWORD},
-                               stop_prefix=REDIRECT)
+    result = flow.agent.submit(
+        page, {"usuario": "ext0001", "clave": PASSWORD}, stop_prefix=REDIRECT
+    )
     claims = flow.id_claims(flow.token(result.location)["id_token"])
     assert claims["user_type"] == "extranet" and claims["sol_username"] == "EXT0001"
     assert "ruc" not in claims
@@ -94,8 +105,13 @@ def receiver():
 
 
 def test_rp_initiated_logout_sends_backchannel_logout_to_every_client(sol, receiver):
-    sol.register_client("rp-bc", secret="s3cret-bc", redirect_uris=[REDIRECT], first_party=True,
-                        backchannel_logout_uri=receiver.url)
+    sol.register_client(
+        "rp-bc",
+        secret="s3cret-bc",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        backchannel_logout_uri=receiver.url,
+    )
     agent = Agent()
     bc = Flow(sol.url, "rp-bc", "s3cret-bc", agent=agent)
     claims = bc.id_claims(bc.full_login(RUC, "OPERADO1", PASSWORD)["id_token"])
@@ -118,10 +134,17 @@ def test_production_refuses_unsafe_settings(tmp_path):
     text = str(err.value)
     for part in ("PostgreSQL", "Redis", "IDP_SECRET_KEY", "https"):
         assert part in text
-    ok = load_settings({"ENV": "production", "INSTANCE_PATH": str(tmp_path)}, environ={
-        "IDP_DATABASE_URL": "postgresql+psycopg://db/idp", "IDP_REDIS_URL": "redis://r:6379/0",
-        "IDP_SECRET_KEY": "x" * 32, "IDP_ADMIN_TOKEN": "y" * 32, "IDP_SUBJECT_SALT": "z" * 32,
-        "IDP_ISSUER": "https://sol.example.pe"})
+    ok = load_settings(
+        {"ENV": "production", "INSTANCE_PATH": str(tmp_path)},
+        environ={
+            "IDP_DATABASE_URL": "postgresql+psycopg://db/idp",
+            "IDP_REDIS_URL": "redis://r:6379/0",
+            "IDP_SECRET_KEY": "x" * 32,
+            "IDP_ADMIN_TOKEN": "y" * 32,
+            "IDP_SUBJECT_SALT": "z" * 32,
+            "IDP_ISSUER": "https://sol.example.pe",
+        },
+    )
     assert ok["SESSION_COOKIE_SECURE"] is True
 
 
@@ -145,9 +168,14 @@ def test_clients_file_is_loaded_at_start(tmp_path, idp):
         "    secret: s3cret-file\n"
         "    redirect_uris: [http://127.0.0.1:9/cb]\n"
         "    first_party: true\n"
-        "    backchannel_logout_uri: http://127.0.0.1:9/bc\n", encoding="utf-8")
-    settings = {"INSTANCE_PATH": str(tmp_path), "ARGON2_PROFILE": "fast",
-                "DATABASE_URL": fresh_database_url("clientsfile", tmp_path)}
+        "    backchannel_logout_uri: http://127.0.0.1:9/bc\n",
+        encoding="utf-8",
+    )
+    settings = {
+        "INSTANCE_PATH": str(tmp_path),
+        "ARGON2_PROFILE": "fast",
+        "DATABASE_URL": fresh_database_url("clientsfile", tmp_path),
+    }
     app = create_app(settings)
     from flask_migrate import upgrade
 

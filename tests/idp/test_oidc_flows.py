@@ -24,8 +24,9 @@ def introspect(idp, token, hint=None):
     data = {"token": token}
     if hint:
         data["token_type_hint"] = hint
-    return requests.post(f"{idp.url}/introspect", data=data,
-                         auth=("rp1", "s3cret-rp1"), timeout=30).json()
+    return requests.post(
+        f"{idp.url}/introspect", data=data, auth=("rp1", "s3cret-rp1"), timeout=30
+    ).json()
 
 
 def test_discovery_tells_the_truth(sol):
@@ -34,10 +35,18 @@ def test_discovery_tells_the_truth(sol):
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["backchannel_logout_supported"] is True
     assert {"ruc", "sol_username", "roles", "profiles", "account_status"} <= set(
-        meta["claims_supported"])
+        meta["claims_supported"]
+    )
     assert {"openid", "sol", "offline_access"} <= set(meta["scopes_supported"])
-    for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                "introspection_endpoint", "revocation_endpoint", "end_session_endpoint"):
+    for key in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "end_session_endpoint",
+    ):
         assert requests.options(meta[key], timeout=30).status_code < 500
     jwks = requests.get(meta["jwks_uri"], timeout=30).json()
     assert {k["alg"] for k in jwks["keys"]} == {"RS256", "ES256"}
@@ -73,8 +82,9 @@ def test_userinfo_get_and_post(sol):
 
 @pytest.mark.parametrize("bad", ["garbage", "", "a" * 5000])
 def test_userinfo_rejects_unknown_tokens(sol, bad):
-    resp = requests.get(f"{sol.url}/userinfo", headers={"Authorization": f"Bearer {bad}"},
-                        timeout=30)
+    resp = requests.get(
+        f"{sol.url}/userinfo", headers={"Authorization": f"Bearer {bad}"}, timeout=30
+    )
     assert resp.status_code == 401
 
 
@@ -84,8 +94,9 @@ def test_userinfo_rejects_alg_none_and_tampered_and_expired(sol):
     header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
     body = base64.urlsafe_b64encode(json.dumps({"sub": "x"}).encode()).rstrip(b"=").decode()
     for bad in (f"{header}.{body}.", token["access_token"][:-2] + "xx", token["id_token"]):
-        resp = requests.get(f"{sol.url}/userinfo",
-                            headers={"Authorization": f"Bearer {bad}"}, timeout=30)
+        resp = requests.get(
+            f"{sol.url}/userinfo", headers={"Authorization": f"Bearer {bad}"}, timeout=30
+        )
         assert resp.status_code == 401, bad
         assert "invalid_token" in resp.text
     # expire the real token in the database: it stops working at once
@@ -96,8 +107,11 @@ def test_userinfo_rejects_alg_none_and_tampered_and_expired(sol):
         row = tokens.by_access(token["access_token"])
         row.issued_at -= 10_000
         db.session.commit()
-    resp = requests.get(f"{sol.url}/userinfo",
-                        headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=30)
+    resp = requests.get(
+        f"{sol.url}/userinfo",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=30,
+    )
     assert resp.status_code == 401
     assert introspect(sol, token["access_token"]) == {"active": False}
 
@@ -105,15 +119,25 @@ def test_userinfo_rejects_alg_none_and_tampered_and_expired(sol):
 def test_public_client_requires_pkce(sol):
     sol.register_client("spa", public=True, redirect_uris=[REDIRECT], first_party=True)
     agent = Agent()
-    url = (f"{sol.url}/authorize?response_type=code&client_id=spa&scope=openid"
-           f"&redirect_uri={REDIRECT}&state=s1")
+    url = (
+        f"{sol.url}/authorize?response_type=code&client_id=spa&scope=openid"
+        f"&redirect_uri={REDIRECT}&state=s1"
+    )
     page = agent.get(url, stop_prefix=REDIRECT)
-    result = agent.submit(page, {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD},
-                          stop_prefix=REDIRECT)
+    result = agent.submit(
+        page, {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD}, stop_prefix=REDIRECT
+    )
     code = query(result.location)["code"]
-    resp = requests.post(f"{sol.url}/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "client_id": "spa"}, timeout=30)
+    resp = requests.post(
+        f"{sol.url}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": "spa",
+        },
+        timeout=30,
+    )
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_request"
     # and with PKCE the public client gets tokens
     flow = Flow(sol.url, "spa", None, agent=agent)
@@ -122,9 +146,12 @@ def test_public_client_requires_pkce(sol):
 
 
 def test_plain_pkce_is_refused(sol):
-    url = (f"{sol.url}/authorize?response_type=code&client_id=rp1&scope=openid"
-           f"&redirect_uri={REDIRECT}&state=s1&code_challenge=" + "a" * 43
-           + "&code_challenge_method=plain")
+    url = (
+        f"{sol.url}/authorize?response_type=code&client_id=rp1&scope=openid"
+        f"&redirect_uri={REDIRECT}&state=s1&code_challenge="
+        + "a" * 43
+        + "&code_challenge_method=plain"
+    )
     resp = Agent().get(url, stop_prefix=REDIRECT)
     assert query(resp.location)["error"] == "invalid_request"
 
@@ -139,11 +166,14 @@ def test_wrong_pkce_verifier_is_invalid_grant(sol):
     assert "invalid_grant" in str(err.value)
 
 
-@pytest.mark.parametrize("redirect_uri", ["http://evil.example/cb", REDIRECT + "/extra",
-                                          "http://127.0.0.1:9/cb?x=1"])
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://evil.example/cb", REDIRECT + "/extra", "http://127.0.0.1:9/cb?x=1"]
+)
 def test_unregistered_redirect_uri_is_never_followed(sol, redirect_uri):
-    url = (f"{sol.url}/authorize?response_type=code&client_id=rp1&scope=openid"
-           f"&redirect_uri={redirect_uri}&state=s1")
+    url = (
+        f"{sol.url}/authorize?response_type=code&client_id=rp1&scope=openid"
+        f"&redirect_uri={redirect_uri}&state=s1"
+    )
     resp = requests.get(url, allow_redirects=False, timeout=30)
     assert resp.status_code == 400
     assert "Location" not in resp.headers
@@ -151,21 +181,35 @@ def test_unregistered_redirect_uri_is_never_followed(sol, redirect_uri):
 
 
 def test_unknown_client_gets_an_error_page(sol):
-    resp = requests.get(f"{sol.url}/authorize?response_type=code&client_id=nobody"
-                        f"&redirect_uri={REDIRECT}", allow_redirects=False, timeout=30)
+    resp = requests.get(
+        f"{sol.url}/authorize?response_type=code&client_id=nobody&redirect_uri={REDIRECT}",
+        allow_redirects=False,
+        timeout=30,
+    )
     assert resp.status_code in (400, 401) and "Location" not in resp.headers
 
 
 def test_redirect_uri_mismatch_at_token_endpoint(sol):
-    sol.register_client("rp2", secret="s3cret-rp2", first_party=True,
-                        redirect_uris=[REDIRECT, "http://127.0.0.1:9/other"])
+    sol.register_client(
+        "rp2",
+        secret="s3cret-rp2",
+        first_party=True,
+        redirect_uris=[REDIRECT, "http://127.0.0.1:9/other"],
+    )
     flow = Flow(sol.url, "rp2", "s3cret-rp2")
     result = flow.login(flow.start(), RUC, "OPERADO1", PASSWORD)
     code = query(result.location)["code"]
-    resp = requests.post(f"{sol.url}/token", auth=("rp2", "s3cret-rp2"), data={
-        "grant_type": "authorization_code", "code": code,
-        "redirect_uri": "http://127.0.0.1:9/other", "code_verifier": flow.verifier},
-        timeout=30)
+    resp = requests.post(
+        f"{sol.url}/token",
+        auth=("rp2", "s3cret-rp2"),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1:9/other",
+            "code_verifier": flow.verifier,
+        },
+        timeout=30,
+    )
     assert resp.json()["error"] == "invalid_grant"
 
 
@@ -175,9 +219,17 @@ def test_code_replay_revokes_tokens_issued_from_it(sol):
     token = flow.token(result.location)
     assert introspect(sol, token["access_token"])["active"] is True
     code = query(result.location)["code"]
-    replay = requests.post(f"{sol.url}/token", auth=("rp1", "s3cret-rp1"), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "code_verifier": flow.verifier}, timeout=30)
+    replay = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "s3cret-rp1"),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": flow.verifier,
+        },
+        timeout=30,
+    )
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert introspect(sol, token["access_token"]) == {"active": False}
     assert introspect(sol, token["refresh_token"]) == {"active": False}
@@ -187,17 +239,26 @@ def test_refresh_rotation_and_reuse_detection(sol):
     flow = Flow(sol.url, "rp1", "s3cret-rp1", scope="openid sol offline_access")
     first = flow.full_login(RUC, "OPERADO1", PASSWORD)
     assert first["refresh_token"]
-    second = flow.client.refresh_token(flow.meta["token_endpoint"],
-                                       refresh_token=first["refresh_token"])
+    second = flow.client.refresh_token(
+        flow.meta["token_endpoint"], refresh_token=first["refresh_token"]
+    )
     assert second["refresh_token"] != first["refresh_token"]
     assert introspect(sol, second["access_token"])["active"] is True
     # reusing the rotated token revokes the whole family
-    reuse = requests.post(f"{sol.url}/token", auth=("rp1", "s3cret-rp1"), data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, timeout=30)
+    reuse = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "s3cret-rp1"),
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        timeout=30,
+    )
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     assert introspect(sol, second["access_token"]) == {"active": False}
-    again = requests.post(f"{sol.url}/token", auth=("rp1", "s3cret-rp1"), data={
-        "grant_type": "refresh_token", "refresh_token": second["refresh_token"]}, timeout=30)
+    again = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "s3cret-rp1"),
+        data={"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
+        timeout=30,
+    )
     assert again.status_code == 400
 
 
@@ -205,16 +266,34 @@ def test_refresh_with_narrower_scope_and_wrong_client(sol):
     sol.register_client("rp3", secret="s3cret-rp3", redirect_uris=[REDIRECT], first_party=True)
     flow = Flow(sol.url, "rp1", "s3cret-rp1", scope="openid sol offline_access")
     token = flow.full_login(RUC, "OPERADO1", PASSWORD)
-    stolen = requests.post(f"{sol.url}/token", auth=("rp3", "s3cret-rp3"), data={
-        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]}, timeout=30)
+    stolen = requests.post(
+        f"{sol.url}/token",
+        auth=("rp3", "s3cret-rp3"),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        timeout=30,
+    )
     assert stolen.json()["error"] in ("invalid_grant", "unauthorized_client")
-    wider = requests.post(f"{sol.url}/token", auth=("rp1", "s3cret-rp1"), data={
-        "grant_type": "refresh_token", "refresh_token": token["refresh_token"],
-        "scope": "openid sol offline_access padron"}, timeout=30)
+    wider = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "s3cret-rp1"),
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "scope": "openid sol offline_access padron",
+        },
+        timeout=30,
+    )
     assert wider.json()["error"] == "invalid_scope"
-    narrower = requests.post(f"{sol.url}/token", auth=("rp1", "s3cret-rp1"), data={
-        "grant_type": "refresh_token", "refresh_token": token["refresh_token"],
-        "scope": "openid"}, timeout=30)
+    narrower = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "s3cret-rp1"),
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "scope": "openid",
+        },
+        timeout=30,
+    )
     assert narrower.status_code == 200 and narrower.json()["scope"] == "openid"
 
 
@@ -224,25 +303,40 @@ def test_client_credentials_and_wrong_secret(sol):
     assert token["token_type"].lower() == "bearer" and "refresh_token" not in token
     info = introspect(sol, token["access_token"])
     assert info["active"] and info["client_id"] == "rp1" and "sub" not in info
-    bad = requests.post(f"{sol.url}/token", auth=("rp1", "wrong"),
-                        data={"grant_type": "client_credentials"}, timeout=30)
+    bad = requests.post(
+        f"{sol.url}/token",
+        auth=("rp1", "wrong"),
+        data={"grant_type": "client_credentials"},
+        timeout=30,
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
-    post_auth = requests.post(f"{sol.url}/token", data={
-        "grant_type": "client_credentials", "client_id": "rp1", "client_secret": "s3cret-rp1"},
-        timeout=30)
+    post_auth = requests.post(
+        f"{sol.url}/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "rp1",
+            "client_secret": "s3cret-rp1",
+        },
+        timeout=30,
+    )
     assert post_auth.status_code == 401  # rp1 registered client_secret_basic only
 
 
 def test_revocation_makes_tokens_inactive(sol):
     flow = Flow(sol.url, "rp1", "s3cret-rp1", scope="openid sol offline_access")
     token = flow.full_login(RUC, "OPERADO1", PASSWORD)
-    resp = requests.post(f"{sol.url}/revoke", auth=("rp1", "s3cret-rp1"), data={
-        "token": token["refresh_token"], "token_type_hint": "refresh_token"}, timeout=30)
+    resp = requests.post(
+        f"{sol.url}/revoke",
+        auth=("rp1", "s3cret-rp1"),
+        data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
+        timeout=30,
+    )
     assert resp.status_code == 200
     assert introspect(sol, token["refresh_token"]) == {"active": False}
     assert introspect(sol, token["access_token"]) == {"active": False}
-    unknown = requests.post(f"{sol.url}/revoke", auth=("rp1", "s3cret-rp1"),
-                            data={"token": "nope"}, timeout=30)
+    unknown = requests.post(
+        f"{sol.url}/revoke", auth=("rp1", "s3cret-rp1"), data={"token": "nope"}, timeout=30
+    )
     assert unknown.status_code == 200  # RFC 7009 §2.2
 
 
@@ -272,8 +366,9 @@ def test_prompt_login_and_max_age_force_a_new_login(sol):
         again = Flow(sol.url, "rp1", "s3cret-rp1", agent=agent)
         page = again.start(**params)
         assert not hasattr(page, "location") and "Ingrese su Clave SOL" in page.text
-        claims = again.id_claims(again.token(again.login(page, RUC, "OPERADO1", PASSWORD)
-                                             .location)["id_token"])
+        claims = again.id_claims(
+            again.token(again.login(page, RUC, "OPERADO1", PASSWORD).location)["id_token"]
+        )
         assert claims["auth_time"] > first["auth_time"]
         assert claims["sid"] != first["sid"]
 
@@ -326,9 +421,11 @@ def test_logout_then_prompt_none_is_login_required(sol):
     agent = Agent()
     flow = Flow(sol.url, "rp1", "s3cret-rp1", agent=agent)
     token = flow.full_login(RUC, "OPERADO1", PASSWORD)
-    resp = agent.get(f"{sol.url}/logout?id_token_hint={token['id_token']}"
-                     "&post_logout_redirect_uri=http://127.0.0.1:9/bye&state=xyz",
-                     stop_prefix="http://127.0.0.1:9/bye")
+    resp = agent.get(
+        f"{sol.url}/logout?id_token_hint={token['id_token']}"
+        "&post_logout_redirect_uri=http://127.0.0.1:9/bye&state=xyz",
+        stop_prefix="http://127.0.0.1:9/bye",
+    )
     assert resp.location == "http://127.0.0.1:9/bye?state=xyz"
     again = Flow(sol.url, "rp1", "s3cret-rp1", agent=agent).start(prompt="none")
     assert query(again.location)["error"] == "login_required"
@@ -337,8 +434,9 @@ def test_logout_then_prompt_none_is_login_required(sol):
 def test_logout_without_hint_asks_for_confirmation_and_never_redirects_unregistered(sol):
     agent = Agent()
     Flow(sol.url, "rp1", "s3cret-rp1", agent=agent).full_login(RUC, "OPERADO1", PASSWORD)
-    page = agent.get(f"{sol.url}/logout?client_id=rp1"
-                     "&post_logout_redirect_uri=http://evil.example/")
+    page = agent.get(
+        f"{sol.url}/logout?client_id=rp1&post_logout_redirect_uri=http://evil.example/"
+    )
     assert "¿Desea cerrar su sesión SOL?" in page.text
     done = agent.submit(page)
     assert done.status_code == 200 and "Sesión cerrada" in done.text
@@ -374,9 +472,12 @@ def test_generic_error_and_lockout_after_five_failures(sol):
 def test_csrf_is_required_on_the_login_form(sol):
     page = Flow(sol.url, "rp1", "s3cret-rp1").start()
     challenge = forms(page.text)[0]["fields"]["challenge"]
-    resp = requests.post(f"{sol.url}/login", data={"challenge": challenge, "ruc": RUC,
-                                                   "usuario": "OPERADO1", "clave": PASSWORD},
-                         allow_redirects=False, timeout=30)
+    resp = requests.post(
+        f"{sol.url}/login",
+        data={"challenge": challenge, "ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert resp.status_code == 400 and "formulario" in resp.text
 
 
@@ -394,8 +495,13 @@ def test_expired_login_page_offers_a_way_back(sol):
 
 
 def test_es256_client_gets_es256_id_tokens(sol):
-    sol.register_client("rp-es", secret="s3cret-es", redirect_uris=[REDIRECT], first_party=True,
-                        id_token_signed_response_alg="ES256")
+    sol.register_client(
+        "rp-es",
+        secret="s3cret-es",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        id_token_signed_response_alg="ES256",
+    )
     flow = Flow(sol.url, "rp-es", "s3cret-es")
     token = flow.full_login(RUC, "OPERADO1", PASSWORD)
     assert jwt.decode(token["id_token"], _keys(sol)).header["alg"] == "ES256"
@@ -427,5 +533,4 @@ def test_key_rotation_publishes_before_signing_and_keeps_old_keys(sol):
 def test_health_endpoints(sol):
     assert requests.get(f"{sol.url}/healthz", timeout=30).json()["status"] == "ok"
     ready = requests.get(f"{sol.url}/readyz", timeout=30)
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok",
-                                                                   "store": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "store": "ok"}

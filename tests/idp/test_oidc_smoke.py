@@ -6,8 +6,9 @@ RUC = "20123456786"
 def test_code_flow_with_pkce_releases_sol_claims(idp):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "OPERADO1", roles=("VUCE.USUARIO.OPERACION",))
-    secret = idp.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT],
-                                 first_party=True)
+    secret = idp.register_client(
+        "rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True
+    )
     flow = Flow(idp.url, "rp1", secret)
     token = flow.full_login(RUC, "OPERADO1", "Clave123")
     claims = flow.id_claims(token["id_token"])
@@ -46,6 +47,7 @@ def test_machine_endpoints_neither_read_nor_set_the_session_cookie(idp):
     assert "/authorize" not in MACHINE_PATHS and "/logout" not in MACHINE_PATHS
     import requests
 
-    resp = requests.get(idp.url + "/jwks", cookies={idp.app.config["SESSION_COOKIE_NAME"]: "x"},
-                        timeout=10)
+    resp = requests.get(
+        idp.url + "/jwks", cookies={idp.app.config["SESSION_COOKIE_NAME"]: "x"}, timeout=10
+    )
     assert resp.status_code == 200 and "Set-Cookie" not in resp.headers

@@ -9,8 +9,16 @@ from sqlalchemy.exc import OperationalError
 from idp.web.public_docs import DISCOVERY_PATH, JWKS_PATH
 
 PATHS = (JWKS_PATH, DISCOVERY_PATH)
-SAME = ("Content-Type", "Cache-Control", "ETag", "Content-Security-Policy", "X-Frame-Options",
-        "X-Content-Type-Options", "Referrer-Policy", "Content-Length")
+SAME = (
+    "Content-Type",
+    "Cache-Control",
+    "ETag",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Content-Length",
+)
 
 
 MARK = {"X-Test": "public-docs"}  # relying-party probes of other tests' apps also fetch /jwks

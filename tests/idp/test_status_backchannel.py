@@ -46,8 +46,13 @@ def receiver():
 def logged_in(idp, receiver, username="OPERADO1"):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, username)
-    secret = idp.register_client("vuce-mr", secret="vuce-mr-secret", redirect_uris=[REDIRECT],
-                                 first_party=True, backchannel_logout_uri=receiver.url)
+    secret = idp.register_client(
+        "vuce-mr",
+        secret="vuce-mr-secret",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        backchannel_logout_uri=receiver.url,
+    )
     flow = Flow(idp.url, "vuce-mr", secret, scope="openid sol offline_access")
     token = flow.full_login(RUC, username, "Clave123")
     return flow, token, flow.id_claims(token["id_token"])
@@ -75,14 +80,20 @@ def test_suspension_or_deletion_logs_the_user_out_everywhere(idp, receiver, acti
     assert claims["jti"]
 
     # 2. The refresh token no longer works and the access token is inactive.
-    refreshed = requests.post(flow.meta["token_endpoint"], data={
-        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-        auth=("vuce-mr", "vuce-mr-secret"), timeout=5)
+    refreshed = requests.post(
+        flow.meta["token_endpoint"],
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("vuce-mr", "vuce-mr-secret"),
+        timeout=5,
+    )
     assert refreshed.status_code == 400
     assert refreshed.json()["error"] == "invalid_grant"
-    info = requests.post(flow.meta["introspection_endpoint"],
-                         data={"token": token["access_token"]},
-                         auth=("vuce-mr", "vuce-mr-secret"), timeout=5).json()
+    info = requests.post(
+        flow.meta["introspection_endpoint"],
+        data={"token": token["access_token"]},
+        auth=("vuce-mr", "vuce-mr-secret"),
+        timeout=5,
+    ).json()
     assert info == {"active": False}
 
     # 3. The SSO session is gone: a silent authorization now needs a login.
@@ -105,10 +116,14 @@ def test_reactivation_sends_no_logout(idp, receiver):
 def test_other_users_sessions_are_untouched(idp, receiver):
     flow, token, _ = logged_in(idp, receiver)
     idp.create_user(RUC, "OTRO0001")
-    Api(idp.url, idp.admin_token).post(f"/taxpayers/{RUC}/users/OTRO0001/status",
-                                       {"action": "suspend"})
+    Api(idp.url, idp.admin_token).post(
+        f"/taxpayers/{RUC}/users/OTRO0001/status", {"action": "suspend"}
+    )
     assert not receiver.tokens
-    info = requests.post(flow.meta["introspection_endpoint"],
-                         data={"token": token["access_token"]},
-                         auth=("vuce-mr", "vuce-mr-secret"), timeout=5).json()
+    info = requests.post(
+        flow.meta["introspection_endpoint"],
+        data={"token": token["access_token"]},
+        auth=("vuce-mr", "vuce-mr-secret"),
+        timeout=5,
+    ).json()
     assert info["active"] is True

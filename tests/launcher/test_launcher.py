@@ -39,11 +39,20 @@ def test_generated_secrets_survive_a_restart(tmp_path):
 
 
 def test_env_vars_win(tmp_path):
-    plan = cli.make_plan(str(tmp_path), environ={
-        "IDP_PORT": "7000", "VUCE_PORT": "7001", "IDP_ADMIN_TOKEN": "tok-from-env-0123456789",
-        "VUCE_CLIENT_ID_GA": "mi-ga", "VUCE_CLIENT_SECRET_GA": "secreto-ga-0123456789",
-        "MAIL_SERVER": "smtp.example.com", "MAIL_PORT": "2525",
-        "IDP_REDIS_URL": "redis://r/0", "VUCE_REDIS_URL": "redis://r/1"})
+    plan = cli.make_plan(
+        str(tmp_path),
+        environ={
+            "IDP_PORT": "7000",
+            "VUCE_PORT": "7001",
+            "IDP_ADMIN_TOKEN": "tok-from-env-0123456789",
+            "VUCE_CLIENT_ID_GA": "mi-ga",
+            "VUCE_CLIENT_SECRET_GA": "secreto-ga-0123456789",
+            "MAIL_SERVER": "smtp.example.com",
+            "MAIL_PORT": "2525",
+            "IDP_REDIS_URL": "redis://r/0",
+            "VUCE_REDIS_URL": "redis://r/1",
+        },
+    )
     assert plan.issuer == "http://127.0.0.1:7000" and plan.vuce_url == "http://127.0.0.1:7001"
     assert plan.idp_admin_token == "tok-from-env-0123456789"
     ga = next(c for c in plan.clients if c["client_id"] == "mi-ga")
@@ -123,8 +132,14 @@ def test_demo_loads_with_the_seed_command_and_vuce_services(tmp_path):
 def test_table_lists_urls_tokens_and_every_demo_user(tmp_path):
     plan = cli.make_plan(str(tmp_path), environ={})
     table = cli.render_table(plan, with_demo=True)
-    for needle in (plan.issuer, f"{plan.vuce_url}/login", plan.inbox_url, plan.idp_admin_token,
-                   plan.vuce_admin_token, *(u.username for u in demo.GUIDE)):
+    for needle in (
+        plan.issuer,
+        f"{plan.vuce_url}/login",
+        plan.inbox_url,
+        plan.idp_admin_token,
+        plan.vuce_admin_token,
+        *(u.username for u in demo.GUIDE),
+    ):
         assert needle in table
     assert "mensaje 4" in table and "apto para contingencia" in table
 
@@ -153,8 +168,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
     """`vuce-sol up` on free ports (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL)."""
-    ports = {k: str(free_port()) for k in ("IDP_PORT", "VUCE_PORT", "MAIL_PORT",
-                                           "MAIL_INBOX_PORT")}
+    ports = {k: str(free_port()) for k in ("IDP_PORT", "VUCE_PORT", "MAIL_PORT", "MAIL_INBOX_PORT")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "VUCE_", "MAIL_"))}
     env.update(ports)
     if os.environ.get("TEST_DATABASE_URL"):
@@ -168,9 +182,14 @@ def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
             redis.Redis.from_url(url).flushdb()
     log = tmp_path / "up.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "launcher.cli", "up", "--instance",
-                                 str(tmp_path / "inst")], cwd=ROOT, env=env, stdout=fh,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "launcher.cli", "up", "--instance", str(tmp_path / "inst")],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         out = _wait_for(log, "Ctrl-C para detener", proc)
         idp = f"http://127.0.0.1:{ports['IDP_PORT']}"
@@ -186,13 +205,18 @@ def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
             if len(messages) >= 2:
                 break
             time.sleep(0.5)
-        assert {m["to"][0] for m in messages} >= {"exagente@importadora-andina.com.pe",
-                                                   "operador@importadora-andina.com.pe"}
+        assert {m["to"][0] for m in messages} >= {
+            "exagente@importadora-andina.com.pe",
+            "operador@importadora-andina.com.pe",
+        }
         for u in demo.GUIDE:
             assert u.username in out
-        children = [int(line.split()[0]) for line in subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
-            text=True).stdout.split()]
+        children = [
+            int(line.split()[0])
+            for line in subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True
+            ).stdout.split()
+        ]
         assert len(children) >= 3
     finally:
         proc.send_signal(signal.SIGTERM)

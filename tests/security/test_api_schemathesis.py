@@ -20,8 +20,12 @@ pytestmark = pytest.mark.slow
 
 MIN_CASES = 1000
 PER_OPERATION = 90
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -34,8 +38,13 @@ def _first_line(exc: BaseException) -> str:
 def _fuzz(operation, auth, counts, statuses, failures, examples=PER_OPERATION) -> None:
     label = operation.label
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def run(case):
         counts[label] = counts.get(label, 0) + 1
@@ -44,8 +53,9 @@ def _fuzz(operation, auth, counts, statuses, failures, examples=PER_OPERATION) -
         try:
             case.validate_response(response, checks=CHECKS, headers=auth)
         except (Exception, BaseExceptionGroup) as exc:  # collected for one report
-            failures.append(f"{label} -> {response.status_code} {response.text[:160]!r}: "
-                            f"{_first_line(exc)}")
+            failures.append(
+                f"{label} -> {response.status_code} {response.text[:160]!r}: {_first_line(exc)}"
+            )
 
     run()
 
@@ -66,8 +76,10 @@ def test_api_matches_its_openapi_document(sol):
         _fuzz(operation, {"Authorization": "Bearer wrong"}, counts, statuses, failures, 8)
     sol.app.test_client().put("/api/v1/sim/outage", json={"mode": "none"}, headers=auth)
     total = sum(counts.values())
-    print(f"\n[schemathesis {schemathesis.__version__}] {total} cases over {len(counts)} "
-          f"operations; statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"\n[schemathesis {schemathesis.__version__}] {total} cases over {len(counts)} "
+        f"operations; statuses {dict(sorted(statuses.items()))}"
+    )
     assert total >= MIN_CASES, counts
     assert not any(s >= 500 for s in statuses), statuses
     by_kind: dict[str, str] = {}

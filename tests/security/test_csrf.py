@@ -12,8 +12,14 @@ from .conftest import PASSWORD, RUC
 
 # Endpoints that take no cookie-authenticated form: OAuth/OIDC requests (state, PKCE, client
 # authentication protect them) and bearer-token APIs. Anything else must carry a CSRF token.
-EXEMPT_ALLOWED = {"oidc.authorize", "oidc.token", "oidc.userinfo", "oidc.introspect",
-                  "oidc.revoke", "oidc.end_session"}
+EXEMPT_ALLOWED = {
+    "oidc.authorize",
+    "oidc.token",
+    "oidc.userinfo",
+    "oidc.introspect",
+    "oidc.revoke",
+    "oidc.end_session",
+}
 EXEMPT_BLUEPRINTS_ALLOWED = {"api", "sim"}
 
 
@@ -39,17 +45,24 @@ def _post_routes(app):
 
 def test_only_oauth_and_bearer_endpoints_are_csrf_exempt(sol):
     exempt = {e for e, _, ex in _post_routes(sol.app) if ex}
-    unexpected = {e for e in exempt if e not in EXEMPT_ALLOWED
-                  and e.split(".")[0] not in EXEMPT_BLUEPRINTS_ALLOWED}
+    unexpected = {
+        e
+        for e in exempt
+        if e not in EXEMPT_ALLOWED and e.split(".")[0] not in EXEMPT_BLUEPRINTS_ALLOWED
+    }
     assert not unexpected, f"CSRF-exempt POST endpoints that are not OAuth/bearer: {unexpected}"
 
 
 def _assert_refused(base, routes, http):
     failures = []
     for endpoint, path, _ in routes:
-        resp = http.post(base + path, data={"challenge": "x", "ruc": RUC, "usuario": "OPERADO1",
-                                            "clave": PASSWORD}, allow_redirects=False,
-                         headers={"Accept": "text/html"}, timeout=10)
+        resp = http.post(
+            base + path,
+            data={"challenge": "x", "ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD},
+            allow_redirects=False,
+            headers={"Accept": "text/html"},
+            timeout=10,
+        )
         if resp.status_code != 400 or "formulario" not in resp.text:
             failures.append(f"{endpoint} {path}: {resp.status_code} {resp.text[:120]!r}")
     return failures
@@ -69,8 +82,9 @@ def test_every_form_post_requires_a_csrf_token(sol):
     other = Flow(sol.url, "rp1", "s3cret-rp1").start()
     foreign = forms(other.text)[0]["fields"]["csrf_token"]
     for endpoint, path, _ in routes:
-        resp = browser.http.post(sol.url + path, data={"csrf_token": foreign},
-                                 allow_redirects=False, timeout=10)
+        resp = browser.http.post(
+            sol.url + path, data={"csrf_token": foreign}, allow_redirects=False, timeout=10
+        )
         if resp.status_code != 400:
             failures.append(f"{endpoint} with a foreign token: {resp.status_code}")
     print(f"\n[csrf] {len(routes)} form POST routes checked: {sorted(names)}")

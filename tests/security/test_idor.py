@@ -38,8 +38,16 @@ API = [
     ("GET", "/taxpayers/{ruc}", None),
     ("GET", "/taxpayers/{ruc}/users", None),
     ("GET", "/taxpayers/{ruc}/users?q=AJENO", None),
-    ("POST", "/taxpayers/{ruc}/users", {"username": "NUEVO001", "password": "Clave123",
-                                        "document_type": "DNI", "document_number": "45678901"}),
+    (
+        "POST",
+        "/taxpayers/{ruc}/users",
+        {
+            "username": "NUEVO001",
+            "password": "Clave123",
+            "document_type": "DNI",
+            "document_number": "45678901",
+        },
+    ),
     ("GET", "/taxpayers/{ruc}/users/{u}", None),
     ("PUT", "/taxpayers/{ruc}/users/{u}/roles", {"roles": []}),
     ("PUT", "/taxpayers/{ruc}/users/{u}/profiles", {"profiles": []}),
@@ -61,8 +69,9 @@ def _portal(idp, ruc: str, usuario: str) -> Agent:
     agent = Agent()
     page = agent.get(idp.url + "/sol")
     login = next(i for i, f in enumerate(forms(page.text)) if "/login" in f["action"])
-    menu = agent.submit(page, {"ruc": ruc, "usuario": usuario, "clave": "Clave123"},
-                        form_index=login)
+    menu = agent.submit(
+        page, {"ruc": ruc, "usuario": usuario, "clave": "Clave123"}, form_index=login
+    )
     assert menu.status_code == 200 and menu.url == idp.url + "/sol", menu.url
     return agent
 
@@ -109,15 +118,19 @@ def test_screens_of_ruc_a_reach_nothing_of_ruc_b(two_rucs):
     csrf = _csrf(agent, f"{idp.url}/sol/usuarios/{OWN_USER}/roles")
     for method, template, raw in SCREENS:
         for user in (FOREIGN_USER, OWN_USER):
-            fields = {k: (v.format(u=user) if isinstance(v, str) else v)
-                      for k, v in (raw or {}).items()}
+            fields = {
+                k: (v.format(u=user) if isinstance(v, str) else v) for k, v in (raw or {}).items()
+            }
             resp = _call(agent, idp.url, method, template.format(u=user), fields, csrf)
             if user == FOREIGN_USER:
                 assert resp.status_code == 404, (method, template, resp.status_code)
             else:
                 # The same call on A's own user is served: the 404 is about ownership.
-                assert resp.status_code in (200, 302, 303, 400), (method, template,
-                                                                  resp.status_code)
+                assert resp.status_code in (200, 302, 303, 400), (
+                    method,
+                    template,
+                    resp.status_code,
+                )
                 assert "/login" not in resp.headers.get("Location", "")
     listing = agent.get(f"{idp.url}/sol/usuarios?q=AJENO")
     assert listing.status_code == 200 and FOREIGN_USER not in listing.text
@@ -135,8 +148,9 @@ def test_screens_of_ruc_a_reach_nothing_of_ruc_b(two_rucs):
 def test_wizard_of_ruc_b_is_expired_for_ruc_a(two_rucs):
     idp = two_rucs
     owner = _portal(idp, RUC_B, PRINCIPAL_B)
-    started = owner.http.get(f"{idp.url}/sol/usuarios/{FOREIGN_USER}/perfiles",
-                             allow_redirects=False, timeout=10)
+    started = owner.http.get(
+        f"{idp.url}/sol/usuarios/{FOREIGN_USER}/perfiles", allow_redirects=False, timeout=10
+    )
     assert started.status_code in (302, 303), started.status_code
     wid = re.search(r"/asistente/([^/]+)/perfiles", started.headers["Location"]).group(1)
     before = _foreign_user_state(idp)
@@ -169,17 +183,27 @@ def test_api_token_of_ruc_a_reaches_nothing_of_ruc_b(two_rucs):
     assert _foreign_user_state(idp) == before
     unknown = api.get("/taxpayers/20100070970")
     foreign = api.get(f"/taxpayers/{RUC_B}")
-    assert (unknown.status_code, unknown.json()["error"]) == \
-        (foreign.status_code, foreign.json()["error"])
+    assert (unknown.status_code, unknown.json()["error"]) == (
+        foreign.status_code,
+        foreign.json()["error"],
+    )
 
 
 def test_every_route_naming_a_user_wizard_or_ruc_is_in_the_tables(idp):
     """A new route under /sol/ with a user or wizard, or under /api/v1/taxpayers/<ruc>, must be
     added to the tables above (and so be proven closed to another RUC)."""
-    covered_screens = {(m, re.sub(r"\?.*", "", p).replace("{u}", "<username>")
-                        .replace("{wid}", "<wid>")) for m, p, _ in SCREENS + WIZARD_SCREENS}
-    covered_api = {(m, "/api/v1" + re.sub(r"\?.*", "", p).replace("{ruc}", "<ruc>")
-                    .replace("{u}", "<username>")) for m, p, _ in API}
+    covered_screens = {
+        (m, re.sub(r"\?.*", "", p).replace("{u}", "<username>").replace("{wid}", "<wid>"))
+        for m, p, _ in SCREENS + WIZARD_SCREENS
+    }
+    covered_api = {
+        (
+            m,
+            "/api/v1"
+            + re.sub(r"\?.*", "", p).replace("{ruc}", "<ruc>").replace("{u}", "<username>"),
+        )
+        for m, p, _ in API
+    }
     missing = []
     for rule in idp.app.url_map.iter_rules():
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})

@@ -73,26 +73,25 @@ def test_lockout_holds_across_workers(tmp_path, shared_redis_url):
     database: five failures spread over both lock the account on both."""
     db_url = f"sqlite:///{tmp_path}/shared.sqlite3"
     settings = {"SECRET_KEY": "shared-secret-key-0123456789abcdef", "LOCKOUT_THRESHOLD": 5}
-    a = start_idp(str(tmp_path / "a"), database_url=db_url, redis_url=shared_redis_url,
-                  **settings)
-    b = start_idp(str(tmp_path / "b"), database_url=db_url, redis_url=shared_redis_url,
-                  **settings)
+    a = start_idp(str(tmp_path / "a"), database_url=db_url, redis_url=shared_redis_url, **settings)
+    b = start_idp(str(tmp_path / "b"), database_url=db_url, redis_url=shared_redis_url, **settings)
     try:
         a.store._r.flushdb()
         a.create_taxpayer(RUC)
         a.create_user(RUC, "OPERADO1")
         a.create_user(RUC, "OPERADO2", document_number="45678902")
-        a.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT],
-                          first_party=True)
+        a.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True)
         pages = {n: Flow(h.url, "rp1", "s3cret-rp1") for n, h in (("a", a), ("b", b))}
         current = {n: f.start() for n, f in pages.items()}
         for i, name in enumerate("ababa"):
             current[name] = pages[name].agent.submit(
-                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": f"Wrong{i}x"})
+                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": f"Wrong{i}x"}
+            )
             assert current[name].status_code == 401
         for name in "ab":  # the right clave is refused on both instances now
             resp = pages[name].agent.submit(
-                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD})
+                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD}
+            )
             assert resp.status_code == 401 and "bloqueado" in resp.text, (name, resp.text[:300])
         # Another user of the same RUC is not affected, on either instance.
         for h in (a, b):
@@ -110,8 +109,9 @@ JSON_ENDPOINTS = ["/jwks", "/.well-known/openid-configuration", "/healthz", "/us
 def test_security_headers_everywhere_in_development(sol):
     flow = Flow(sol.url, "rp1", "s3cret-rp1")
     login_page = flow.start()
-    responses = [login_page] + [requests.get(sol.url + p, timeout=10)
-                                for p in HTML_PAGES + JSON_ENDPOINTS]
+    responses = [login_page] + [
+        requests.get(sol.url + p, timeout=10) for p in HTML_PAGES + JSON_ENDPOINTS
+    ]
     for resp in responses:
         h = resp.headers
         where = f"{resp.url} {resp.status_code}"
@@ -124,20 +124,27 @@ def test_security_headers_everywhere_in_development(sol):
         assert h.get("Referrer-Policy") == "no-referrer", where
         assert "Strict-Transport-Security" not in h, f"HSTS over plain http: {where}"
     assert login_page.headers["Cache-Control"] == "no-store"
-    cookie = requests.get(flow.authorize_url(), allow_redirects=False,
-                          timeout=10).headers["Set-Cookie"]
+    cookie = requests.get(flow.authorize_url(), allow_redirects=False, timeout=10).headers[
+        "Set-Cookie"
+    ]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # development over http: a Secure cookie would be lost
     assert COOKIE in cookie
 
 
 def _production_app(tmp_path):
-    app = create_app({
-        "ENV": "production", "ISSUER": "https://sol.example", "INSTANCE_PATH": str(tmp_path),
-        "DATABASE_URL": "postgresql+psycopg://sol@127.0.0.1:1/sol",  # never reached here
-        "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "p" * 32, "ADMIN_TOKEN": "a" * 32,
-        "SUBJECT_SALT": "s" * 32,
-    })
+    app = create_app(
+        {
+            "ENV": "production",
+            "ISSUER": "https://sol.example",
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": "postgresql+psycopg://sol@127.0.0.1:1/sol",  # never reached here
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "SECRET_KEY": "p" * 32,
+            "ADMIN_TOKEN": "a" * 32,
+            "SUBJECT_SALT": "s" * 32,
+        }
+    )
 
     @app.get("/_probe_cookie")
     def probe():  # writes the session the way the login pages do

@@ -14,8 +14,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"),
-                               "fields": {}})
+            self.forms.append(
+                {"action": a.get("action", ""), "method": a.get("method", "get"), "fields": {}}
+            )
         elif tag in ("input", "button") and self.forms and a.get("name"):
             if a.get("type") in ("submit",) or tag == "button":
                 return
@@ -39,8 +40,9 @@ class Agent:
         self.last = None
 
     def get(self, url, stop_prefix=None, **kw):
-        return self._follow(self.http.get(url, allow_redirects=False, timeout=30, **kw),
-                            stop_prefix)
+        return self._follow(
+            self.http.get(url, allow_redirects=False, timeout=30, **kw), stop_prefix
+        )
 
     def submit(self, response, data=None, form_index=0, stop_prefix=None, button=None):
         """Post the page's form with the given fields changed (hidden ones kept)."""

@@ -20,24 +20,40 @@ def discover(issuer: str) -> dict:
 class Flow:
     """One relying party (client) + one browser (agent) against a live issuer."""
 
-    def __init__(self, issuer, client_id, client_secret=None, redirect_uri=REDIRECT,
-                 scope="openid profile email sol", agent=None, auth_method=None):
+    def __init__(
+        self,
+        issuer,
+        client_id,
+        client_secret=None,
+        redirect_uri=REDIRECT,
+        scope="openid profile email sol",
+        agent=None,
+        auth_method=None,
+    ):
         self.issuer = issuer
         self.meta = discover(issuer)
         self.redirect_uri = redirect_uri
         self.client = OAuth2Session(
-            client_id, client_secret, scope=scope, redirect_uri=redirect_uri,
-            code_challenge_method="S256", default_timeout=30,
-            token_endpoint_auth_method=auth_method or (
-                "client_secret_basic" if client_secret else "none"))
+            client_id,
+            client_secret,
+            scope=scope,
+            redirect_uri=redirect_uri,
+            code_challenge_method="S256",
+            default_timeout=30,
+            token_endpoint_auth_method=auth_method
+            or ("client_secret_basic" if client_secret else "none"),
+        )
         self.agent = agent or Agent()
         self.verifier = generate_token(48)
         self.nonce = secrets.token_urlsafe(12)
 
     def authorize_url(self, **params):
         url, self.state = self.client.create_authorization_url(
-            self.meta["authorization_endpoint"], code_verifier=self.verifier,
-            nonce=self.nonce, **params)
+            self.meta["authorization_endpoint"],
+            code_verifier=self.verifier,
+            nonce=self.nonce,
+            **params,
+        )
         return url
 
     def start(self, **params):
@@ -46,19 +62,26 @@ class Flow:
 
     def login(self, page, ruc, usuario, clave):
         """Fill the SOL form on ``page``."""
-        return self.agent.submit(page, {"ruc": ruc, "usuario": usuario, "clave": clave},
-                                 stop_prefix=self.redirect_uri)
+        return self.agent.submit(
+            page, {"ruc": ruc, "usuario": usuario, "clave": clave}, stop_prefix=self.redirect_uri
+        )
 
     def token(self, callback_url, **kwargs):
-        return self.client.fetch_token(self.meta["token_endpoint"],
-                                       authorization_response=callback_url,
-                                       code_verifier=self.verifier, **kwargs)
+        return self.client.fetch_token(
+            self.meta["token_endpoint"],
+            authorization_response=callback_url,
+            code_verifier=self.verifier,
+            **kwargs,
+        )
 
     def full_login(self, ruc, usuario, clave, **params):
         """authorize → login → callback → token; returns the token response."""
         page = self.start(**params)
-        result = self.login(page, ruc, usuario, clave) if hasattr(page, "status_code") and \
-            not hasattr(page, "location") else page
+        result = (
+            self.login(page, ruc, usuario, clave)
+            if hasattr(page, "status_code") and not hasattr(page, "location")
+            else page
+        )
         assert hasattr(result, "location"), getattr(result, "text", "")[:500]
         return self.token(result.location)
 

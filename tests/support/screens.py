@@ -5,5 +5,6 @@ import os
 import tempfile
 from pathlib import Path
 
-SHOTS = Path(os.environ.get("SCREENSHOTS_DIR")
-             or Path(tempfile.gettempdir()) / "vuce-sol-screenshots")
+SHOTS = Path(
+    os.environ.get("SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "vuce-sol-screenshots"
+)

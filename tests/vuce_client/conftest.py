@@ -37,8 +37,12 @@ class Vuce:
         return self.core.store
 
     def import_account(self, **body):
-        return requests.post(f"{self.url}/api/v1/accounts", json=body, timeout=10,
-                             headers={"Authorization": f"Bearer {self.admin_token}"})
+        return requests.post(
+            f"{self.url}/api/v1/accounts",
+            json=body,
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        )
 
     def ctx(self):
         return self.app.app_context()
@@ -59,8 +63,9 @@ def audit_events(app, event: str) -> list:
     from vuce_client.storage.audit import AuditEvent
 
     with app.app_context():
-        rows = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == event)
-                                  .order_by(AuditEvent.id)).all()
+        rows = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
+        ).all()
         db.session.expunge_all()
         return rows
 
@@ -69,12 +74,16 @@ def register_vuce_clients(idp, vuce_app) -> None:
     """Register each VUCE component at the IdP as its operator would."""
     for auth in vuce_app.extensions["vuce_core"].components.values():
         idp.register_client(
-            auth.client_id, secret=auth.client_secret, redirect_uris=[auth.redirect_uri],
+            auth.client_id,
+            secret=auth.client_secret,
+            redirect_uris=[auth.redirect_uri],
             post_logout_redirect_uris=[auth.post_logout_redirect_uri],
-            backchannel_logout_uri=auth.backchannel_logout_uri, first_party=True,
+            backchannel_logout_uri=auth.backchannel_logout_uri,
+            first_party=True,
             accepts_inactive_accounts=True,
             grant_types=["authorization_code", "refresh_token", "client_credentials"],
-            scope="openid profile email sol offline_access padron")
+            scope="openid profile email sol offline_access padron",
+        )
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +94,18 @@ def vuce_session(idp_session, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("vuce")
     port = free_port()
-    app = create_app({
-        "INSTANCE_PATH": str(tmp), "DATABASE_URL": fresh_database_url("vuce", tmp),
-        "REDIS_URL": redis_url(1), "BASE_URL": f"http://127.0.0.1:{port}",
-        "IDP_ISSUER": idp_session.url, "SECRET_KEY": "test-secret-key-vuce-0123456789",
-        "ADMIN_TOKEN": "vuce-admin-token-for-tests", "IDP_TIMEOUT": 5.0,
-    })
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp),
+            "DATABASE_URL": fresh_database_url("vuce", tmp),
+            "REDIS_URL": redis_url(1),
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "IDP_ISSUER": idp_session.url,
+            "SECRET_KEY": "test-secret-key-vuce-0123456789",
+            "ADMIN_TOKEN": "vuce-admin-token-for-tests",
+            "IDP_TIMEOUT": 5.0,
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     server = LiveServer(app, port).start()
@@ -112,8 +127,15 @@ def vuce(idp, vuce_session):
 
 
 # -- browser helpers ---------------------------------------------------------------------------
-def sol_login(agent: Agent, vuce: Vuce, component: str, ruc: str, usuario: str,
-              clave: str = PASSWORD, prefix: str | None = None):
+def sol_login(
+    agent: Agent,
+    vuce: Vuce,
+    component: str,
+    ruc: str,
+    usuario: str,
+    clave: str = PASSWORD,
+    prefix: str | None = None,
+):
     """Start at the component's login, fill the SOL form, follow back to VUCE."""
     prefix = prefix or "/" + {"MR": "mr", "ORIGEN": "origen", "GA": "ga"}[component]
     page = agent.get(f"{vuce.url}{prefix}/login")
@@ -139,17 +161,29 @@ def extranet_login(agent, vuce, usuario, clave=PASSWORD, prefix="/mr"):
 
 def register_form(agent, page, **fields):
     """Fill the registration wizard (no-JS path: server-side cascade reloads)."""
-    data = {"names": "PEREZ GOMEZ JUAN", "address": "AV. LOS OLIVOS 123",
-            "email": "juan@example.com", "notifications_consent": "1",
-            "accept_terms": "2024-01"}
+    data = {
+        "names": "PEREZ GOMEZ JUAN",
+        "address": "AV. LOS OLIVOS 123",
+        "email": "juan@example.com",
+        "notifications_consent": "1",
+        "accept_terms": "2024-01",
+    }
     data.update(fields)
     ubigeo_code = data.pop("ubigeo", "150101")
     page = agent.submit(page, {"department": ubigeo_code[:2], "action": "refresh"})
-    page = agent.submit(page, {"department": ubigeo_code[:2], "province": ubigeo_code[:4],
-                               "action": "refresh"})
-    return agent.submit(page, dict(data, department=ubigeo_code[:2],
-                                   province=ubigeo_code[:4], ubigeo=ubigeo_code,
-                                   action="submit"))
+    page = agent.submit(
+        page, {"department": ubigeo_code[:2], "province": ubigeo_code[:4], "action": "refresh"}
+    )
+    return agent.submit(
+        page,
+        dict(
+            data,
+            department=ubigeo_code[:2],
+            province=ubigeo_code[:4],
+            ubigeo=ubigeo_code,
+            action="submit",
+        ),
+    )
 
 
 def text_of(html: str, element_id: str) -> str | None:

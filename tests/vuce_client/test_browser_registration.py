@@ -15,11 +15,18 @@ def test_first_login_registration_with_ubigeo_cascade(idp, vuce, chromium_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     idp.create_taxpayer(RUC, company_name="EXPORTADORA DEL SUR S.A.")
     idp.create_user(RUC, "OPERADO1", roles=(OP,))
-    vuce.import_account(user_type="principal", ruc=RUC, sol_username="PRINCIPA",
-                        last_roles=[], registered_as="EMPRESA")
+    vuce.import_account(
+        user_type="principal",
+        ruc=RUC,
+        sol_username="PRINCIPA",
+        last_roles=[],
+        registered_as="EMPRESA",
+    )
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page()
             errors = []

@@ -21,9 +21,15 @@ def _is_exempt(app, endpoint: str) -> bool:
 
 def _post_routes(app):
     with app.test_request_context():
-        return [(rule.endpoint, url_for(rule.endpoint, **{a: "1" for a in rule.arguments}),
-                 _is_exempt(app, rule.endpoint))
-                for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+        return [
+            (
+                rule.endpoint,
+                url_for(rule.endpoint, **{a: "1" for a in rule.arguments}),
+                _is_exempt(app, rule.endpoint),
+            )
+            for rule in app.url_map.iter_rules()
+            if "POST" in (rule.methods or ())
+        ]
 
 
 def test_only_machine_endpoints_are_exempt_and_every_form_needs_a_token(vuce):
@@ -31,12 +37,14 @@ def test_only_machine_endpoints_are_exempt_and_every_form_needs_a_token(vuce):
     assert len(routes) >= 5
     for endpoint, path, exempt in routes:
         if exempt:
-            machine = (path.startswith("/api/") or path.endswith("/backchannel-logout")
-                       or endpoint.rsplit(".", 1)[0] in EXEMPT_BLUEPRINTS_ALLOWED)
+            machine = (
+                path.startswith("/api/")
+                or path.endswith("/backchannel-logout")
+                or endpoint.rsplit(".", 1)[0] in EXEMPT_BLUEPRINTS_ALLOWED
+            )
             assert machine, f"{endpoint} ({path}) is CSRF-exempt but is not a machine endpoint"
             continue
-        resp = requests.post(vuce.url + path, data={"x": "1"}, allow_redirects=False,
-                             timeout=30)
+        resp = requests.post(vuce.url + path, data={"x": "1"}, allow_redirects=False, timeout=30)
         assert resp.status_code == 400, (endpoint, path, resp.status_code)
         assert "csrf_failed" in resp.text or "formulario" in resp.text, endpoint
 

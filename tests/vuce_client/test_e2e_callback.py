@@ -23,10 +23,21 @@ OP = "VUCE.USUARIO.OPERACION"
 def _setup_user(idp, vuce):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "OPERADO1", roles=(OP,))
-    vuce.import_account(user_type="principal", ruc=RUC, sol_username="PRINCIPA",
-                        last_roles=[], registered_as="EMPRESA")
-    vuce.import_account(user_type="secondary", ruc=RUC, sol_username="OPERADO1",
-                        email="op@example.com", last_roles=[OP], registered_as="EMPRESA")
+    vuce.import_account(
+        user_type="principal",
+        ruc=RUC,
+        sol_username="PRINCIPA",
+        last_roles=[],
+        registered_as="EMPRESA",
+    )
+    vuce.import_account(
+        user_type="secondary",
+        ruc=RUC,
+        sol_username="OPERADO1",
+        email="op@example.com",
+        last_roles=[OP],
+        registered_as="EMPRESA",
+    )
 
 
 def _assert_refused(agent, vuce, page, code):
@@ -54,8 +65,11 @@ def test_replayed_code_is_refused(idp, vuce):
     _setup_user(idp, vuce)
     first = Agent()
     page = first.get(f"{vuce.url}/mr/login")
-    hop = first.submit(page, {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD},
-                       stop_prefix=f"{vuce.url}/mr/callback")
+    hop = first.submit(
+        page,
+        {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD},
+        stop_prefix=f"{vuce.url}/mr/callback",
+    )
     callback = hop.location
     # a second browser with the same cookies (state still there) replays the same code
     second = Agent()
@@ -70,30 +84,46 @@ def _forged_callback(idp, vuce, monkeypatch, make_claims, key=None, kid=None):
     agent = Agent()
     params = _start(agent, vuce, idp)
     now = int(time.time())
-    claims = {"iss": idp.url, "sub": "forged-sub", "aud": params["client_id"],
-              "azp": params["client_id"], "iat": now, "exp": now + 300,
-              "nonce": params["nonce"], "sid": "s1", "user_type": "secondary", "ruc": RUC,
-              "sol_username": "OPERADO1", "roles": [OP], "account_status": "ACTIVO"}
+    claims = {
+        "iss": idp.url,
+        "sub": "forged-sub",
+        "aud": params["client_id"],
+        "azp": params["client_id"],
+        "iat": now,
+        "exp": now + 300,
+        "nonce": params["nonce"],
+        "sid": "s1",
+        "user_type": "secondary",
+        "ruc": RUC,
+        "sol_username": "OPERADO1",
+        "roles": [OP],
+        "account_status": "ACTIVO",
+    }
     claims = make_claims(claims)
     if key is None:
         with idp.app.app_context():
             kid, key = idp.app.extensions["sol_keyring"].signing_key("RS256")
     token = jwt.encode({"alg": "RS256", "kid": kid}, claims, key, ["RS256"])
     auth = vuce.core.components["MR"]
-    monkeypatch.setattr(auth.client, "fetch_access_token",
-                        lambda **kw: {"access_token": "x", "token_type": "Bearer",
-                                      "id_token": token})
+    monkeypatch.setattr(
+        auth.client,
+        "fetch_access_token",
+        lambda **kw: {"access_token": "x", "token_type": "Bearer", "id_token": token},
+    )
     page = agent.get(f"{vuce.url}/mr/callback?code=anything&state={params['state']}")
     return agent, page
 
 
-@pytest.mark.parametrize("code,change", [
-    ("wrong_audience", lambda c: dict(c, aud="another-client", azp="another-client")),
-    ("wrong_azp", lambda c: dict(c, aud=[c["aud"], "another-client"], azp="another-client")),
-    ("expired", lambda c: dict(c, iat=c["iat"] - 7200, exp=c["iat"] - 3600)),
-    ("wrong_nonce", lambda c: dict(c, nonce="replayed-nonce")),
-    ("wrong_issuer", lambda c: dict(c, iss="https://evil.example")),
-])
+@pytest.mark.parametrize(
+    "code,change",
+    [
+        ("wrong_audience", lambda c: dict(c, aud="another-client", azp="another-client")),
+        ("wrong_azp", lambda c: dict(c, aud=[c["aud"], "another-client"], azp="another-client")),
+        ("expired", lambda c: dict(c, iat=c["iat"] - 7200, exp=c["iat"] - 3600)),
+        ("wrong_nonce", lambda c: dict(c, nonce="replayed-nonce")),
+        ("wrong_issuer", lambda c: dict(c, iss="https://evil.example")),
+    ],
+)
 def test_forged_id_token_is_refused(idp, vuce, monkeypatch, code, change):
     agent, page = _forged_callback(idp, vuce, monkeypatch, change)
     _assert_refused(agent, vuce, page, code)
@@ -104,8 +134,9 @@ def test_unknown_key_is_refused_after_one_refetch(idp, vuce, monkeypatch):
     meta = vuce.core.meta
     real = meta._get_json
     monkeypatch.setattr(meta, "_get_json", lambda url: fetches.append(url) or real(url))
-    agent, page = _forged_callback(idp, vuce, monkeypatch, lambda c: c,
-                                   key=RSAKey.generate_key(2048), kid="not-published")
+    agent, page = _forged_callback(
+        idp, vuce, monkeypatch, lambda c: c, key=RSAKey.generate_key(2048), kid="not-published"
+    )
     _assert_refused(agent, vuce, page, "unknown_key")
     assert sum(1 for u in fetches if u.endswith("/jwks")) <= 2  # cache + ONE refetch
 
@@ -144,15 +175,19 @@ class _BrokenTokenEndpoint(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/token"
 
 
-@pytest.mark.parametrize("status,content_type,body,detail", [
-    (503, "application/json", b'{"error": "temporarily_unavailable"}', "HTTPError: 503"),
-    (500, "application/json", b'{"error": "server_error"}', "HTTPError: 500"),
-    (502, "text/html", b"<html><body>Bad Gateway</body></html>", "HTTPError: 502"),
-    (200, "text/html", b"<html><body>Portal cautivo</body></html>", "not a JSON object"),
-    (None, None, None, "ConnectionError"),  # nothing listens
-])
-def test_token_endpoint_trouble_is_idp_unavailable(idp, vuce, monkeypatch, status,
-                                                    content_type, body, detail):
+@pytest.mark.parametrize(
+    "status,content_type,body,detail",
+    [
+        (503, "application/json", b'{"error": "temporarily_unavailable"}', "HTTPError: 503"),
+        (500, "application/json", b'{"error": "server_error"}', "HTTPError: 500"),
+        (502, "text/html", b"<html><body>Bad Gateway</body></html>", "HTTPError: 502"),
+        (200, "text/html", b"<html><body>Portal cautivo</body></html>", "not a JSON object"),
+        (None, None, None, "ConnectionError"),  # nothing listens
+    ],
+)
+def test_token_endpoint_trouble_is_idp_unavailable(
+    idp, vuce, monkeypatch, status, content_type, body, detail
+):
     """SOL failing at the code exchange is "SOL no disponible" (503), never a refused login
     (400) nor a 500; the audit keeps the technical reason."""
     _setup_user(idp, vuce)
@@ -166,8 +201,9 @@ def test_token_endpoint_trouble_is_idp_unavailable(idp, vuce, monkeypatch, statu
         token_url = server.url
     meta = vuce.core.meta
     real = meta.discovery
-    monkeypatch.setattr(meta, "discovery",
-                        lambda force=False: dict(real(force), token_endpoint=token_url))
+    monkeypatch.setattr(
+        meta, "discovery", lambda force=False: dict(real(force), token_endpoint=token_url)
+    )
     auth = vuce.core.components["MR"]
     auth.client.server_metadata.pop("token_endpoint", None)
     try:

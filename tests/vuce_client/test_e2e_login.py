@@ -21,8 +21,10 @@ LAB = "VUCE.USUARIO.LABORATORIO"
 
 
 def _message(page) -> tuple[str | None, str | None]:
-    return (html.unescape(text_of(page.text, "entry-message") or ""),
-            text_of(page.text, "entry-reason"))
+    return (
+        html.unescape(text_of(page.text, "entry-message") or ""),
+        text_of(page.text, "entry-reason"),
+    )
 
 
 def _no_session(agent, vuce):
@@ -32,10 +34,17 @@ def _no_session(agent, vuce):
 
 
 def _import_principal(vuce, ruc=RUC):
-    r = vuce.import_account(user_type="principal", ruc=ruc, sol_username="PRINCIPA",
-                            names="REPRESENTANTE", email="rep@example.com",
-                            notifications_consent=True, last_roles=[], last_status="ACTIVO",
-                            registered_as="EMPRESA")
+    r = vuce.import_account(
+        user_type="principal",
+        ruc=ruc,
+        sol_username="PRINCIPA",
+        names="REPRESENTANTE",
+        email="rep@example.com",
+        notifications_consent=True,
+        last_roles=[],
+        last_status="ACTIVO",
+        registered_as="EMPRESA",
+    )
     assert r.status_code in (200, 201), r.text
 
 
@@ -67,8 +76,7 @@ def test_message_3_principal_not_registered(idp, vuce):
     with vuce.ctx():
         from vuce_client.storage import AuditEvent, db
 
-        reasons = [e.reason for e in db.session.query(AuditEvent).filter_by(
-            event="ENTRY_DENIED")]
+        reasons = [e.reason for e in db.session.query(AuditEvent).filter_by(event="ENTRY_DENIED")]
     assert reasons == ["PRINCIPAL_NOT_REGISTERED"]
 
 
@@ -83,31 +91,48 @@ def test_message_4_role_removed_with_tramites(idp, vuce):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "USUARIO5", roles=(OP,))  # the agent role was taken away
     _import_principal(vuce)
-    r = vuce.import_account(user_type="secondary", ruc=RUC, sol_username="USUARIO5",
-                            names="AGENTE", email="a@example.com", notifications_consent=True,
-                            last_roles=[AGENT, OP], last_status="ACTIVO",
-                            registered_as="AGENTE_ADUANA")
+    r = vuce.import_account(
+        user_type="secondary",
+        ruc=RUC,
+        sol_username="USUARIO5",
+        names="AGENTE",
+        email="a@example.com",
+        notifications_consent=True,
+        last_roles=[AGENT, OP],
+        last_status="ACTIVO",
+        registered_as="AGENTE_ADUANA",
+    )
     assert r.status_code == 201, r.text
     with vuce.ctx():
         from vuce_client.services import accounts, tramites
         from vuce_client.storage import db
 
         account = accounts.get_by_key(f"sol:{RUC}:USUARIO5")
-        tramites.file(account, roles=[AGENT, OP], user_type="secondary", kind="SUCE",
-                      component="MERCANCIAS_RESTRINGIDAS", subject="Importación")
+        tramites.file(
+            account,
+            roles=[AGENT, OP],
+            user_type="secondary",
+            kind="SUCE",
+            component="MERCANCIAS_RESTRINGIDAS",
+            subject="Importación",
+        )
         db.session.commit()
     page = sol_login(Agent(), vuce, "MR", RUC, "USUARIO5")
     assert _message(page) == (messages.MESSAGE_4.render(AGENT), "ROLE_REMOVED_WITH_TRAMITES")
 
 
-@pytest.mark.parametrize("action,reason", [("suspend", "NOT_ACTIVE_SUSPENDED"),
-                                           ("delete", "NOT_ACTIVE_DELETED")])
+@pytest.mark.parametrize(
+    "action,reason", [("suspend", "NOT_ACTIVE_SUSPENDED"), ("delete", "NOT_ACTIVE_DELETED")]
+)
 def test_message_5_not_active(idp, vuce, action, reason):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "USUARIO6", roles=(OP,))
-    r = requests.post(f"{idp.url}/api/v1/taxpayers/{RUC}/users/USUARIO6/status",
-                      json={"action": action}, timeout=10,
-                      headers={"Authorization": f"Bearer {idp.admin_token}"})
+    r = requests.post(
+        f"{idp.url}/api/v1/taxpayers/{RUC}/users/USUARIO6/status",
+        json={"action": action},
+        timeout=10,
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+    )
     assert r.status_code == 200, r.text
     agent = Agent()
     page = sol_login(agent, vuce, "MR", RUC, "USUARIO6")
@@ -139,8 +164,9 @@ def test_clean_user_registers_files_sso_and_logs_out_everywhere(idp, vuce):
     home = agent.get(f"{vuce.url}/mr/")
     assert home.status_code == 200 and "Mercancías Restringidas" in home.text
     # file a SUCE
-    filed = agent.submit(home, {"kind": "SUCE", "subject": "Importación de alimentos"},
-                         form_index=1)
+    filed = agent.submit(
+        home, {"kind": "SUCE", "subject": "Importación de alimentos"}, form_index=1
+    )
     assert "SUCE-" in filed.text and "Enviado" in filed.text
     buzon = agent.get(f"{vuce.url}/mr/buzon")
     assert "registrada" in buzon.text
@@ -157,8 +183,9 @@ def test_clean_user_registers_files_sso_and_logs_out_everywhere(idp, vuce):
     # logout from MR ends the IdP session and, by back-channel, every VUCE session
     out = agent.submit(agent.get(f"{vuce.url}/mr/"), form_index=0)
     assert text_of(out.text, "logged-out"), out.text[:800]
-    assert agent.get(f"{vuce.url}/origen/", stop_prefix=vuce.url + "/origen/login").status_code \
-        == 302
+    assert (
+        agent.get(f"{vuce.url}/origen/", stop_prefix=vuce.url + "/origen/login").status_code == 302
+    )
     # and the IdP asks for the password again
     again = agent.get(f"{vuce.url}/origen/login")
     assert not again.url.startswith(vuce.url)
@@ -169,10 +196,17 @@ def _logged_in_operator(idp, vuce, username="OPERADO2"):
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, username, roles=(OP, SUP))
     _import_principal(vuce)
-    r = vuce.import_account(user_type="secondary", ruc=RUC, sol_username=username,
-                            names="OPERADOR", email="op@example.com",
-                            notifications_consent=False, last_roles=[OP],
-                            last_status="ACTIVO", registered_as="EMPRESA")
+    r = vuce.import_account(
+        user_type="secondary",
+        ruc=RUC,
+        sol_username=username,
+        names="OPERADOR",
+        email="op@example.com",
+        notifications_consent=False,
+        last_roles=[OP],
+        last_status="ACTIVO",
+        registered_as="EMPRESA",
+    )
     assert r.status_code == 201
     agent = Agent()
     page = sol_login(agent, vuce, "MR", RUC, username)
@@ -183,9 +217,12 @@ def _logged_in_operator(idp, vuce, username="OPERADO2"):
 def test_backchannel_logout_on_suspension_ends_vuce_session(idp, vuce):
     agent = _logged_in_operator(idp, vuce)
     assert agent.get(f"{vuce.url}/mr/").status_code == 200
-    r = requests.post(f"{idp.url}/api/v1/taxpayers/{RUC}/users/OPERADO2/status",
-                      json={"action": "suspend"}, timeout=10,
-                      headers={"Authorization": f"Bearer {idp.admin_token}"})
+    r = requests.post(
+        f"{idp.url}/api/v1/taxpayers/{RUC}/users/OPERADO2/status",
+        json={"action": "suspend"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {idp.admin_token}"},
+    )
     assert r.status_code == 200
     page = agent.get(f"{vuce.url}/mr/", stop_prefix=vuce.url + "/mr/login")
     assert page.status_code == 302
@@ -201,11 +238,18 @@ def test_supervisor_sees_every_tramite_of_the_ruc(idp, vuce):
         from vuce_client.services import accounts, tramites
         from vuce_client.storage import db
 
-        other = accounts.import_account({"user_type": "secondary", "ruc": RUC,
-                                         "sol_username": "OTRO0001", "last_roles": [OP]},
-                                        terms_version="2024-01")[0]
-        tramites.file(other, roles=[OP], user_type="secondary", kind="CONSULTA_TECNICA",
-                      component="MERCANCIAS_RESTRINGIDAS", subject="Consulta del colega")
+        other = accounts.import_account(
+            {"user_type": "secondary", "ruc": RUC, "sol_username": "OTRO0001", "last_roles": [OP]},
+            terms_version="2024-01",
+        )[0]
+        tramites.file(
+            other,
+            roles=[OP],
+            user_type="secondary",
+            kind="CONSULTA_TECNICA",
+            component="MERCANCIAS_RESTRINGIDAS",
+            subject="Consulta del colega",
+        )
         db.session.commit()
     home = agent.get(f"{vuce.url}/mr/")
     assert "Consulta del colega" in home.text and "Trámites de la empresa" in home.text

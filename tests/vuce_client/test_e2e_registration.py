@@ -18,22 +18,33 @@ AGENT = "VUCE.USUARIO.AGENTE_ADUANA"
 
 def test_agent_section_validates_the_agency_through_the_padron(idp, vuce):
     idp.create_taxpayer(RUC)
-    idp.create_taxpayer(AGENCY, company_name="AGENCIA DE ADUANAS RAPIDA S.A.",
-                        principal_username="AGENCIA1", is_customs_agent=True,
-                        address="AV. ARGENTINA 100 CALLAO", phones="01-4200000",
-                        email="info@rapida.pe", fax="01-4200001")
-    idp.create_taxpayer(NOT_AGENT, company_name="COMERCIAL SIN LICENCIA S.A.",
-                        principal_username="COMERCI1")
+    idp.create_taxpayer(
+        AGENCY,
+        company_name="AGENCIA DE ADUANAS RAPIDA S.A.",
+        principal_username="AGENCIA1",
+        is_customs_agent=True,
+        address="AV. ARGENTINA 100 CALLAO",
+        phones="01-4200000",
+        email="info@rapida.pe",
+        fax="01-4200001",
+    )
+    idp.create_taxpayer(
+        NOT_AGENT, company_name="COMERCIAL SIN LICENCIA S.A.", principal_username="COMERCI1"
+    )
     idp.create_user(RUC, "AGENTE01", roles=(AGENT, OP))
-    vuce.import_account(user_type="principal", ruc=RUC, sol_username="PRINCIPA",
-                        last_roles=[], registered_as="EMPRESA")
+    vuce.import_account(
+        user_type="principal",
+        ruc=RUC,
+        sol_username="PRINCIPA",
+        last_roles=[],
+        registered_as="EMPRESA",
+    )
     agent = Agent()
     page = sol_login(agent, vuce, "MR", RUC, "AGENTE01")
     assert messages.REGISTRATION_AGENT_SECTION in page.text
     # an unknown RUC and a non-agent are refused with a clear message
     bad = agent.submit(page, {"linked_ruc": "20600000013", "action": "validate_ruc"})
-    assert html.unescape(text_of(bad.text, "error-linked_ruc")) == \
-        messages.ERR_AGENCY_RUC_UNKNOWN
+    assert html.unescape(text_of(bad.text, "error-linked_ruc")) == messages.ERR_AGENCY_RUC_UNKNOWN
     bad = agent.submit(page, {"linked_ruc": NOT_AGENT, "action": "validate_ruc"})
     assert html.unescape(text_of(bad.text, "error-linked_ruc")) == messages.ERR_NOT_CUSTOMS_AGENT
     good = agent.submit(page, {"linked_ruc": AGENCY, "action": "validate_ruc"})
@@ -73,10 +84,19 @@ def test_extranet_official_registers_and_updates_area(idp, vuce):
     assert text_of(done.text, "registration-done")
     profile = agent.get(f"{vuce.url}/mis-datos")
     assert messages.PROFILE_EDIT_BUTTON in profile.text and "Sub-área" in profile.text
-    updated = agent.submit(profile, {"area": "DIGESA", "sub_area": "BEBIDAS",
-                                     "email": "nuevo@example.com", "notifications_consent": "1",
-                                     "department": "15", "province": "1501",
-                                     "ubigeo": "150101", "action": "submit"})
+    updated = agent.submit(
+        profile,
+        {
+            "area": "DIGESA",
+            "sub_area": "BEBIDAS",
+            "email": "nuevo@example.com",
+            "notifications_consent": "1",
+            "department": "15",
+            "province": "1501",
+            "ubigeo": "150101",
+            "action": "submit",
+        },
+    )
     assert text_of(updated.text, "profile-done") == messages.PROFILE_EDIT_DONE
     with vuce.ctx():
         from vuce_client.services import accounts
@@ -88,9 +108,15 @@ def test_extranet_official_registers_and_updates_area(idp, vuce):
 
 def test_profile_is_reached_by_clicking_the_name(idp, vuce):
     idp.create_taxpayer(RUC)
-    vuce.import_account(user_type="principal", ruc=RUC, sol_username="PRINCIPA",
-                        names="MARIA TORRES", email="m@example.com", last_roles=[],
-                        registered_as="EMPRESA")
+    vuce.import_account(
+        user_type="principal",
+        ruc=RUC,
+        sol_username="PRINCIPA",
+        names="MARIA TORRES",
+        email="m@example.com",
+        last_roles=[],
+        registered_as="EMPRESA",
+    )
     agent = Agent()
     home = sol_login(agent, vuce, "MR", RUC, "PRINCIPA")
     assert 'id="user-name" href="/mis-datos"' in home.text and "MARIA TORRES" in home.text

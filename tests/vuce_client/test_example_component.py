@@ -15,24 +15,45 @@ OP = "VUCE.USUARIO.OPERACION"
 def test_example_component_gets_sso_with_vuce(idp, vuce, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "BASE_URL": base,
-                      "DATABASE_URL": vuce.app.config["DATABASE_URL"],
-                      "REDIS_URL": vuce.app.config["REDIS_URL"], "IDP_ISSUER": idp.url,
-                      "SECRET_KEY": "example-secret-key-0123456789",
-                      "CLIENT_ID_EJEMPLO": "vuce-ejemplo",
-                      "CLIENT_SECRET_EJEMPLO": "ejemplo-secret-0123456789"})
-    idp.register_client("vuce-ejemplo", secret="ejemplo-secret-0123456789",
-                        redirect_uris=[f"{base}/ejemplo/callback"],
-                        post_logout_redirect_uris=[f"{base}/ejemplo/logged-out"],
-                        backchannel_logout_uri=f"{base}/ejemplo/backchannel-logout",
-                        first_party=True, accepts_inactive_accounts=True)
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "BASE_URL": base,
+            "DATABASE_URL": vuce.app.config["DATABASE_URL"],
+            "REDIS_URL": vuce.app.config["REDIS_URL"],
+            "IDP_ISSUER": idp.url,
+            "SECRET_KEY": "example-secret-key-0123456789",
+            "CLIENT_ID_EJEMPLO": "vuce-ejemplo",
+            "CLIENT_SECRET_EJEMPLO": "ejemplo-secret-0123456789",
+        }
+    )
+    idp.register_client(
+        "vuce-ejemplo",
+        secret="ejemplo-secret-0123456789",
+        redirect_uris=[f"{base}/ejemplo/callback"],
+        post_logout_redirect_uris=[f"{base}/ejemplo/logged-out"],
+        backchannel_logout_uri=f"{base}/ejemplo/backchannel-logout",
+        first_party=True,
+        accepts_inactive_accounts=True,
+    )
     idp.create_taxpayer(RUC)
     idp.create_user(RUC, "OPERADO1", roles=(OP,))
-    vuce.import_account(user_type="principal", ruc=RUC, sol_username="PRINCIPA",
-                        last_roles=[], registered_as="EMPRESA")
-    vuce.import_account(user_type="secondary", ruc=RUC, sol_username="OPERADO1",
-                        names="ROSA QUISPE", email="rq@example.com", last_roles=[OP],
-                        registered_as="EMPRESA")
+    vuce.import_account(
+        user_type="principal",
+        ruc=RUC,
+        sol_username="PRINCIPA",
+        last_roles=[],
+        registered_as="EMPRESA",
+    )
+    vuce.import_account(
+        user_type="secondary",
+        ruc=RUC,
+        sol_username="OPERADO1",
+        names="ROSA QUISPE",
+        email="rq@example.com",
+        last_roles=[OP],
+        registered_as="EMPRESA",
+    )
     server = LiveServer(app, port).start()
     try:
         agent = Agent()

@@ -42,21 +42,40 @@ def two_rucs(idp, vuce):
 
     for ruc in (RUC_A, RUC_B):
         idp.create_taxpayer(ruc)
-        r = vuce.import_account(user_type="principal", ruc=ruc, sol_username="PRINCIPA",
-                                names="REPRESENTANTE", email=f"rep{ruc[-3:]}@example.com",
-                                notifications_consent=False, last_roles=[],
-                                last_status="ACTIVO", registered_as="EMPRESA")
+        r = vuce.import_account(
+            user_type="principal",
+            ruc=ruc,
+            sol_username="PRINCIPA",
+            names="REPRESENTANTE",
+            email=f"rep{ruc[-3:]}@example.com",
+            notifications_consent=False,
+            last_roles=[],
+            last_status="ACTIVO",
+            registered_as="EMPRESA",
+        )
         assert r.status_code in (200, 201), r.text
     for ruc, username, roles, subject in USERS:
         idp.create_user(ruc, username, roles=roles)
-        r = vuce.import_account(user_type="secondary", ruc=ruc, sol_username=username,
-                                names="USUARIO DE PRUEBA", last_roles=list(roles),
-                                last_status="ACTIVO", registered_as="EMPRESA")
+        r = vuce.import_account(
+            user_type="secondary",
+            ruc=ruc,
+            sol_username=username,
+            names="USUARIO DE PRUEBA",
+            last_roles=list(roles),
+            last_status="ACTIVO",
+            registered_as="EMPRESA",
+        )
         assert r.status_code == 201, r.text
         with vuce.ctx():
             account = accounts.get_by_key(r.json()["account_key"])
-            tramites.file(account, roles=list(roles), user_type="secondary", kind="SUCE",
-                          component="MERCANCIAS_RESTRINGIDAS", subject=subject)
+            tramites.file(
+                account,
+                roles=list(roles),
+                user_type="secondary",
+                kind="SUCE",
+                component="MERCANCIAS_RESTRINGIDAS",
+                subject=subject,
+            )
             db.session.commit()
     return vuce
 
@@ -88,16 +107,27 @@ def test_filing_form_cannot_target_another_ruc_or_account(two_rucs):
 
     vuce = two_rucs
     with vuce.ctx():
-        foreign = db.session.scalar(db.select(VuceAccount).where(
-            VuceAccount.ruc == RUC_B, VuceAccount.sol_username == "OPERADO1"))
+        foreign = db.session.scalar(
+            db.select(VuceAccount).where(
+                VuceAccount.ruc == RUC_B, VuceAccount.sol_username == "OPERADO1"
+            )
+        )
         foreign_id = foreign.id
     agent = _login(vuce, RUC_A, "OPERADO1")
     home = agent.get(f"{vuce.url}/mr/")
     # Extra fields a tamperer might add: ignored, the account comes from the session.
     index = next(i for i, f in enumerate(forms(home.text)) if f["action"].endswith("/tramites"))
-    filed = agent.submit(home, {"kind": "SUCE", "subject": "ASUNTO-INYECTADO", "ruc": RUC_B,
-                                "account_id": str(foreign_id), "account_key": "x"},
-                         form_index=index)
+    filed = agent.submit(
+        home,
+        {
+            "kind": "SUCE",
+            "subject": "ASUNTO-INYECTADO",
+            "ruc": RUC_B,
+            "account_id": str(foreign_id),
+            "account_key": "x",
+        },
+        form_index=index,
+    )
     assert filed.status_code == 200
     with vuce.ctx():
         row = db.session.scalar(db.select(Tramite).where(Tramite.subject == "ASUNTO-INYECTADO"))
@@ -110,8 +140,15 @@ def test_filing_form_cannot_target_another_ruc_or_account(two_rucs):
 def test_no_component_route_takes_an_identifier(vuce_session):
     """Trámites and buzón are reached only through the session's account. A route such as
     ``/mr/tramites/<id>`` would need its own cross-RUC/cross-user test in this file."""
-    allowed = {"vuce_core.static", "vuce_core.ubigeo_provinces", "vuce_core.ubigeo_districts",
-               "vuce_contingency.open_link"}
-    with_ids = [(r.rule, r.endpoint) for r in vuce_session.app.url_map.iter_rules()
-                if r.arguments and r.endpoint not in allowed]
+    allowed = {
+        "vuce_core.static",
+        "vuce_core.ubigeo_provinces",
+        "vuce_core.ubigeo_districts",
+        "vuce_contingency.open_link",
+    }
+    with_ids = [
+        (r.rule, r.endpoint)
+        for r in vuce_session.app.url_map.iter_rules()
+        if r.arguments and r.endpoint not in allowed
+    ]
     assert not with_ids, f"routes with identifiers need an IDOR test: {with_ids}"

@@ -26,7 +26,11 @@ def _import_at_once(vuce, body: dict, clients: int = 6) -> list[int]:
 
 def test_concurrent_imports_of_one_new_account(vuce):
     for round_no in range(3):
-        body = {"user_type": "secondary", "ruc": RUC, "sol_username": f"CARGA{round_no:03d}",
-                "last_roles": ["VUCE.USUARIO.OPERACION"]}
+        body = {
+            "user_type": "secondary",
+            "ruc": RUC,
+            "sol_username": f"CARGA{round_no:03d}",
+            "last_roles": ["VUCE.USUARIO.OPERACION"],
+        }
         codes = _import_at_once(vuce, body)
         assert sorted(codes) == [200] * 5 + [201], codes

@@ -20,10 +20,16 @@ def app(tmp_path_factory):
     from vuce_client import create_app
 
     tmp = tmp_path_factory.mktemp("vuce_unit")
-    app = create_app({"INSTANCE_PATH": str(tmp),
-                      "DATABASE_URL": fresh_database_url("vuce_unit", tmp),
-                      "REDIS_URL": redis_url(1), "SECRET_KEY": "unit-secret-key-0123456789",
-                      "ADMIN_TOKEN": "unit-admin-token", "TESTING": True})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp),
+            "DATABASE_URL": fresh_database_url("vuce_unit", tmp),
+            "REDIS_URL": redis_url(1),
+            "SECRET_KEY": "unit-secret-key-0123456789",
+            "ADMIN_TOKEN": "unit-admin-token",
+            "TESTING": True,
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     return app
@@ -40,10 +46,17 @@ def client(app):
 
 
 AUTH = {"Authorization": "Bearer unit-admin-token"}
-BODY = {"user_type": "secondary", "ruc": RUC, "sol_username": "usuario1", "names": "ANA",
-        "email": "ana@example.com", "notifications_consent": True,
-        "last_roles": ["VUCE.USUARIO.OPERACION"], "last_status": "ACTIVO",
-        "registered_as": "EMPRESA"}
+BODY = {
+    "user_type": "secondary",
+    "ruc": RUC,
+    "sol_username": "usuario1",
+    "names": "ANA",
+    "email": "ana@example.com",
+    "notifications_consent": True,
+    "last_roles": ["VUCE.USUARIO.OPERACION"],
+    "last_status": "ACTIVO",
+    "registered_as": "EMPRESA",
+}
 
 
 def test_import_requires_the_admin_token(client):
@@ -64,15 +77,18 @@ def test_import_creates_then_updates(client, app):
         assert acct.registered and acct.names == "ANA MARIA" and acct.email_updated_at
 
 
-@pytest.mark.parametrize("change,code", [
-    ({"colour": "red"}, "unknown_fields"),
-    ({"ruc": "20512333798"}, "invalid_ruc"),
-    ({"user_type": "admin"}, "invalid_user_type"),
-    ({"email": "no-at-sign"}, "invalid_email"),
-    ({"last_status": "BORRADO"}, "invalid_last_status"),
-    ({"registered_as": "OTRO"}, "invalid_registered_as"),
-    ({"last_roles": "VUCE.USUARIO.OPERACION"}, "invalid_last_roles"),
-])
+@pytest.mark.parametrize(
+    "change,code",
+    [
+        ({"colour": "red"}, "unknown_fields"),
+        ({"ruc": "20512333798"}, "invalid_ruc"),
+        ({"user_type": "admin"}, "invalid_user_type"),
+        ({"email": "no-at-sign"}, "invalid_email"),
+        ({"last_status": "BORRADO"}, "invalid_last_status"),
+        ({"registered_as": "OTRO"}, "invalid_registered_as"),
+        ({"last_roles": "VUCE.USUARIO.OPERACION"}, "invalid_last_roles"),
+    ],
+)
 def test_import_rejects_bad_bodies_with_422(client, change, code):
     r = client.post("/api/v1/accounts", json=dict(BODY, **change), headers=AUTH)
     assert r.status_code == 422 and r.json["error"] == code and r.json["message"]
@@ -95,8 +111,9 @@ def test_ubigeo_endpoints(client):
     deps = client.get("/api/ubigeo/departamentos").json
     assert len(deps) == 25
     assert {"code": "070107", "name": "Mi Perú"} in [
-        {"code": d["code"], "name": d["name"]} for d in
-        client.get("/api/ubigeo/distritos/0701").json]
+        {"code": d["code"], "name": d["name"]}
+        for d in client.get("/api/ubigeo/distritos/0701").json
+    ]
 
 
 def test_forms_need_csrf(app, client):
@@ -113,17 +130,30 @@ def test_filing_drops_a_notification_and_a_durable_email(client, app):
 
     with app.app_context():
         acct, _ = accounts.import_account(dict(BODY), terms_version="v1")
-        t = tramites.file(acct, roles=["VUCE.USUARIO.OPERACION"], user_type="secondary",
-                          kind="CONSULTA_TECNICA", component="ORIGEN", subject="Consulta")
+        t = tramites.file(
+            acct,
+            roles=["VUCE.USUARIO.OPERACION"],
+            user_type="secondary",
+            kind="CONSULTA_TECNICA",
+            component="ORIGEN",
+            subject="Consulta",
+        )
         db.session.commit()
         assert t.filed_role == "VUCE.USUARIO.OPERACION" and t.number.startswith("CT-")
         assert len(notifications.buzon(acct, "own")) == 1
         rows = db.session.query(mail.OutboxEmail).all()
         assert [(r.to, r.kind, r.status) for r in rows] == [
-            ("ana@example.com", "notification", "PENDING")]
+            ("ana@example.com", "notification", "PENDING")
+        ]
         with pytest.raises(FilingNotAllowed):
-            tramites.file(acct, roles=["VUCE.USUARIO.SUPERVISOR"], user_type="secondary",
-                          kind="SUCE", component="ORIGEN", subject="x")
+            tramites.file(
+                acct,
+                roles=["VUCE.USUARIO.SUPERVISOR"],
+                user_type="secondary",
+                kind="SUCE",
+                component="ORIGEN",
+                subject="x",
+            )
         db.session.rollback()
 
 
@@ -172,8 +202,9 @@ def test_mail_worker_delivers_over_smtp(client, app):
     try:
         state.port, state.suppress = port, False  # Flask-Mail suppresses sends when testing
         with app.app_context():
-            mail.enqueue("rosa@example.com", "SUCE registrada", "Su SUCE fue registrada.",
-                         "notification")
+            mail.enqueue(
+                "rosa@example.com", "SUCE registrada", "Su SUCE fue registrada.", "notification"
+            )
             db.session.commit()
             result = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
             assert result.exit_code == 0, result.output
@@ -187,8 +218,14 @@ def test_mail_worker_delivers_over_smtp(client, app):
 def test_safe_next_only_allows_local_paths():
     from vuce_client.web.security import safe_next
 
-    for bad in ("https://evil.example/", "//evil.example", "/\\evil", "javascript:alert(1)",
-                "evil", "/\nx"):
+    for bad in (
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil",
+        "javascript:alert(1)",
+        "evil",
+        "/\nx",
+    ):
         assert safe_next(bad, "/mr/") == "/mr/"
     assert safe_next("/mr/buzon?x=1", "/") == "/mr/buzon?x=1"
 
@@ -199,15 +236,21 @@ def test_production_refuses_unsafe_defaults():
     with pytest.raises(ConfigError) as exc:
         load_settings({"ENV": "production"}, environ={})
     text = str(exc.value)
-    for needle in ("VUCE_DATABASE_URL", "VUCE_REDIS_URL", "VUCE_SECRET_KEY", "VUCE_IDP_ISSUER",
-                   "VUCE_CLIENT_SECRET_MR"):
+    for needle in (
+        "VUCE_DATABASE_URL",
+        "VUCE_REDIS_URL",
+        "VUCE_SECRET_KEY",
+        "VUCE_IDP_ISSUER",
+        "VUCE_CLIENT_SECRET_MR",
+    ):
         assert needle in text
 
 
 def test_vuce_never_imports_idp():
     root = pathlib.Path(__file__).resolve().parents[2]
     for path in list((root / "vuce_client").rglob("*.py")) + list(
-            (root / "examples").rglob("*.py")):
+        (root / "examples").rglob("*.py")
+    ):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []

@@ -12,8 +12,13 @@ def test_upgrade_in_process_keeps_existing_loggers(tmp_path):
 
     watched = logging.getLogger("vuce_client.auth")
     assert not watched.disabled
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "IDP_PROBE_ENABLED": False,
-                      "DATABASE_URL": fresh_database_url("alembic_env", tmp_path)})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "IDP_PROBE_ENABLED": False,
+            "DATABASE_URL": fresh_database_url("alembic_env", tmp_path),
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         from sqlalchemy import inspect

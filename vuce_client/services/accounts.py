@@ -40,24 +40,43 @@ def principal_registered(ruc: str | None) -> bool:
     """PrincipalRegistrado(ruc), derived: the principal of the RUC finished registration."""
     if not ruc:
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(VuceAccount).where(
-            VuceAccount.ruc == ruc, VuceAccount.user_type == UserType.PRINCIPAL.value,
-            VuceAccount.registered_at.is_not(None))) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(VuceAccount)
+            .where(
+                VuceAccount.ruc == ruc,
+                VuceAccount.user_type == UserType.PRINCIPAL.value,
+                VuceAccount.registered_at.is_not(None),
+            )
+        )
+        > 0
+    )
 
 
 def has_tramites_with_role(account: VuceAccount | None, role: str | None) -> bool:
     """Message 4: trámites this account filed with ``role`` (the agent/lab role it registered)."""
     if account is None or role is None or account.id is None:
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Tramite).where(
-            Tramite.account_id == account.id, Tramite.filed_role == role)) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Tramite)
+            .where(Tramite.account_id == account.id, Tramite.filed_role == role)
+        )
+        > 0
+    )
 
 
 def _new_account(identity_type: str, ruc: str | None, username: str, key: str) -> VuceAccount:
-    row = VuceAccount(account_key=key, user_type=identity_type, ruc=ruc, sol_username=username,
-                      notifications_consent=False, last_roles=[])
+    row = VuceAccount(
+        account_key=key,
+        user_type=identity_type,
+        ruc=ruc,
+        sol_username=username,
+        notifications_consent=False,
+        last_roles=[],
+    )
     db.session.add(row)
     return row
 
@@ -67,8 +86,9 @@ def sync_from_identity(identity: SolIdentity, now: datetime | None = None) -> Vu
     now = now or utcnow()
     account = get_by_key(identity.account_key)
     if account is None:
-        account = _new_account(identity.user_type.value, identity.ruc, identity.sol_username,
-                               identity.account_key)
+        account = _new_account(
+            identity.user_type.value, identity.ruc, identity.sol_username, identity.account_key
+        )
     account.sub = identity.sub
     account.company_name = identity.company_name
     if identity.document_type:
@@ -84,8 +104,9 @@ def sync_from_identity(identity: SolIdentity, now: datetime | None = None) -> Vu
     return account
 
 
-def entry_context(identity: SolIdentity, account: VuceAccount | None, *,
-                  require_principal_for_all: bool = False) -> EntryContext:
+def entry_context(
+    identity: SolIdentity, account: VuceAccount | None, *, require_principal_for_all: bool = False
+) -> EntryContext:
     """The §6.2 context of a login: the identity plus what VUCE knows of the account."""
     registered_as = account.registered_as if account else None
     return EntryContext.from_identity(
@@ -108,18 +129,27 @@ def lookup_linked(section: str, ruc: str, padron: PadronClient, lab_registry_nam
     lab = None
     if section == RegisteredAs.LABORATORIO and taxpayer is not None:
         lab = padron.lookup_laboratory(ruc)
-    reg.check_linked_entity(section, in_padron=taxpayer is not None,
-                            is_customs_agent=bool(taxpayer and taxpayer.get("is_customs_agent")),
-                            in_itp_registry=lab is not None,
-                            lab_registry_name=lab_registry_name)
-    return {"ruc": ruc, "name": taxpayer.get("company_name") or (lab or {}).get("name"),
-            "address": taxpayer.get("address"), "phones": phones_text(taxpayer.get("phones")),
-            "email": taxpayer.get("email"), "fax": taxpayer.get("fax")}
+    reg.check_linked_entity(
+        section,
+        in_padron=taxpayer is not None,
+        is_customs_agent=bool(taxpayer and taxpayer.get("is_customs_agent")),
+        in_itp_registry=lab is not None,
+        lab_registry_name=lab_registry_name,
+    )
+    return {
+        "ruc": ruc,
+        "name": taxpayer.get("company_name") or (lab or {}).get("name"),
+        "address": taxpayer.get("address"),
+        "phones": phones_text(taxpayer.get("phones")),
+        "email": taxpayer.get("email"),
+        "fax": taxpayer.get("fax"),
+    }
 
 
 def _apply_contact(account: VuceAccount, data: reg.RegistrationData, now: datetime) -> None:
-    if reg.email_updated(account.email, account.notifications_consent, data.email,
-                         data.notifications_consent):
+    if reg.email_updated(
+        account.email, account.notifications_consent, data.email, data.notifications_consent
+    ):
         account.email_updated_at = now
     account.names = data.names
     account.ubigeo = data.ubigeo
@@ -135,9 +165,17 @@ def _apply_contact(account: VuceAccount, data: reg.RegistrationData, now: dateti
         account.sub_area = data.sub_area
 
 
-def register(account: VuceAccount, data: reg.RegistrationData, *, needs_section: str | None,
-             registered_as: str | None, terms_version: str, padron: PadronClient | None,
-             lab_registry_name: str = "ITP", now: datetime | None = None) -> VuceAccount:
+def register(
+    account: VuceAccount,
+    data: reg.RegistrationData,
+    *,
+    needs_section: str | None,
+    registered_as: str | None,
+    terms_version: str,
+    padron: PadronClient | None,
+    lab_registry_name: str = "ITP",
+    now: datetime | None = None,
+) -> VuceAccount:
     """First-login registration (§6.4), or the agent/lab section added later (Q10).
 
     Validates every field, checks the linked RUC through the padrón / ITP, stores everything;
@@ -145,10 +183,14 @@ def register(account: VuceAccount, data: reg.RegistrationData, *, needs_section:
     """
     now = now or utcnow()
     first = not account.registered
-    clean = reg.validate_registration(data, user_type=account.user_type,
-                                      needs_section=needs_section,
-                                      ubigeo_exists=ubigeo.exists, terms_version=terms_version,
-                                      require_terms=first)
+    clean = reg.validate_registration(
+        data,
+        user_type=account.user_type,
+        needs_section=needs_section,
+        ubigeo_exists=ubigeo.exists,
+        terms_version=terms_version,
+        require_terms=first,
+    )
     linked = None
     if needs_section is not None:
         if padron is None:
@@ -169,17 +211,24 @@ def register(account: VuceAccount, data: reg.RegistrationData, *, needs_section:
         account.linked_email = linked["email"]
         account.linked_fax = linked["fax"]
     db.session.flush()
-    audit.record("REGISTERED" if first else "SECTION_REGISTERED",
-                 account_key=account.account_key, registered_as=account.registered_as,
-                 linked_ruc=account.linked_ruc)
+    audit.record(
+        "REGISTERED" if first else "SECTION_REGISTERED",
+        account_key=account.account_key,
+        registered_as=account.registered_as,
+        linked_ruc=account.linked_ruc,
+    )
     return account
 
 
 def update_registered_as(account: VuceAccount, registered_as: str | None) -> None:
     """Q10: a role removed with zero trámites updates ``registrado_como`` to match the roles."""
     if registered_as is not None and account.registered_as != str(registered_as):
-        audit.record("REGISTERED_AS_CHANGED", account_key=account.account_key,
-                     before=account.registered_as, after=str(registered_as))
+        audit.record(
+            "REGISTERED_AS_CHANGED",
+            account_key=account.account_key,
+            before=account.registered_as,
+            after=str(registered_as),
+        )
         account.registered_as = str(registered_as)
         if registered_as == RegisteredAs.EMPRESA:
             account.linked_ruc = account.linked_name = account.linked_address = None
@@ -187,12 +236,18 @@ def update_registered_as(account: VuceAccount, registered_as: str | None) -> Non
         db.session.flush()
 
 
-def update_profile(account: VuceAccount, data: reg.RegistrationData,
-                   now: datetime | None = None) -> VuceAccount:
-    """"Modificación de Datos" ([S1 Anexo I]): the same rules, no terms, no agent/lab change."""
+def update_profile(
+    account: VuceAccount, data: reg.RegistrationData, now: datetime | None = None
+) -> VuceAccount:
+    """ "Modificación de Datos" ([S1 Anexo I]): the same rules, no terms, no agent/lab change."""
     now = now or utcnow()
-    clean = reg.validate_registration(data, user_type=account.user_type, needs_section=None,
-                                      ubigeo_exists=ubigeo.exists, require_terms=False)
+    clean = reg.validate_registration(
+        data,
+        user_type=account.user_type,
+        needs_section=None,
+        ubigeo_exists=ubigeo.exists,
+        require_terms=False,
+    )
     _apply_contact(account, clean, now)
     db.session.flush()
     audit.record("PROFILE_UPDATED", account_key=account.account_key)
@@ -200,13 +255,23 @@ def update_profile(account: VuceAccount, data: reg.RegistrationData,
 
 
 # -- import API (contract.md: POST /api/v1/accounts) ------------------------------------------
-IMPORT_FIELDS = {"user_type", "ruc", "sol_username", "names", "email", "notifications_consent",
-                 "last_roles", "last_status", "registered_as"}
+IMPORT_FIELDS = {
+    "user_type",
+    "ruc",
+    "sol_username",
+    "names",
+    "email",
+    "notifications_consent",
+    "last_roles",
+    "last_status",
+    "registered_as",
+}
 _STATUSES = {"ACTIVO", "SUSPENDIDO", "ELIMINADO"}
 
 
-def import_account(payload: dict, *, terms_version: str,
-                   now: datetime | None = None) -> tuple[VuceAccount, bool]:
+def import_account(
+    payload: dict, *, terms_version: str, now: datetime | None = None
+) -> tuple[VuceAccount, bool]:
     """Create or update an account as already registered; returns (account, created)."""
     from ..domain.identity import extranet_account_key, sol_account_key
 
@@ -215,13 +280,15 @@ def import_account(payload: dict, *, terms_version: str,
         raise ImportError_("invalid_body", "El cuerpo debe ser un objeto JSON.")
     unknown = set(payload) - IMPORT_FIELDS
     if unknown:
-        raise ImportError_("unknown_fields",
-                           f"Campos no reconocidos: {', '.join(sorted(unknown))}.")
+        raise ImportError_(
+            "unknown_fields", f"Campos no reconocidos: {', '.join(sorted(unknown))}."
+        )
     try:
         user_type = UserType(payload.get("user_type"))
     except ValueError:
-        raise ImportError_("invalid_user_type",
-                           "user_type debe ser principal, secondary o extranet.") from None
+        raise ImportError_(
+            "invalid_user_type", "user_type debe ser principal, secondary o extranet."
+        ) from None
     username = payload.get("sol_username")
     if not isinstance(username, str) or not username.strip():
         raise ImportError_("invalid_sol_username", "Ingrese sol_username.")
@@ -247,15 +314,17 @@ def import_account(payload: dict, *, terms_version: str,
             raise ImportError_("invalid_email", "El correo electrónico no es válido.") from None
     consent = payload.get("notifications_consent", False)
     if not isinstance(consent, bool):
-        raise ImportError_("invalid_notifications_consent",
-                           "notifications_consent debe ser true o false.")
+        raise ImportError_(
+            "invalid_notifications_consent", "notifications_consent debe ser true o false."
+        )
     roles = payload.get("last_roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise ImportError_("invalid_last_roles", "last_roles debe ser una lista de roles.")
     status = payload.get("last_status", "ACTIVO")
     if status not in _STATUSES:
-        raise ImportError_("invalid_last_status",
-                           "last_status debe ser ACTIVO, SUSPENDIDO o ELIMINADO.")
+        raise ImportError_(
+            "invalid_last_status", "last_status debe ser ACTIVO, SUSPENDIDO o ELIMINADO."
+        )
     registered_as = payload.get("registered_as")
     if user_type is UserType.EXTRANET:
         registered_as = None
@@ -265,11 +334,15 @@ def import_account(payload: dict, *, terms_version: str,
         try:
             registered_as = RegisteredAs(registered_as).value
         except ValueError:
-            raise ImportError_("invalid_registered_as", "registered_as debe ser EMPRESA, "
-                               "AGENTE_ADUANA o LABORATORIO.") from None
+            raise ImportError_(
+                "invalid_registered_as",
+                "registered_as debe ser EMPRESA, AGENTE_ADUANA o LABORATORIO.",
+            ) from None
         if registered_as != RegisteredAs.EMPRESA and user_type is not UserType.SECONDARY:
-            raise ImportError_("invalid_registered_as",
-                               "Solo un usuario secundario se registra como agente o laboratorio.")
+            raise ImportError_(
+                "invalid_registered_as",
+                "Solo un usuario secundario se registra como agente o laboratorio.",
+            )
     names = payload.get("names")
     if names is not None and (not isinstance(names, str) or len(names) > reg.NAMES_MAX):
         raise ImportError_("invalid_names", "names no es válido.")

@@ -10,11 +10,13 @@ from ..storage import Notification, VuceAccount, db
 EMAIL_KIND = "notification"
 
 
-def notify(account: VuceAccount, subject: str, body: str, *,
-           tramite_id: int | None = None) -> Notification:
+def notify(
+    account: VuceAccount, subject: str, body: str, *, tramite_id: int | None = None
+) -> Notification:
     """Drop a notification in the account's buzón; queue the e-mail copy in the same transaction."""
-    row = Notification(account_id=account.id, ruc=account.ruc, tramite_id=tramite_id,
-                       subject=subject, body=body)
+    row = Notification(
+        account_id=account.id, ruc=account.ruc, tramite_id=tramite_id, subject=subject, body=body
+    )
     db.session.add(row)
     if account.notifications_consent and account.email:
         # [S0 VIII]: the e-mail complements the buzón; durable, sent by the mail worker

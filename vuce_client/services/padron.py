@@ -24,12 +24,17 @@ class PadronClient:
         self.store = store
 
     def _get(self, path: str) -> dict | None:
-        token = client_credentials_token(self.meta, self.client_id, self.client_secret,
-                                         PADRON_SCOPE, self.store)
+        token = client_credentials_token(
+            self.meta, self.client_id, self.client_secret, PADRON_SCOPE, self.store
+        )
         url = f"{self.meta.internal_url}{path}"
         try:
-            resp = self.meta.http.get(url, headers={"Authorization": f"Bearer {token}"},
-                                      timeout=self.meta.timeout, allow_redirects=False)
+            resp = self.meta.http.get(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=self.meta.timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             raise IdpUnavailable(f"GET {url}: {exc}") from exc
         if resp.status_code == 404:

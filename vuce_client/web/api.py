@@ -36,7 +36,8 @@ def import_account():
     for attempt in (1, 2):
         try:
             account, created = accounts.import_account(
-                payload, terms_version=current_app.config["TERMS_VERSION"])
+                payload, terms_version=current_app.config["TERMS_VERSION"]
+            )
             db.session.commit()
             break
         except accounts.ImportError_ as exc:
@@ -48,7 +49,11 @@ def import_account():
             db.session.rollback()
             if attempt == 2:
                 raise
-    return jsonify(account_key=account.account_key, user_type=account.user_type,
-                   ruc=account.ruc, sol_username=account.sol_username,
-                   registered_as=account.registered_as, created=created), \
-        201 if created else 200
+    return jsonify(
+        account_key=account.account_key,
+        user_type=account.user_type,
+        ruc=account.ruc,
+        sol_username=account.sol_username,
+        registered_as=account.registered_as,
+        created=created,
+    ), 201 if created else 200

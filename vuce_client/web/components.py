@@ -26,28 +26,47 @@ def component_blueprint(auth) -> Blueprint:
     @auth.login_required
     def home():
         account, roles, user_type = _who()
-        rows = tramite_service.visible(account, roles=roles, user_type=user_type,
-                                       component=comp.value)
-        return render_template("vuce/component_home.html", auth=auth, component=comp,
-                               tramites=rows, types=list(rules.TramiteType),
-                               scope=rules.visible_scope(roles, user_type),
-                               can_file=_can_file(roles, user_type), error=None,
-                               states={s.value: s.label for s in rules.TramiteState})
+        rows = tramite_service.visible(
+            account, roles=roles, user_type=user_type, component=comp.value
+        )
+        return render_template(
+            "vuce/component_home.html",
+            auth=auth,
+            component=comp,
+            tramites=rows,
+            types=list(rules.TramiteType),
+            scope=rules.visible_scope(roles, user_type),
+            can_file=_can_file(roles, user_type),
+            error=None,
+            states={s.value: s.label for s in rules.TramiteState},
+        )
 
     @bp.post("/tramites")
     @auth.login_required
     def file_tramite():
         account, roles, user_type = _who()
         try:
-            row = tramite_service.file(account, roles=roles, user_type=user_type,
-                                       kind=request.form.get("kind", "SUCE"),
-                                       component=comp.value,
-                                       subject=request.form.get("subject", ""))
+            row = tramite_service.file(
+                account,
+                roles=roles,
+                user_type=user_type,
+                kind=request.form.get("kind", "SUCE"),
+                component=comp.value,
+                subject=request.form.get("subject", ""),
+            )
         except FilingNotAllowed as exc:
             db.session.rollback()
-            return render_template("vuce/component_home.html", auth=auth, component=comp,
-                                   tramites=[], types=list(rules.TramiteType), scope="own",
-                                   can_file=False, error=exc.message, states={}), 403
+            return render_template(
+                "vuce/component_home.html",
+                auth=auth,
+                component=comp,
+                tramites=[],
+                types=list(rules.TramiteType),
+                scope="own",
+                can_file=False,
+                error=exc.message,
+                states={},
+            ), 403
         except ValueError:
             db.session.rollback()
             return redirect(url_for(f"{bp.name}.home"))

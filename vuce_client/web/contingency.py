@@ -40,16 +40,21 @@ bp = Blueprint("vuce_contingency", __name__)
 api_bp = Blueprint("vuce_contingency_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # bearer-token API, no cookies
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[],
-                  key_prefix="vuce-contingency")
+limiter = Limiter(key_func=get_remote_address, default_limits=[], key_prefix="vuce-contingency")
 RUC_RE = re.compile(r"^\d{11}$")
-LINK_STATUS_CODES = {LinkStatus.EXPIRED: 410, LinkStatus.USED: 410,
-                     LinkStatus.SUPERSEDED: 410, LinkStatus.INVALID: 400}
+LINK_STATUS_CODES = {
+    LinkStatus.EXPIRED: 410,
+    LinkStatus.USED: 410,
+    LinkStatus.SUPERSEDED: 410,
+    LinkStatus.INVALID: 400,
+}
 # ours (Q19)
 LINK_OPEN_BUTTON = "Ingresar a la VUCE"
 CONTINGENCY_SESSION_NOTE = "Ingreso por contingencia"
-NEEDS_SOL = ("Para completar su registro en la VUCE debe ingresar con su Clave SOL cuando el "
-             "servicio de SUNAT se restablezca.")
+NEEDS_SOL = (
+    "Para completar su registro en la VUCE debe ingresar con su Clave SOL cuando el "
+    "servicio de SUNAT se restablezca."
+)
 
 
 def _state():
@@ -72,14 +77,24 @@ def _captcha_widget() -> dict:
     return _state().captcha.widget()
 
 
-def _forms_page(status: int = 200, *, errors: dict | None = None, values: dict | None = None,
-                only: str | None = None):
+def _forms_page(
+    status: int = 200,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    only: str | None = None,
+):
     return render_template(
-        "vuce/contingency/forms.html", msg=messages, only=only, errors=errors or {},
-        values=values or {}, component=_component(request.values.get("componente")),
+        "vuce/contingency/forms.html",
+        msg=messages,
+        only=only,
+        errors=errors or {},
+        values=values or {},
+        component=_component(request.values.get("componente")),
         sol_captcha=_captcha_widget() if only != "extranet" else None,
         ext_captcha=_captcha_widget() if only != "sol" else None,
-        captcha_backend=_state().captcha.backend), status
+        captcha_backend=_state().captcha.backend,
+    ), status
 
 
 def _login_redirect():
@@ -92,14 +107,15 @@ def _login_redirect():
 def _intercept_login():
     """While active, /login and every component's SOL login lead to the contingency forms."""
     endpoint = request.endpoint or ""
-    if endpoint == "vuce_core.login" or (endpoint.startswith("vuce_auth_")
-                                         and endpoint.endswith(".login")):
+    if endpoint == "vuce_core.login" or (
+        endpoint.startswith("vuce_auth_") and endpoint.endswith(".login")
+    ):
         state = _state()
         if not state.is_active():
             return None
         if endpoint == "vuce_core.login":
             return _forms_page()
-        comp = endpoint[len("vuce_auth_"):-len(".login")].upper()
+        comp = endpoint[len("vuce_auth_") : -len(".login")].upper()
         only = "extranet" if request.args.get("tipo") == "extranet" else "sol"
         return redirect(url_for("vuce_contingency.forms", componente=comp, tipo=only))
     return None
@@ -136,11 +152,12 @@ def _submit(kind: str):
     state = _state()
     if not state.is_active():
         return _login_redirect()
-    values = {"ruc": (request.form.get("ruc") or "").strip(),
-              "usuario": (request.form.get("usuario") or "").strip().upper()}
+    values = {
+        "ruc": (request.form.get("ruc") or "").strip(),
+        "usuario": (request.form.get("usuario") or "").strip().upper(),
+    }
     # §7: the captcha is verified before anything else.
-    result = state.captcha.verify(request.form.get("g-recaptcha-response"),
-                                  request.remote_addr)
+    result = state.captcha.verify(request.form.get("g-recaptcha-response"), request.remote_addr)
     errors = {}
     if not result.ok:
         errors["captcha"] = messages.CONTINGENCY_CAPTCHA_FAILED
@@ -156,18 +173,26 @@ def _submit(kind: str):
         base = current_app.config["BASE_URL"]
         return base + url_for("vuce_contingency.open_link", token=token, componente=component)
 
-    state.request_link(kind=kind, ruc=values["ruc"] if kind == "sol" else None,
-                       usuario=values["usuario"], link_url=link_url, component=component)
+    state.request_link(
+        kind=kind,
+        ruc=values["ruc"] if kind == "sol" else None,
+        usuario=values["usuario"],
+        link_url=link_url,
+        component=component,
+    )
     state.pad(started)
-    return render_template("vuce/contingency/check_email.html", msg=messages,
-                           text=messages.contingency_check_email(state.link_ttl))
+    return render_template(
+        "vuce/contingency/check_email.html",
+        msg=messages,
+        text=messages.contingency_check_email(state.link_ttl),
+    )
 
 
 @bp.post("/contingencia/sol")
 @limiter.limit(_ip_rate, methods=["POST"])
 @limiter.limit(_account_rate, key_func=_account_rate_key, methods=["POST"])
 def submit_sol():
-    """"Ingresa con Clave SOL": RUC + usuario SOL + captcha."""
+    """ "Ingresa con Clave SOL": RUC + usuario SOL + captcha."""
     return _submit("sol")
 
 
@@ -175,7 +200,7 @@ def submit_sol():
 @limiter.limit(_ip_rate, methods=["POST"])
 @limiter.limit(_account_rate, key_func=_account_rate_key, methods=["POST"])
 def submit_extranet():
-    """"Ingresar a la Extranet": usuario EXT… + captcha."""
+    """ "Ingresar a la Extranet": usuario EXT… + captcha."""
     return _submit("extranet")
 
 
@@ -183,21 +208,24 @@ def submit_extranet():
 @bp.get("/contingencia/extranet")
 def form_get():
     only = request.path.rsplit("/", 1)[-1]
-    return redirect(url_for("vuce_contingency.forms", tipo=only,
-                            componente=request.args.get("componente")))
+    return redirect(
+        url_for("vuce_contingency.forms", tipo=only, componente=request.args.get("componente"))
+    )
 
 
 # -- the e-mailed link ---------------------------------------------------------------------------
 
 
 def _link_refused(status: LinkStatus):
-    return render_template("vuce/contingency/link.html", msg=messages, status=status.value,
-                           text=link_message(status)), LINK_STATUS_CODES[status]
+    return render_template(
+        "vuce/contingency/link.html", msg=messages, status=status.value, text=link_message(status)
+    ), LINK_STATUS_CODES[status]
 
 
 def _off_page():
-    return render_template("vuce/contingency/link.html", msg=messages, status="OFF",
-                           text=messages.CONTINGENCY_OFF), 409
+    return render_template(
+        "vuce/contingency/link.html", msg=messages, status="OFF", text=messages.CONTINGENCY_OFF
+    ), 409
 
 
 @bp.get("/contingencia/enlace/<token>")
@@ -209,10 +237,15 @@ def open_link(token):
     opened = state.links.inspect(token)
     if not opened.ok:
         return _link_refused(opened.status)
-    return render_template("vuce/contingency/link.html", msg=messages, status="VALID",
-                           text=messages.CONTINGENCY_PROCEED, token=token,
-                           component=_component(request.args.get("componente")),
-                           button=LINK_OPEN_BUTTON)
+    return render_template(
+        "vuce/contingency/link.html",
+        msg=messages,
+        status="VALID",
+        text=messages.CONTINGENCY_PROCEED,
+        token=token,
+        component=_component(request.args.get("componente")),
+        button=LINK_OPEN_BUTTON,
+    )
 
 
 @bp.post("/contingencia/enlace")
@@ -228,8 +261,9 @@ def use_link():
     opened = state.links.consume(request.form.get("token"))
     component = _component(request.form.get("componente"))
     if not opened.ok:
-        audit.record("CONTINGENCY_LINK_REFUSED", component=component,
-                     reason=f"LINK_{opened.status.value}")
+        audit.record(
+            "CONTINGENCY_LINK_REFUSED", component=component, reason=f"LINK_{opened.status.value}"
+        )
         db.session.commit()
         return _link_refused(opened.status)
     account = accounts.get(opened.account_id)
@@ -237,30 +271,48 @@ def use_link():
         return _link_refused(LinkStatus.INVALID)
     # Q15: SUNAT is down, so the checks run on the snapshot of the last SOL login.
     ctx = EntryContext(
-        user_type=account.user_type, account_status=account.last_status or "ACTIVO",
-        roles=frozenset(account.last_roles or ()), ruc=account.ruc,
-        registered=account.registered, registered_as=account.registered_as,
+        user_type=account.user_type,
+        account_status=account.last_status or "ACTIVO",
+        roles=frozenset(account.last_roles or ()),
+        ruc=account.ruc,
+        registered=account.registered,
+        registered_as=account.registered_as,
         has_tramites=accounts.has_tramites_with_role(account, _role_for(account.registered_as)),
         principal_registered=accounts.principal_registered(account.ruc),
-        require_principal_for_all=current_app.config.get("REQUIRE_PRINCIPAL_FOR_ALL", False))
+        require_principal_for_all=current_app.config.get("REQUIRE_PRINCIPAL_FOR_ALL", False),
+    )
     decision = run_entry_checks(ctx)
     if not decision.allowed:
-        audit.record("ENTRY_DENIED", account_key=account.account_key, component=component,
-                     reason=decision.reason.value, message=decision.message_number,
-                     auth_method=AUTH_METHOD)
+        audit.record(
+            "ENTRY_DENIED",
+            account_key=account.account_key,
+            component=component,
+            reason=decision.reason.value,
+            message=decision.message_number,
+            auth_method=AUTH_METHOD,
+        )
         db.session.commit()
         session.pop("vuce_sid", None)
         return render_template("vuce/denied.html", decision=decision), 403
     if not decision.opens_session:
-        audit.record("ENTRY_DENIED", account_key=account.account_key, component=component,
-                     reason="NEEDS_SOL_REGISTRATION", auth_method=AUTH_METHOD)
+        audit.record(
+            "ENTRY_DENIED",
+            account_key=account.account_key,
+            component=component,
+            reason="NEEDS_SOL_REGISTRATION",
+            auth_method=AUTH_METHOD,
+        )
         db.session.commit()
-        return render_template("vuce/error.html", error="needs_sol",
-                               description=NEEDS_SOL), 409
-    audit.record("CONTINGENCY_LINK_USED", account_key=account.account_key, component=component,
-                 link=opened.link_id[:8])
-    audit.record("LOGIN", account_key=account.account_key, component=component,
-                 auth_method=AUTH_METHOD)
+        return render_template("vuce/error.html", error="needs_sol", description=NEEDS_SOL), 409
+    audit.record(
+        "CONTINGENCY_LINK_USED",
+        account_key=account.account_key,
+        component=component,
+        link=opened.link_id[:8],
+    )
+    audit.record(
+        "LOGIN", account_key=account.account_key, component=component, auth_method=AUTH_METHOD
+    )
     db.session.commit()
     claims = {"sub": account.sub}
     comps = _components()
@@ -305,14 +357,20 @@ def api_contingency():
     if request.method == "GET":
         return jsonify(state.status())
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or set(body) - {"active"} or not isinstance(
-            body.get("active"), bool):
+    if (
+        not isinstance(body, dict)
+        or set(body) - {"active"}
+        or not isinstance(body.get("active"), bool)
+    ):
         return _api_error(422, "invalid_body", 'Se espera {"active": true|false}.')
     try:
         return jsonify(state.set_active(body["active"], actor="admin-api", source="api"))
     except ContingencyDisabled:
-        return _api_error(409, "contingency_disabled",
-                          "La contingencia está deshabilitada (VUCE_CONTINGENCY=off).")
+        return _api_error(
+            409,
+            "contingency_disabled",
+            "La contingencia está deshabilitada (VUCE_CONTINGENCY=off).",
+        )
 
 
 @bp.route("/contingencia/operador", methods=["GET", "POST"])
@@ -337,11 +395,14 @@ def operator():
         if error is None:
             return redirect(url_for("vuce_contingency.operator"))
     authorized = bool(session.get("vuce_operator"))
-    return render_template("vuce/contingency/operator.html", msg=messages, error=error,
-                           authorized=authorized,
-                           status=state.status() if authorized else None,
-                           history=state.history(30) if authorized else []), \
-        401 if error and not authorized else 200
+    return render_template(
+        "vuce/contingency/operator.html",
+        msg=messages,
+        error=error,
+        authorized=authorized,
+        status=state.status() if authorized else None,
+        history=state.history(30) if authorized else [],
+    ), 401 if error and not authorized else 200
 
 
 # -- wiring --------------------------------------------------------------------------------------
@@ -350,8 +411,9 @@ def operator():
 def _rate_limited(exc):
     if request.path.startswith("/api/"):
         return _api_error(429, "rate_limited", messages.TOO_MANY_ATTEMPTS)
-    return render_template("vuce/error.html", error="rate_limited",
-                           description=messages.TOO_MANY_ATTEMPTS), 429
+    return render_template(
+        "vuce/error.html", error="rate_limited", description=messages.TOO_MANY_ATTEMPTS
+    ), 429
 
 
 def init_app(app) -> None:
@@ -374,11 +436,13 @@ def init_app(app) -> None:
 
     if app.extensions["vuce_contingency"].captcha.backend == "recaptcha":
         # Google's widget needs its script and frame; only on the contingency pages.
-        csp = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-               "script-src 'self' https://www.google.com/recaptcha/ "
-               "https://www.gstatic.com/recaptcha/; frame-src https://www.google.com/recaptcha/ "
-               "https://recaptcha.google.com/recaptcha/; frame-ancestors 'none'; "
-               "form-action 'self'; base-uri 'none'; object-src 'none'")
+        csp = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' https://www.google.com/recaptcha/ "
+            "https://www.gstatic.com/recaptcha/; frame-src https://www.google.com/recaptcha/ "
+            "https://recaptcha.google.com/recaptcha/; frame-ancestors 'none'; "
+            "form-action 'self'; base-uri 'none'; object-src 'none'"
+        )
 
         @app.after_request
         def _recaptcha_csp(response):

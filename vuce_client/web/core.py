@@ -26,11 +26,27 @@ from ..oidc import IdpUnavailable, TokenRejected
 from ..services import accounts
 from ..storage import db
 
-bp = Blueprint("vuce_core", __name__, template_folder="../templates",
-               static_folder="../static", static_url_path="/vuce-static")
+bp = Blueprint(
+    "vuce_core",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/vuce-static",
+)
 
-FORM_FIELDS = ("names", "ubigeo", "address", "reference", "phone", "mobile", "fax", "email",
-               "area", "sub_area", "linked_ruc")
+FORM_FIELDS = (
+    "names",
+    "ubigeo",
+    "address",
+    "reference",
+    "phone",
+    "mobile",
+    "fax",
+    "email",
+    "area",
+    "sub_area",
+    "linked_ruc",
+)
 
 
 def _auth():
@@ -39,7 +55,7 @@ def _auth():
 
 @bp.get("/login")
 def login():
-    """"Importador/Exportador (Clave SOL)" or "Funcionario (Extranet)", per component."""
+    """ "Importador/Exportador (Clave SOL)" or "Funcionario (Extranet)", per component."""
     comps = _auth().components
     chosen = comps.get((request.args.get("componente") or "").upper())
     return render_template("vuce/login.html", components=comps, chosen=chosen)
@@ -84,9 +100,11 @@ def _cascade(form: dict) -> dict:
     if code and not code.startswith(prov or "--"):
         code = ""
     form.update(department=dept, province=prov, ubigeo=code)
-    return {"departments": ubigeo.departments(),
-            "provinces": ubigeo.provinces(dept) if dept else (),
-            "districts": ubigeo.districts(prov) if prov else ()}
+    return {
+        "departments": ubigeo.departments(),
+        "provinces": ubigeo.provinces(dept) if dept else (),
+        "districts": ubigeo.districts(prov) if prov else (),
+    }
 
 
 def _form_from_request() -> dict:
@@ -107,11 +125,20 @@ def _form_from_account(account) -> dict:
 
 def _data(form: dict) -> RegistrationData:
     return RegistrationData(
-        names=form["names"], ubigeo=form["ubigeo"], address=form["address"],
-        reference=form["reference"], phone=form["phone"], mobile=form["mobile"], fax=form["fax"],
-        email=form["email"], notifications_consent=form["notifications_consent"],
-        accepted_terms_version=form.get("accepted_terms_version"), area=form["area"],
-        sub_area=form["sub_area"], linked_ruc=form["linked_ruc"])
+        names=form["names"],
+        ubigeo=form["ubigeo"],
+        address=form["address"],
+        reference=form["reference"],
+        phone=form["phone"],
+        mobile=form["mobile"],
+        fax=form["fax"],
+        email=form["email"],
+        notifications_consent=form["notifications_consent"],
+        accepted_terms_version=form.get("accepted_terms_version"),
+        area=form["area"],
+        sub_area=form["sub_area"],
+        linked_ruc=form["linked_ruc"],
+    )
 
 
 # -- first-login registration (§6.4) ----------------------------------------------------------
@@ -146,19 +173,29 @@ def register():
             try:
                 from peru_ids import validate_ruc
 
-                linked = accounts.lookup_linked(section, validate_ruc(form["linked_ruc"]),
-                                                _auth().padron(), cfg["LAB_REGISTRY_NAME"])
+                linked = accounts.lookup_linked(
+                    section,
+                    validate_ruc(form["linked_ruc"]),
+                    _auth().padron(),
+                    cfg["LAB_REGISTRY_NAME"],
+                )
             except ValueError as exc:
                 errors = getattr(exc, "errors", None) or {
-                    "linked_ruc": messages.ERR_LINKED_RUC_INVALID}
+                    "linked_ruc": messages.ERR_LINKED_RUC_INVALID
+                }
             except (IdpUnavailable, TokenRejected):
                 errors = {"linked_ruc": messages.ERR_LOOKUP_UNAVAILABLE}
         elif action == "submit":
             try:
-                accounts.register(account, _data(form), needs_section=section,
-                                  registered_as=pending.get("registered_as"),
-                                  terms_version=cfg["TERMS_VERSION"], padron=_auth().padron(),
-                                  lab_registry_name=cfg["LAB_REGISTRY_NAME"])
+                accounts.register(
+                    account,
+                    _data(form),
+                    needs_section=section,
+                    registered_as=pending.get("registered_as"),
+                    terms_version=cfg["TERMS_VERSION"],
+                    padron=_auth().padron(),
+                    lab_registry_name=cfg["LAB_REGISTRY_NAME"],
+                )
             except RegistrationError as exc:
                 db.session.rollback()
                 errors = exc.errors
@@ -170,17 +207,32 @@ def register():
                 _auth().store.delete(f"vuce:pending:{pending_id}")
                 session.pop("vuce_pending", None)
                 claims = pending["claims"]
-                open_session(account, claims, pending["component"], sid=claims.get("sid"),
-                             id_token=pending.get("id_token"))
+                open_session(
+                    account,
+                    claims,
+                    pending["component"],
+                    sid=claims.get("sid"),
+                    id_token=pending.get("id_token"),
+                )
                 comp = _auth().components.get(pending["component"])
-                return render_template("vuce/register_done.html",
-                                       next_url=pending.get("next") or comp.home_url())
+                return render_template(
+                    "vuce/register_done.html", next_url=pending.get("next") or comp.home_url()
+                )
         # action == "refresh": the no-JS cascade reload, nothing validated
     choices = _cascade(form)
-    return render_template("vuce/register.html", form=form, errors=errors, choices=choices,
-                           account=account, identity=identity, section=section, linked=linked,
-                           first=not account.registered, terms_version=cfg["TERMS_VERSION"],
-                           lab_registry_name=cfg["LAB_REGISTRY_NAME"])
+    return render_template(
+        "vuce/register.html",
+        form=form,
+        errors=errors,
+        choices=choices,
+        account=account,
+        identity=identity,
+        section=section,
+        linked=linked,
+        first=not account.registered,
+        terms_version=cfg["TERMS_VERSION"],
+        lab_registry_name=cfg["LAB_REGISTRY_NAME"],
+    )
 
 
 # -- Modificación de Datos ([S1 Anexo I]) -----------------------------------------------------
@@ -208,5 +260,6 @@ def profile():
                 db.session.commit()
                 done = True
     choices = _cascade(form)
-    return render_template("vuce/profile.html", form=form, errors=errors, choices=choices,
-                           account=account, done=done)
+    return render_template(
+        "vuce/profile.html", form=form, errors=errors, choices=choices, account=account, done=done
+    )

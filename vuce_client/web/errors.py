@@ -17,8 +17,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         # The page header shows the account; on a 5xx the database may be what failed (and a
         # rollback expired the loaded row): never query it again while rendering the error.
         g.vuce_account = None
-    return common.render(status, message, code, template="vuce/error.html",
-                         as_json=wants_json())
+    return common.render(status, message, code, template="vuce/error.html", as_json=wants_json())
 
 
 def register(app) -> None:

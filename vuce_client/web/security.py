@@ -7,9 +7,11 @@ from webcommon.security import safe_next
 
 csrf = CSRFProtect()
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self' http: https:; base-uri 'none'; "
-       "object-src 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self' http: https:; base-uri 'none'; "
+    "object-src 'none'"
+)
 
 __all__ = ["CSP", "csrf", "register", "safe_next"]
 
