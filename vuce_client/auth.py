@@ -42,6 +42,7 @@ from flask import (
 from kvstore import store_from_url
 
 from .config import COMPONENTS, load_settings, log_dev_warnings
+from .domain.contingency import AUTH_METHOD as CONTINGENCY_METHOD
 from .domain.entry_checks import run_entry_checks
 from .domain.identity import InvalidClaims, identity_from_claims
 from .oidc import (
@@ -155,7 +156,16 @@ def core() -> VuceCore:
 
 
 def _load_session() -> None:
-    g.vuce = registry.get(core().store, session.get("vuce_sid"))
+    store = core().store
+    g.vuce = registry.get(store, session.get("vuce_sid"))
+    if g.vuce is not None and g.vuce.get("auth_method") == CONTINGENCY_METHOD:
+        state = current_app.extensions.get("vuce_contingency")
+        if state is None or not state.session_alive(g.vuce):
+            # Contingency switched off (or on again since): the person logs in with Clave SOL.
+            registry.end(store, session.get("vuce_sid"))
+            audit.record("LOGOUT", account_key=g.vuce.get("account_key"), reason="CONTINGENCY_OFF")
+            db.session.commit()
+            g.vuce = None
     if g.vuce is None and "vuce_sid" in session:
         session.pop("vuce_sid")  # ended elsewhere (logout, back-channel logout, expiry)
 
@@ -194,13 +204,25 @@ def open_session(
     sid: str | None,
     id_token: str | None,
     auth_method: str = "SOL",
+    episode: int | None = None,
 ) -> str:
-    """Start (or extend, same account) the browser's VUCE session; returns its id."""
+    """Start (or extend, same account and method) the browser's VUCE session; returns its id.
+
+    A contingency session (``episode`` = the contingency episode that opened it) lives at most
+    ``CONTINGENCY_SESSION_TTL`` and ends as soon as contingency switches off.
+    """
     store = core().store
-    ttl = current_app.config["SESSION_TTL"]
+    cfg = current_app.config
+    ttl = cfg["SESSION_TTL"]
+    if auth_method == CONTINGENCY_METHOD:
+        ttl = min(ttl, cfg["CONTINGENCY_SESSION_TTL"])
     now = utcnow().isoformat()
     rec = registry.get(store, session.get("vuce_sid"))
-    if rec is not None and rec.get("account_key") != account.account_key:
+    if rec is not None and (
+        rec.get("account_key") != account.account_key
+        or rec.get("auth_method") != auth_method
+        or rec.get("episode") != episode
+    ):
         registry.end(store, session.get("vuce_sid"))
         rec = None
     entry = {"sid": sid, "id_token": id_token, "login_at": now}
@@ -213,6 +235,7 @@ def open_session(
             "ruc": account.ruc,
             "roles": account.last_roles or [],
             "auth_method": auth_method,
+            "episode": episode,
             "created_at": now,
             "components": {component: entry},
         }

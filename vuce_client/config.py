@@ -130,6 +130,14 @@ _BASE: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CONTINGENCY_SESSION_TTL",
+        "VUCE_CONTINGENCY_SESSION_TTL",
+        3600,
+        "longest life of a session opened by a contingency link (s); it also ends when "
+        "contingency switches off",
+        int,
+    ),
+    Setting(
         "CONTINGENCY_FAILURES",
         "VUCE_CONTINGENCY_FAILURES",
         3,
@@ -164,7 +172,7 @@ _BASE: tuple[Setting, ...] = (
         "CONTINGENCY_RATE_ACCOUNT",
         "VUCE_CONTINGENCY_RATE_ACCOUNT",
         "5 per 10 minutes",
-        "contingency links per account",
+        "contingency link e-mails per account (extra requests get the same page, no e-mail)",
     ),
     Setting(
         "CONTINGENCY_MIN_RESPONSE_MS",

@@ -10,13 +10,14 @@ setting (app.config key)        environment variable             default
 ==============================  ===============================  ============================
 CONTINGENCY_MODE                VUCE_CONTINGENCY                 ``manual`` (off|manual|auto)
 LINK_TTL_SECONDS                VUCE_LINK_TTL_SECONDS            600
+CONTINGENCY_SESSION_TTL         VUCE_CONTINGENCY_SESSION_TTL     3600 s (and never past "off")
 CONTINGENCY_FAILURES            VUCE_CONTINGENCY_FAILURES        3 failures in a row → on
 CONTINGENCY_RECOVERIES          VUCE_CONTINGENCY_RECOVERIES      2 successes in a row → off
 IDP_PROBE_INTERVAL              VUCE_IDP_PROBE_INTERVAL          5 s
 IDP_PROBE_TIMEOUT               VUCE_IDP_PROBE_TIMEOUT           2 s
 IDP_PROBE_ENABLED               VUCE_IDP_PROBE                   true (auto mode only)
 CONTINGENCY_RATE_IP             VUCE_CONTINGENCY_RATE_IP         ``20 per minute;200 per hour``
-CONTINGENCY_RATE_ACCOUNT        VUCE_CONTINGENCY_RATE_ACCOUNT    ``5 per 10 minutes``
+CONTINGENCY_RATE_ACCOUNT        VUCE_CONTINGENCY_RATE_ACCOUNT    ``5 per 10 minutes`` (mails)
 CONTINGENCY_MIN_RESPONSE_MS     VUCE_CONTINGENCY_MIN_RESPONSE_MS 250 (flat answer time)
 RECAPTCHA_BACKEND               RECAPTCHA_BACKEND                ``offline``
 RECAPTCHA_SITE_KEY / _SECRET_KEY  RECAPTCHA_SITE_KEY / ..._KEY   Google's test keys
@@ -40,6 +41,7 @@ from . import captcha as captcha_mod
 from .domain.contingency import (
     ContingencyMode,
     Ineligible,
+    contingency_session_alive,
     is_contingency_active,
     is_eligible,
 )
@@ -93,6 +95,23 @@ class Contingency:
             self.mode.value, manual_active=self.manual_active(), breaker=breaker
         )
 
+    def episode(self) -> int:
+        """The current episode: it moves on at every switch, voiding earlier links and sessions."""
+        return self.links.generation()
+
+    def session_alive(self, record: dict) -> bool:
+        """Whether a contingency session (``auth_method=CONTINGENCIA``) may serve a request."""
+        return contingency_session_alive(
+            active=self.is_active(),
+            session_episode=record.get("episode"),
+            current_episode=self.episode(),
+        )
+
+    def _switched(self) -> None:
+        # Every link issued so far becomes void, and every contingency session ends at its
+        # next request (its episode is no longer the current one).
+        self.links.revoke_all()
+
     def status(self) -> dict:
         """What ``GET /api/v1/contingency`` and the operator page show."""
         breaker = self.health.state()
@@ -123,12 +142,16 @@ class Contingency:
             # after N failures if SOL is in fact still down.
             self.health.reset()
         now = self.is_active()
+        if was != now:
+            self._switched()
         self._audit(now, source=source, actor=actor, changed=was != now)
         return self.status()
 
     def _breaker_switched(self, before, after, source: str) -> None:
         if self.mode is not ContingencyMode.AUTO:
             return
+        if not self.manual_active():  # the operator's "on" wins: no change seen by anyone
+            self._switched()
         self._audit(
             after.active,
             source=f"breaker:{source}",
@@ -177,13 +200,21 @@ class Contingency:
 
     # -- link requests (§7) --------------------------------------------------------------------
     def request_link(
-        self, *, kind: str, ruc: str | None, usuario: str, link_url, component: str | None = None
+        self,
+        *,
+        kind: str,
+        ruc: str | None,
+        usuario: str,
+        link_url,
+        component: str | None = None,
+        send: bool = True,
     ) -> str | None:
         """Issue and queue a link when the account qualifies; the caller shows the same page.
 
-        Returns the reason code (``ELIGIBLE`` or an ``Ineligible`` value) for the audit only.
-        Both paths sign a link, write an audit row and commit, so the work (and the time) is
-        the same whether or not the account exists or qualifies.
+        ``send`` is False once the account's e-mail quota is used up: nothing is issued or
+        sent (reason ``MAIL_QUOTA``). Returns the reason code (``ELIGIBLE`` or an
+        ``Ineligible`` value) for the audit only. Every path signs a link, writes an audit row
+        and commits, so the work (and the time) is the same whatever the outcome.
         """
         from . import mail
         from .services import accounts, audit
@@ -205,6 +236,8 @@ class Contingency:
                 bool(account.notifications_consent),
             )
             verdict = (result.eligible, str(result.reason))
+        if verdict[0] and not send:
+            verdict = (False, "MAIL_QUOTA")
         if verdict[0]:
             token, link_id = self.links.issue(account.id)
             url = link_url(token)

@@ -1,9 +1,11 @@
 """One-time contingency links (domain.md §7): signed, short-lived, burned on use.
 
-A link carries ``{"a": account id, "l": link id}`` signed with itsdangerous (serializer salted by
-purpose). The store keeps, per link id, that it is live (TTL = the link's lifetime), per account
-the current link id (a newer link supersedes the older one) and, once opened, a burn mark
-written atomically (``add``): two clicks racing on the same link cannot both win.
+A link carries ``{"a": account id, "l": link id, "g": generation}`` signed with itsdangerous
+(serializer salted by purpose). The generation is a counter in the store that ``revoke_all``
+moves on (contingency switching): every link of an earlier generation is void, and a later
+episode never revives it. The store keeps, per link id, that it is live (TTL = the link's
+lifetime), per account the current link id (a newer link supersedes the older one) and, once
+opened, a burn mark written atomically (``add``): two clicks racing on one link cannot both win.
 
 Statuses come from ``domain.contingency.classify_link``: VALID, EXPIRED, USED, SUPERSEDED,
 INVALID. Time is injectable (``clock`` returns epoch seconds) so tests move a clock.
@@ -82,11 +84,19 @@ class LinkService:
     def _burned(self, link_id: str) -> str:
         return f"{self.prefix}:burned:{link_id}"
 
+    @property
+    def _generation_key(self) -> str:
+        return f"{self.prefix}:generation"
+
+    def generation(self) -> int:
+        """The current generation: links (and contingency sessions) of another one are void."""
+        return int(self.store.get(self._generation_key) or 0)
+
     # -- issue -------------------------------------------------------------------------------
     def issue(self, account_id: int) -> tuple[str, str]:
         """A new link for the account (voiding its previous one): ``(token, link_id)``."""
         link_id = secrets.token_urlsafe(ID_BYTES)
-        token = self._serializer.dumps({"a": int(account_id), "l": link_id})
+        token = self._serializer.dumps({"a": int(account_id), "l": link_id, "g": self.generation()})
         # A little slack over the lifetime: the signature's age is what expires a link, the
         # TTLs only bound the store's memory.
         ttl = self.ttl + 60
@@ -96,7 +106,10 @@ class LinkService:
 
     def sign_only(self, account_id: int = 0) -> str:
         """Do the signing work of ``issue`` without storing anything (timing equalisation)."""
-        return self._serializer.dumps({"a": int(account_id), "l": secrets.token_urlsafe(ID_BYTES)})
+        self.generation()  # the same store read as ``issue``
+        return self._serializer.dumps(
+            {"a": int(account_id), "l": secrets.token_urlsafe(ID_BYTES), "g": 0}
+        )
 
     # -- open --------------------------------------------------------------------------------
     def _decode(self, token: str):
@@ -109,20 +122,22 @@ class LinkService:
             and isinstance(payload.get("a"), int)
             and isinstance(payload.get("l"), str)
             and payload["l"]
+            and isinstance(payload.get("g"), int)
         ):
             return None
-        return payload["a"], payload["l"], issued.astimezone(UTC)
+        return payload["a"], payload["l"], payload["g"], issued.astimezone(UTC)
 
     def inspect(self, token: str | None) -> OpenedLink:
         """Classify a link without burning it."""
         decoded = self._decode(token or "") if token and len(token) < 1024 else None
         if decoded is None:
             return OpenedLink(LinkStatus.INVALID)
-        account_id, link_id, issued = decoded
+        account_id, link_id, generation, issued = decoded
         now = datetime.fromtimestamp(self.clock(), UTC)
         status = classify_link(
             signature_ok=True,
-            expired=is_link_expired(issued, now, self.ttl),
+            # a link of an earlier generation (before contingency last switched) is void
+            expired=is_link_expired(issued, now, self.ttl) or generation != self.generation(),
             id_known=self.store.get(self._live(link_id)) is not None,
             id_burned=self.store.get(self._burned(link_id)) is not None,
             is_current=(self.store.get(self._current(account_id)) or b"").decode() == link_id,
@@ -143,6 +158,10 @@ class LinkService:
             self.store.delete(self._current(opened.account_id))
         return opened
 
-    def revoke_all(self, account_id: int) -> None:
-        """Void the account's outstanding link (e.g. when contingency ends)."""
+    def revoke(self, account_id: int) -> None:
+        """Void the account's outstanding link."""
         self.store.delete(self._current(account_id))
+
+    def revoke_all(self) -> int:
+        """Void every link issued so far (contingency switched); returns the new generation."""
+        return self.store.incr(self._generation_key)

@@ -265,12 +265,6 @@ def test_entry_checks_run_on_the_last_known_state(active, smtp_sink):
     assert page.status_code == 403 and "El Usuario no está activo" in page.text
 
 
-def test_rate_limit_per_account(active):
-    vuce = active
-    codes = [_request_link(Agent(), vuce, "LIMITADO").status_code for _ in range(6)]
-    assert codes[:5] == [200] * 5 and codes[5] == 429
-
-
 # -- e-mail never lost ----------------------------------------
 
 

@@ -95,7 +95,18 @@ def test_concurrent_clicks_open_one_session(links):
     assert set(results) == {LinkStatus.VALID, LinkStatus.USED}
 
 
-def test_revoke_all_supersedes(links):
+def test_revoke_supersedes(links):
     token, _ = links.issue(5)
-    links.revoke_all(5)
+    links.revoke(5)
     assert links.consume(token).status is LinkStatus.SUPERSEDED
+
+
+def test_revoke_all_voids_every_earlier_link_for_good(links):
+    old = [links.issue(n)[0] for n in (5, 6)]
+    links.revoke_all()
+    fresh, _ = links.issue(7)
+    links.revoke_all()  # a second switch: the generation moves on, never back
+    assert [links.inspect(t).status for t in old] == [LinkStatus.EXPIRED] * 2
+    assert links.consume(fresh).status is LinkStatus.EXPIRED
+    newest, _ = links.issue(5)
+    assert links.consume(newest).ok

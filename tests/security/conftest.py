@@ -24,3 +24,12 @@ def sol(idp):
         scope="openid profile email sol offline_access",
     )
     return idp
+
+
+# The contingency attacks run against the contingency suite's live VUCE (auto mode, SMTP sink).
+from tests.contingency.conftest import (  # noqa: E402
+    _no_outage_leaks,  # noqa: F401
+    cvuce,  # noqa: F401
+    cvuce_session,  # noqa: F401
+    smtp_sink,  # noqa: F401
+)

@@ -3,6 +3,7 @@
 - ``is_eligible``: who may receive a contingency link.
 - ``ContingencyMode`` and ``is_contingency_active``: off / manual / auto (contract.md
   ``VUCE_CONTINGENCY``).
+- ``contingency_session_alive``: a contingency session lives only in its own episode.
 - ``breaker_step``: the circuit breaker that drives the auto mode from IdP health probes.
 - ``classify_link``: what an opened link is: VALID / EXPIRED / USED / SUPERSEDED / INVALID.
 
@@ -135,6 +136,18 @@ def is_contingency_active(
     if mode is ContingencyMode.MANUAL:
         return manual_active
     return manual_active or (breaker is not None and breaker.active)
+
+
+def contingency_session_alive(
+    *, active: bool, session_episode: int | None, current_episode: int
+) -> bool:
+    """Whether a session opened by a contingency link may go on.
+
+    Only while contingency is on, and only in the episode that opened it: once contingency
+    switches off the person must log in with Clave SOL again, even if it is back on by the
+    time the session is next used (the switch moved the episode on).
+    """
+    return active and session_episode == current_episode
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,9 +26,15 @@ def save(store, session_id: str, record: dict, ttl: int) -> None:
     """Write (or rewrite) a session record and its sid/sub indexes."""
     store.set(_SESS + session_id, json.dumps(record), ttl=ttl)
     for sid in {c.get("sid") for c in record.get("components", {}).values()} - {None}:
-        store.sadd(_BY_SID + sid, session_id, ttl=ttl)
+        _index(store, _BY_SID + sid, session_id, ttl)
     if record.get("sub"):
-        store.sadd(_BY_SUB + record["sub"], session_id, ttl=ttl)
+        _index(store, _BY_SUB + record["sub"], session_id, ttl)
+
+
+def _index(store, key: str, session_id: str, ttl: int) -> None:
+    # An index lives as long as its longest session: a short contingency session added after
+    # an 8-hour SOL one must not make the SOL one unfindable by sub.
+    store.sadd(key, session_id, ttl=max(ttl, store.ttl(key) or 0))
 
 
 def get(store, session_id: str | None) -> dict | None:
@@ -55,12 +61,16 @@ def end(store, session_id: str | None) -> dict | None:
 
 
 def end_by(store, *, sid: str | None = None, sub: str | None = None) -> int:
-    """End every session of an IdP session id and/or subject; returns how many ended."""
+    """End every session of an IdP session id and of a subject; returns how many ended.
+
+    A logout token names the account (``sub``) whenever the IdP ends its sessions (SOL logout,
+    suspension, deletion): every VUCE session of that account ends with it, contingency
+    sessions included (they have no ``sid``), not only those opened from that SOL session.
+    """
     ids: set[str] = set()
     if sid:
         ids |= store.smembers(_BY_SID + sid)
-    if sub and not sid:
-        # Back-Channel Logout §2.4: with only a sub, every session of that user ends.
+    if sub:
         ids |= store.smembers(_BY_SUB + sub)
     ended = 0
     for session_id in ids:

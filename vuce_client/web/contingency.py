@@ -30,6 +30,7 @@ from flask import (
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from ..domain import messages
 from ..domain.contingency import AUTH_METHOD, LinkStatus, link_message
@@ -133,18 +134,26 @@ def forms():
     return _forms_page(only=only if only in ("sol", "extranet") else None)
 
 
-def _account_rate_key() -> str:
-    ruc = (request.form.get("ruc") or "").strip()
-    user = (request.form.get("usuario") or "").strip().upper()[:20]
-    return f"account:{ruc}:{user}"
-
-
 def _ip_rate():
     return current_app.config["CONTINGENCY_RATE_IP"]
 
 
-def _account_rate():
-    return current_app.config["CONTINGENCY_RATE_ACCOUNT"]
+def _mail_quota_left(kind: str, ruc: str, usuario: str) -> bool:
+    """One more link e-mail for this account within ``CONTINGENCY_RATE_ACCOUNT``?
+
+    The RUC and usuario are whatever anyone types, so a stranger can use this quota up: going
+    over it must never block or tell anything. The form answers the same page either way and
+    only the e-mail is not sent (the victim's own requests cost it nothing but a mail).
+    """
+    key = f"{kind}:{ruc}:{usuario}"
+    try:
+        return all(
+            limiter.limiter.hit(rate, "vuce-contingency-mail", key)
+            for rate in parse_many(current_app.config["CONTINGENCY_RATE_ACCOUNT"])
+        )
+    except Exception:  # noqa: BLE001 - the store is down: the link request itself answers 503
+        current_app.logger.exception("contingency mail quota not counted")
+        return True
 
 
 def _submit(kind: str):
@@ -168,6 +177,7 @@ def _submit(kind: str):
     if errors:
         return _forms_page(400, errors={kind: errors}, values={kind: values}, only=kind)
     component = _component(request.form.get("componente"))
+    send = _mail_quota_left(kind, values["ruc"] if kind == "sol" else "", values["usuario"])
 
     def link_url(token: str) -> str:
         base = current_app.config["BASE_URL"]
@@ -179,6 +189,7 @@ def _submit(kind: str):
         usuario=values["usuario"],
         link_url=link_url,
         component=component,
+        send=send,
     )
     state.pad(started)
     return render_template(
@@ -190,7 +201,6 @@ def _submit(kind: str):
 
 @bp.post("/contingencia/sol")
 @limiter.limit(_ip_rate, methods=["POST"])
-@limiter.limit(_account_rate, key_func=_account_rate_key, methods=["POST"])
 def submit_sol():
     """ "Ingresa con Clave SOL": RUC + usuario SOL + captcha."""
     return _submit("sol")
@@ -198,7 +208,6 @@ def submit_sol():
 
 @bp.post("/contingencia/extranet")
 @limiter.limit(_ip_rate, methods=["POST"])
-@limiter.limit(_account_rate, key_func=_account_rate_key, methods=["POST"])
 def submit_extranet():
     """ "Ingresar a la Extranet": usuario EXT… + captcha."""
     return _submit("extranet")
@@ -317,8 +326,17 @@ def use_link():
     claims = {"sub": account.sub}
     comps = _components()
     # §7 scope: the three components; the session covers them all (SOL cannot be asked).
+    episode = state.episode()
     for key in [component] + [k for k in comps if k != component]:
-        open_session(account, claims, key, sid=None, id_token=None, auth_method=AUTH_METHOD)
+        open_session(
+            account,
+            claims,
+            key,
+            sid=None,
+            id_token=None,
+            auth_method=AUTH_METHOD,
+            episode=episode,
+        )
     return redirect(comps[component].home_url())
 
 

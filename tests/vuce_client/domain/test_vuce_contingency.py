@@ -17,6 +17,7 @@ from vuce_client.domain.contingency import (
     LinkStatus,
     breaker_step,
     classify_link,
+    contingency_session_alive,
     is_contingency_active,
     is_eligible,
     is_link_expired,
@@ -218,3 +219,21 @@ def test_link_messages():
 
 def test_session_marker():
     assert AUTH_METHOD == "CONTINGENCIA"
+
+
+@pytest.mark.parametrize(
+    "active,session_episode,current,alive",
+    [
+        (True, 3, 3, True),
+        (False, 3, 3, False),  # switched off: ends at the next request
+        (True, 3, 5, False),  # off and on again since: still ended
+        (True, None, 0, False),  # a record without an episode is not a contingency session
+    ],
+)
+def test_contingency_session_alive(active, session_episode, current, alive):
+    assert (
+        contingency_session_alive(
+            active=active, session_episode=session_episode, current_episode=current
+        )
+        is alive
+    )
