@@ -24,4 +24,6 @@ ENV IDP_INSTANCE_PATH=/app/instance \
     VUCE_SOL_INSTANCE=/app/instance
 USER vuce
 EXPOSE 5000 5001
-CMD ["gunicorn", "idp:create_app()", "--bind", "0.0.0.0:5000", "--workers", "4", "--threads", "4"]
+# granian (Rust HTTP, WSGI interface): see bench/README.md "Serving floor" for the measurements
+CMD ["granian", "--interface", "wsgi", "--factory", "idp:create_app", "--host", "0.0.0.0", \
+     "--port", "5000", "--workers", "2", "--blocking-threads", "32"]

@@ -1,7 +1,9 @@
-"""Serving floor: server CPU per request of gunicorn itself, next to the peer's whole JWKS request.
+"""Serving floor: server CPU per request of the server itself (granian vs gunicorn, same view),
+next to the peer's whole JWKS request.
 
-gunicorn (our .venv) serves ``bench/floor_app.py``: precomputed discovery and JWKS bytes, from a
-bare WSGI callable and from a minimal Flask app, under each worker configuration; the reference
+granian and gunicorn (our .venv) serve ``bench/floor_app.py``: precomputed discovery and JWKS
+bytes, from a bare WSGI callable and from a minimal Flask app, under each server configuration;
+the reference
 peer (node-oidc-provider, ``../shared/peer``) serves its real ``/jwks``. The same load driver as
 bench/idp_load.py (``python -m bench.drive --scenario jwks``) drives every target in turn within
 each run (the order rotates from run to run, so machine drift hits all alike); the table shows
@@ -9,7 +11,8 @@ the median over the runs and each target's CPU per op relative to the peer's in 
 Every process started here is stopped by its PID at the end, also on Ctrl-C.
 
     .venv/bin/python bench/floor.py --runs 3
-    .venv/bin/python bench/floor.py --apps wsgi --configs gthread,sync --duration 10
+    .venv/bin/python bench/floor.py --runs 3 --configs granian,granian1,gthread,sync,gevent
+    .venv/bin/python bench/floor.py --apps wsgi --configs gthread,granian --duration 10
 
 See bench/README.md, "Serving floor".
 """
@@ -35,6 +38,7 @@ from bench.idp_harness import (  # noqa: E402
     log,
     peer_dir,
     run_driver,
+    serve_granian,
     serve_gunicorn,
     start_peer,
     start_run,
@@ -43,14 +47,26 @@ from bench.idp_harness import (  # noqa: E402
 VENV_PY = REPO / ".venv" / "bin" / "python"
 PY = str(VENV_PY) if VENV_PY.exists() else sys.executable
 
-APPS = {"wsgi": "bench.floor_app:app", "flask": "bench.floor_app:create_flask_app()"}
-# name -> (label, worker flags), each with the benches' shared flags (GUNICORN_COMMON; sync
-# ignores --keep-alive: it closes after each response); gthread 2x4 is bench/idp_load.py's
-CONFIGS = {
-    "gthread": ("gthread 2x4", ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]),
-    "sync": ("sync x2", ["--workers", "2", "--worker-class", "sync"]),
-    "gevent": ("gevent x2", ["--workers", "2", "--worker-class", "gevent"]),
+# app -> (gunicorn target, granian target, granian --factory)
+APPS = {
+    "wsgi": ("bench.floor_app:app", "bench.floor_app:app", False),
+    "flask": ("bench.floor_app:create_flask_app()", "bench.floor_app:create_flask_app", True),
 }
+# name -> (label, server, worker flags), each with the benches' shared flags (GUNICORN_COMMON /
+# GRANIAN_COMMON; sync ignores --keep-alive: it closes after each response); granian 2x8 is what
+# bench/idp_load.py serves with, gthread 2x4 what it served with before granian
+CONFIGS = {
+    "granian": ("granian 2x8", "granian", ["--workers", "2", "--blocking-threads", "8"]),
+    "granian1": ("granian 2x1", "granian", ["--workers", "2", "--blocking-threads", "1"]),
+    "gthread": (
+        "gunicorn gthread 2x4",
+        "gunicorn",
+        ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
+    ),
+    "sync": ("gunicorn sync x2", "gunicorn", ["--workers", "2", "--worker-class", "sync"]),
+    "gevent": ("gunicorn gevent x2", "gunicorn", ["--workers", "2", "--worker-class", "gevent"]),
+}
+DEFAULT_CONFIGS = "granian,gthread"
 PEER = "peer oidc-provider /jwks"
 
 
@@ -58,22 +74,20 @@ def has_gevent() -> bool:
     return subprocess.run([PY, "-c", "import gevent"], capture_output=True).returncode == 0
 
 
-def start_gunicorn(procs: Procs, logs: Path, app: str, config: str, jwks: str) -> tuple[str, int]:
+def start_server(procs: Procs, logs: Path, app: str, config: str, jwks: str) -> tuple[str, int]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, FLOOR_ISSUER=url, FLOOR_JWKS=jwks, PYTHONPATH=str(REPO))
-    p = serve_gunicorn(
-        procs,
-        logs,
-        APPS[app],
-        port,
-        CONFIGS[config][1],
-        env,
-        f"floor {app} {config}",
-        "/jwks",
-        python=PY,
-    )
-    log(f"{app} {CONFIGS[config][0]}: {url} gunicorn pid {p.pid}")
+    label, server, flags = CONFIGS[config]
+    name = f"floor {app} {config}"
+    if server == "granian":
+        _, target, factory = APPS[app]
+        p = serve_granian(
+            procs, logs, target, port, flags, env, name, "/jwks", python=PY, factory=factory
+        )
+    else:
+        p = serve_gunicorn(procs, logs, APPS[app][0], port, flags, env, name, "/jwks", python=PY)
+    log(f"{app} {label}: {url} {server} pid {p.pid}")
     return url, p.pid
 
 
@@ -143,13 +157,13 @@ def _f(v, fmt: str) -> str:
 
 def table(rows: dict[str, dict]) -> str:
     head = (
-        f"{'target':<26}|{'ops/s':>9} |{'p50 ms':>8}{'p99 ms':>8} |"
+        f"{'target':<30}|{'ops/s':>9} |{'p50 ms':>8}{'p99 ms':>8} |"
         f"{'server CPU ms/op':>17} |{'x peer jwks':>12} |{'err':>5}"
     )
     lines = [head, "-" * len(head)]
     for t, r in rows.items():
         lines.append(
-            f"{t:<26}|{_f(r['ops_per_s'], '9.1f'):>9} |{_f(r['p50_ms'], '8.2f'):>8}"
+            f"{t:<30}|{_f(r['ops_per_s'], '9.1f'):>9} |{_f(r['p50_ms'], '8.2f'):>8}"
             f"{_f(r['p99_ms'], '8.2f'):>8} |{_f(r['server_cpu_ms_per_op'], '17.3f'):>17} |"
             f"{_f(r['ratio'], '12.2f'):>12} |{r['errors']:>5}"
         )
@@ -157,24 +171,32 @@ def table(rows: dict[str, dict]) -> str:
 
 
 def summary(rows: dict[str, dict]) -> str:
+    """granian vs gunicorn on the same view (CPU/op and ops/s), and each against the peer."""
     peer = rows.get(PEER, {}).get("server_cpu_ms_per_op")
-    bare = {t: r for t, r in rows.items() if t.startswith("wsgi ") and r["ratio"] is not None}
-    if not peer or not bare:
-        return "summary: no peer or no bare-WSGI result to compare"
-    best = min(bare, key=lambda t: bare[t]["ratio"])
-    verdict = "more" if bare[best]["ratio"] > 1 else "NOT more"
-    s = (
-        f"summary: the cheapest bare-WSGI gunicorn config ({best}) costs "
-        f"{bare[best]['server_cpu_ms_per_op']:.3f} ms server CPU per request = "
-        f"{bare[best]['ratio']:.2f}x the peer's whole JWKS request ({peer:.3f} ms): {verdict}"
-    )
-    flask, wsgi = rows.get("flask gthread 2x4"), rows.get("wsgi gthread 2x4")
-    if flask and wsgi and flask["server_cpu_ms_per_op"] and wsgi["server_cpu_ms_per_op"]:
-        s += (
-            f"; Flask adds {flask['server_cpu_ms_per_op'] - wsgi['server_cpu_ms_per_op']:.3f}"
-            f" ms/op on gthread 2x4"
+    lines = []
+    for app in APPS:
+        mine = {
+            t[len(app) + 1 :]: r
+            for t, r in rows.items()
+            if t.startswith(app + " ") and r["server_cpu_ms_per_op"]
+        }
+        gran = {k: r for k, r in mine.items() if k.startswith("granian")}
+        guni = {k: r for k, r in mine.items() if k.startswith("gunicorn")}
+        if not gran or not guni:
+            continue
+        g = min(gran, key=lambda k: gran[k]["server_cpu_ms_per_op"])
+        u = min(guni, key=lambda k: guni[k]["server_cpu_ms_per_op"])
+        cpu = gran[g]["server_cpu_ms_per_op"] / guni[u]["server_cpu_ms_per_op"]
+        ops = (gran[g]["ops_per_s"] or 0) / (guni[u]["ops_per_s"] or 1)
+        line = (
+            f"{app}: cheapest granian ({g}) {gran[g]['server_cpu_ms_per_op']:.3f} ms/op vs "
+            f"cheapest gunicorn ({u}) {guni[u]['server_cpu_ms_per_op']:.3f} ms/op = {cpu:.2f}x "
+            f"the CPU, {ops:.2f}x the ops/s"
         )
-    return s
+        if peer:
+            line += f"; granian = {gran[g]['server_cpu_ms_per_op'] / peer:.2f}x the peer's jwks"
+        lines.append(line)
+    return "summary: " + ("\n         ".join(lines) or "no granian/gunicorn pair to compare")
 
 
 # ------------------------------------------------------------------------------ main
@@ -189,8 +211,12 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     p.add_argument("--runs", type=int, default=1, help="runs; the table shows the medians")
     p.add_argument("--apps", default="wsgi,flask", help=f"from {', '.join(APPS)}")
-    p.add_argument("--configs", default=",".join(CONFIGS), help=f"from {', '.join(CONFIGS)}")
-    p.add_argument("--no-peer", action="store_true", help="only the gunicorn targets")
+    p.add_argument(
+        "--configs",
+        default=DEFAULT_CONFIGS,
+        help=f"from {', '.join(CONFIGS)} (default {DEFAULT_CONFIGS})",
+    )
+    p.add_argument("--no-peer", action="store_true", help="only our servers")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/floor-*.jsonl)")
     a = p.parse_args(argv)
     a.apps = [x.strip() for x in a.apps.split(",") if x.strip()]
@@ -218,7 +244,7 @@ def main(argv=None) -> int:
         servers: dict[str, tuple[str, int]] = {}
         for app in args.apps:
             for config in args.configs:
-                servers[f"{app} {CONFIGS[config][0]}"] = start_gunicorn(
+                servers[f"{app} {CONFIGS[config][0]}"] = start_server(
                     procs, logs, app, config, jwks
                 )
         if not args.no_peer:
@@ -245,9 +271,10 @@ def main(argv=None) -> int:
         procs.stop_all()
     rows = summarize(runs, names)
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    gver = subprocess.run(
-        [PY, "-m", "gunicorn", "--version"], capture_output=True, text=True
-    ).stdout.strip()
+    gver = ", ".join(
+        subprocess.run([PY, "-m", m, "--version"], capture_output=True, text=True).stdout.strip()
+        for m in ("granian", "gunicorn")
+    )
     print(
         f"\nscenario jwks, concurrency {args.concurrency}, {args.duration:g} s "
         f"(+{args.warmup:g} s warm-up), median of {args.runs} run(s); {gver}, node {node}; "

@@ -1,5 +1,6 @@
 """What bench/idp_load.py and bench/idp_scale.py share: processes, our IdP's database, seed and
-gunicorn, the peer's folder (its driver lives there). See bench/README.md.
+server (granian, or gunicorn for comparison), the peer's folder (its driver lives there). See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -260,45 +261,112 @@ def serve_gunicorn(
     return p
 
 
-def start_gunicorn(
+# The serving flags every granian of the benches shares (bench/floor.py measures the floor of
+# exactly this configuration); granian writes no access log unless asked, like the peer.
+GRANIAN_COMMON = ["--backlog", "2048", "--log-level", "warning"]
+SERVERS = ("granian", "gunicorn")
+
+
+def serve_granian(
+    procs: Procs,
+    logs: Path,
+    target: str,
+    port: int,
+    worker_flags: list[str],
+    env: dict,
+    name: str,
+    ready_path: str,
+    python: str = sys.executable,
+    factory: bool = True,
+) -> subprocess.Popen:
+    """granian (WSGI interface) serving ``target`` (``module:factory`` with ``factory``, else
+    ``module:app``) on 127.0.0.1:PORT, started and answering ``ready_path``."""
+    cmd = [
+        python,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        *(["--factory"] if factory else []),
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *worker_flags,
+        *GRANIAN_COMMON,
+    ]
+    log_file = open(logs / f"{name.replace(' ', '-')}-{port}.log", "w")  # noqa: SIM115
+    p = procs.start(name, cmd, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+    wait_http(f"http://127.0.0.1:{port}{ready_path}", p, name)
+    return p
+
+
+def server_flags(args, workers: int | None = None) -> list[str]:
+    """``--workers``/``--threads``/``--worker-class`` of the benches as the server's own flags."""
+    workers = args.workers if workers is None else workers
+    if args.server == "granian":
+        return ["--workers", str(workers), "--blocking-threads", str(args.threads)]
+    return [
+        "--workers",
+        str(workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+    ]
+
+
+def describe_server(args, workers: int | None = None) -> str:
+    workers = args.workers if workers is None else workers
+    if args.server == "granian":
+        return f"granian wsgi {workers} x {args.threads} blocking threads"
+    threads = f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
+    return f"gunicorn {workers} x {args.worker_class}{threads}"
+
+
+def start_server(
     args, procs: Procs, logs: Path, env: dict, port: int, workers: int | None = None
 ) -> tuple[str, subprocess.Popen]:
-    """Our IdP under gunicorn on 127.0.0.1:PORT with ``env`` (its IDP_ISSUER may name another
-    port)."""
-    workers = args.workers if workers is None else workers
-    p = serve_gunicorn(
-        procs,
-        logs,
-        "idp:create_app()",
-        port,
-        [
-            "--workers",
-            str(workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads),
-        ],
-        env,
-        "idp",
-        "/readyz",
-    )
+    """Our IdP under ``args.server`` on 127.0.0.1:PORT with ``env`` (its IDP_ISSUER may name
+    another port)."""
+    flags = server_flags(args, workers)
+    if args.server == "granian":
+        p = serve_granian(procs, logs, "idp:create_app", port, flags, env, "idp", "/readyz")
+    else:
+        p = serve_gunicorn(procs, logs, "idp:create_app()", port, flags, env, "idp", "/readyz")
     url = f"http://127.0.0.1:{port}"
-    log(
-        f"ours: {url} gunicorn pid {p.pid}: {workers} x {args.worker_class} "
-        f"({args.threads} threads)"
-    )
+    log(f"ours: {url} {args.server} pid {p.pid}: {describe_server(args, workers)}")
     return url, p
 
 
+def add_server_args(p, threads_default: int | None = None) -> None:
+    """The server flags idp_load and idp_scale share (bench/README.md "Server configuration")."""
+    p.add_argument("--server", default="granian", choices=SERVERS, help="default granian")
+    p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=threads_default,
+        help="granian: blocking threads per worker (default 8); gunicorn: gthread threads "
+        "(default 4)",
+    )
+    p.add_argument("--worker-class", default="gthread", help="gunicorn only: gthread or sync")
+
+
+def server_defaults(a) -> None:
+    if a.threads is None:
+        a.threads = 8 if a.server == "granian" else 4
+
+
 def start_idp(args, procs: Procs, logs: Path) -> tuple[str, subprocess.Popen]:
-    """Seed the fresh database, then one gunicorn whose issuer is its own URL."""
+    """Seed the fresh database, then one server whose issuer is its own URL."""
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-idp-")
     env = idp_env(args, f"http://127.0.0.1:{port}", instance)
     log(f"seeding {args.database_url} / {args.redis_url} (argon2 profile {args.argon2_profile})")
     seed_idp(env)
-    return start_gunicorn(args, procs, logs, env, port)
+    return start_server(args, procs, logs, env, port)
 
 
 def ours_driver_args() -> tuple[list[str], dict]:

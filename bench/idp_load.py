@@ -1,16 +1,17 @@
-"""Load benchmark of the IdP (gunicorn, PostgreSQL, Redis) against the certified reference.
+"""Load benchmark of the IdP (granian, PostgreSQL, Redis) against the certified reference.
 
 One run: a fresh PostgreSQL database and a flushed Redis db, the IdP migrated and seeded through
-its own CLI, served by gunicorn; the peer (node-oidc-provider, ``../shared/peer``) started next
-to it; then, scenario by scenario, the peer's closed-loop driver against ours and against the
-peer (interleaved, so machine drift hits both), and a side-by-side table. Every process started
-here is stopped by its PID at the end, also on Ctrl-C. Results: JSON lines in ``bench/out/``.
+its own CLI, served by granian (``--server gunicorn`` to compare); the peer (node-oidc-provider,
+``../shared/peer``) started next to it; then, scenario by scenario, the peer's closed-loop driver
+against ours and against the peer (interleaved, so machine drift hits both), and a side-by-side
+table. Every process started here is stopped by its PID at the end, also on Ctrl-C. Results: JSON
+lines in ``bench/out/``.
 
     .venv/bin/python bench/idp_load.py            # 16 workers, 20 s per scenario and server
     .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
 
-See bench/README.md for the columns and the gunicorn configuration.
+See bench/README.md for the columns and the server configuration.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from bench import profile  # noqa: E402
 from bench.idp_harness import (  # noqa: E402
     REDIRECT_URI,
     Procs,
+    add_server_args,
+    describe_server,
     driver_python,
     flushed_redis,
     fresh_database,
@@ -36,6 +39,7 @@ from bench.idp_harness import (  # noqa: E402
     ours_driver_args,
     peer_dir,
     run_driver,
+    server_defaults,
     start_idp,
     start_run,
 )
@@ -72,8 +76,7 @@ def describe(args, target: str) -> str:
             f"oidc-provider PW_HASH={args.peer_pw_hash}{iters} "
             f"ROTATE_RT={1 if args.peer_rotate_rt else 0}"
         )
-    threads = f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
-    return f"gunicorn {args.workers} x {args.worker_class}{threads}, argon2 {args.argon2_profile}"
+    return f"{describe_server(args)}, argon2 {args.argon2_profile}"
 
 
 def drive(
@@ -190,9 +193,7 @@ def parse_args(argv=None):
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per scenario")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     p.add_argument("--quick", action="store_true", help="5 s per scenario, 2 s warm-up")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    p.add_argument("--worker-class", default="gthread", help="gthread (default) or sync")
+    add_server_args(p)
     p.add_argument(
         "--argon2-profile",
         default="default",
@@ -235,10 +236,11 @@ def parse_args(argv=None):
         "--profile",
         default=None,
         metavar="DIR",
-        help="py-spy every gunicorn worker during each of our scenarios; raw "
+        help="py-spy every server worker during each of our scenarios; raw "
         "stacks in DIR, a where-the-CPU-went summary printed (bench/profile.py)",
     )
     a = p.parse_args(argv)
+    server_defaults(a)
     if a.quick:
         a.duration, a.warmup = 5.0, 2.0
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]

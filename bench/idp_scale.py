@@ -1,4 +1,4 @@
-"""How the IdP scales: 1, 2, 4 gunicorn workers, one vs two instances (issue 7, "Load and scale").
+"""How the IdP scales: 1, 2, 4 server workers, one vs two instances (issue 7, "Load and scale").
 
 One run: a fresh PostgreSQL database and a flushed Redis db seeded as bench/idp_load.py does
 (bench/idp_harness.py), then for each configuration ``INSTANCESxWORKERS`` (default
@@ -7,16 +7,16 @@ client_credentials, refresh, introspection) is driven at a fixed total concurren
 peer's closed-loop driver (bench/drive.py), and the instances are stopped. Printed: ops/s, p99
 and server CPU per op per configuration, with the ratio of ops/s to ``1x1``.
 
-Two instances = two gunicorn masters on two ports, same PostgreSQL, same Redis, same
-IDP_ISSUER and secret key (the first port's URL, as behind a load balancer). They are driven by
-two driver processes at the same time, each with half the concurrency and its own instance
-(``bench/drive.py`` moves the discovery endpoints onto the port it was given); ops/s and server
-CPU are summed, p50/p99 are the worse of the two halves.
+Two instances = two servers (granian; ``--server gunicorn`` to compare) on two ports, same
+PostgreSQL, same Redis, same IDP_ISSUER and secret key (the first port's URL, as behind a load
+balancer). They are driven by two driver processes at the same time, each with half the
+concurrency and its own instance (``bench/drive.py`` moves the discovery endpoints onto the port
+it was given); ops/s and server CPU are summed, p50/p99 are the worse of the two halves.
 
     .venv/bin/python bench/idp_scale.py                 # ~4-5 min: 4 s per scenario, 1 s warm-up
     .venv/bin/python bench/idp_scale.py --configs 1x2,2x1 --scenarios cc --duration 10
 
-The machine's cores are shared by the driver(s), the gunicorn workers, PostgreSQL and Redis: on
+The machine's cores are shared by the driver(s), the server workers, PostgreSQL and Redis: on
 2 cores more workers cannot add CPU, only overlap waits; read the ratios, not the absolutes.
 """
 
@@ -37,6 +37,8 @@ from bench.idp_harness import (  # noqa: E402
     REDIRECT_URI,
     REPO,
     Procs,
+    add_server_args,
+    describe_server,
     driver_python,
     flushed_redis,
     free_port,
@@ -46,8 +48,9 @@ from bench.idp_harness import (  # noqa: E402
     ours_driver_args,
     peer_dir,
     seed_idp,
-    start_gunicorn,
+    server_defaults,
     start_run,
+    start_server,
 )
 
 SCENARIOS = ("login", "sso", "cc", "refresh", "introspect")
@@ -175,8 +178,7 @@ def parse_args(argv=None):
         default=2.0,
         help="login's window and warm-up are this many times longer (default 2)",
     )
-    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    p.add_argument("--worker-class", default="gthread", help="gthread (default) or sync")
+    add_server_args(p)
     p.add_argument(
         "--argon2-profile",
         default="default",
@@ -199,6 +201,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--out", default=None, help="JSON lines (default bench/out/idp_scale-*.jsonl)")
     a = p.parse_args(argv)
+    server_defaults(a)
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
     if set(a.scenarios) - set(SCENARIOS):
         p.error(f"unknown scenarios: {sorted(set(a.scenarios) - set(SCENARIOS))}")
@@ -238,12 +241,10 @@ def main(argv=None) -> int:
         )
         for conf in args.configs:
             inst, workers = (int(x) for x in conf.split("x"))
-            servers = [
-                start_gunicorn(args, procs, logs, env, ports[i], workers) for i in range(inst)
-            ]
+            servers = [start_server(args, procs, logs, env, ports[i], workers) for i in range(inst)]
             label = (
-                f"scale {conf}: {inst} instance(s) x {workers} {args.worker_class} "
-                f"workers ({args.threads} threads), argon2 {args.argon2_profile}"
+                f"scale {conf}: {inst} instance(s) x {describe_server(args, workers)}, "
+                f"argon2 {args.argon2_profile}"
             )
             for sc in args.scenarios:
                 results[(conf, sc)] = drive_many(args, procs, py, base, servers, sc, out, label)
@@ -257,7 +258,7 @@ def main(argv=None) -> int:
         if getattr(args, "database_url", None):
             drop_database(args.pg, args.db_name)
     print(
-        f"\nIdP scaling: gunicorn {args.worker_class} ({args.threads} threads/worker), argon2 "
+        f"\nIdP scaling: {describe_server(args, 0).replace(' 0 x', ',')} per worker, argon2 "
         f"{args.argon2_profile}, {args.concurrency} closed-loop driver workers in all, "
         f"{args.duration:g} s per cell ({args.duration * args.login_factor:g} s for login), "
         f"warm-up {args.warmup:g} s ({args.warmup * args.login_factor:g} s for login); "
@@ -265,13 +266,13 @@ def main(argv=None) -> int:
     )
     print(
         f"NOTE: this machine has {os.cpu_count()} cores, shared by the driver(s), every "
-        f"gunicorn worker, PostgreSQL and Redis: adding workers/instances adds no CPU here, so "
+        f"server worker, PostgreSQL and Redis: adding workers/instances adds no CPU here, so "
         f"read the ratios (x1x1 = ops/s / ops/s at 1x1), not the absolute figures."
     )
     print(
-        "config = INSTANCESxWORKERS; 2x = two gunicorns on two ports, same DB/Redis/issuer, "
+        "config = INSTANCESxWORKERS; 2x = two servers on two ports, same DB/Redis/issuer, "
         "two drivers at once with half the workers each (ops/s summed, p99 the worse half); "
-        "CPU = server CPU ms/op (gunicorn trees, not PostgreSQL/Redis); !N = N errors"
+        "CPU = server CPU ms/op (server process trees, not PostgreSQL/Redis); !N = N errors"
     )
     print(table(args.configs, results))
     print(f"\nresults: {out}")

@@ -7,12 +7,12 @@ For each size (small first, then large) this script
    population with ``COPY`` (psycopg), showing a progress bar on stderr: taxpayers, one Usuario
    Principal per RUC, secondary users, one profile (ADUANAS.VUCE) and one role per user.
    RUC #0 has exactly 1,000 secondary users (the most a RUC may have); the others share the rest;
-2. serves the IdP with gunicorn on a free loopback port (a private ``redis-server`` as its store),
+2. serves the IdP with granian on a free loopback port (a private ``redis-server`` as its store),
    with the production argon2 profile;
 3. measures, one request at a time: full SOL logins of random secondary users (authorize →
    login form → code → token, through the real HTTP stack) and the administration list of the
    1,000-user RUC (``GET /api/v1/taxpayers/{ruc}/users?page=…``, random pages, 50 per page);
-4. prints p50/p95/p99 per size, then stops gunicorn and Redis (by PID) and drops both databases
+4. prints p50/p95/p99 per size, then stops granian and Redis (by PID) and drops both databases
    (``--keep`` keeps them).
 
 One argon2 hash for everybody: hashing a million passwords with the production profile would
@@ -350,7 +350,7 @@ def start_redis(procs: Procs) -> str:
     raise SystemExit("redis-server did not start")
 
 
-def start_gunicorn(
+def start_server(
     procs: Procs, db_url: str, redis_url: str, instance: str, workers: int, admin_token: str
 ) -> tuple[str, subprocess.Popen]:
     port = free_port()
@@ -370,20 +370,24 @@ def start_gunicorn(
     cmd = [
         sys.executable,
         "-m",
-        "gunicorn",
-        "idp:create_app()",
-        "--bind",
-        f"127.0.0.1:{port}",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--factory",
+        "idp:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         "--workers",
         str(workers),
+        "--blocking-threads",
+        "8",
         "--log-level",
         "warning",
-        "--error-logfile",
-        os.path.join(instance, "gunicorn.log"),
     ]
-    p = procs.start(
-        "gunicorn", cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log_file = open(os.path.join(instance, "granian.log"), "w")  # noqa: SIM115
+    p = procs.start("granian", cmd, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
     wait_http(url + "/readyz", p)
     return url, p
 
@@ -506,7 +510,7 @@ def run_size(
         if time.monotonic() > deadline:
             raise TimeoutError("time limit reached after loading")
         admin_token = secrets.token_urlsafe(24)
-        url, p = start_gunicorn(procs, db_url, redis_url, instance, args.workers, admin_token)
+        url, p = start_server(procs, db_url, redis_url, instance, args.workers, admin_token)
         rng = random.Random(7)
         try:
             for _ in range(args.warmup):
@@ -558,7 +562,7 @@ def main(argv=None) -> int:
     p.add_argument("--logins", type=int, default=200, help="measured logins per size")
     p.add_argument("--lists", type=int, default=200, help="measured list pages per size")
     p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    p.add_argument("--workers", type=int, default=2, help="granian workers")
     p.add_argument("--time-limit", type=float, default=1200, help="seconds for the whole run")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = p.parse_args(argv)
@@ -621,7 +625,7 @@ def main(argv=None) -> int:
             log("databases dropped")
 
     print(
-        f"\nIdP at scale (gunicorn {args.workers} workers, argon2 production profile, "
+        f"\nIdP at scale (granian {args.workers} workers x 8 threads, argon2 production profile, "
         f"one request at a time; whole run {time.monotonic() - started:.0f} s)"
     )
     for r in results:

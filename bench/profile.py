@@ -1,4 +1,4 @@
-"""py-spy on the IdP's gunicorn workers while a scenario runs, and a summary of where the
+"""py-spy on the IdP's server workers while a scenario runs, and a summary of where the
 CPU went (``bench/idp_load.py --profile``).
 
 py-spy samples the workers from outside (no code change) and only the thread holding the GIL
@@ -19,7 +19,7 @@ PY_SPY = Path(sys.executable).with_name("py-spy")
 
 
 def worker_pids(master: int) -> list[int]:
-    """The gunicorn master's children (its workers), from /proc."""
+    """The server's children (granian's or gunicorn's workers), from /proc."""
     pids = []
     for task in Path(f"/proc/{master}/task").iterdir():
         children = (task / "children").read_text().split()

@@ -34,12 +34,18 @@ PROFILE_VUCE = "ADUANAS.VUCE"
 # the launcher's own variables (env, default, doc); the apps' tables live in their config modules
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("VUCE_SOL_INSTANCE", "./instance", "instance folder of `vuce-sol up` (or --instance DIR)"),
-    ("VUCE_SOL_WORKERS", "1 (2 with both *_REDIS_URL)", "gunicorn workers per app"),
+    ("VUCE_SOL_WORKERS", "1 (2 with both *_REDIS_URL)", "granian workers (processes) per app"),
+    ("VUCE_SOL_THREADS", "32", "granian blocking threads per worker (requests served at once)"),
     ("MAIL_INBOX_PORT", "1080", "port of the sink's web inbox (no sink when MAIL_SERVER is set)"),
 )
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 DEFAULT_INBOX_PORT = 1080
+# Python threads per granian worker: each request holds one for its whole life, including VUCE's
+# 250 ms contingency floor (a sleep), so a burst needs many; idle ones cost nothing (granian
+# starts them on demand). 32 x 2 workers answered the contingency burst at 150+/s
+# (bench/README.md "Contingency burst").
+DEFAULT_THREADS = 32
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -78,6 +84,7 @@ class Plan:
     smtp: tuple[str, int] = ("127.0.0.1", 1025)
     inbox_port: int = DEFAULT_INBOX_PORT
     workers: int = 1
+    threads: int = DEFAULT_THREADS
 
     @property
     def inbox_url(self) -> str:
@@ -149,9 +156,10 @@ def make_plan(
         env.setdefault("MAIL_PORT", "1025")
     smtp = (env["MAIL_SERVER"], int(env.get("MAIL_PORT") or 1025))
     inbox_port = int(env.get("MAIL_INBOX_PORT") or DEFAULT_INBOX_PORT)
-    # several gunicorn workers need the shared store; the in-process one is single-process
+    # several granian workers need the shared store; the in-process one is single-process
     shared = env.get("IDP_REDIS_URL") and env.get("VUCE_REDIS_URL")
     workers = int(env.get("VUCE_SOL_WORKERS") or (2 if shared else 1))
+    threads = int(env.get("VUCE_SOL_THREADS") or DEFAULT_THREADS)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return Plan(
         instance=inst,
@@ -168,6 +176,7 @@ def make_plan(
         smtp=smtp,
         inbox_port=inbox_port,
         workers=workers,
+        threads=threads,
     )
 
 
@@ -260,7 +269,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 pass
         for _label, proc in self.procs:
-            try:  # the group may outlive its leader (gunicorn workers)
+            try:  # the group may outlive its leader (granian workers)
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
@@ -300,19 +309,23 @@ def wait_ready(
     raise LaunchError(f"{url} no respondió en {READY_TIMEOUT:.0f} s")
 
 
-def _gunicorn(app: str, plan: Plan, port: int) -> list[str]:
+def _server(app: str, plan: Plan, port: int) -> list[str]:
+    """granian serving ``app``'s factory over WSGI (bench/README.md "Serving floor")."""
     return [
-        _bin("gunicorn"),
-        f"{app}:create_app()",
-        "--bind",
-        f"{plan.host}:{port}",
+        _bin("granian"),
+        "--interface",
+        "wsgi",
+        "--factory",
+        f"{app}:create_app",
+        "--host",
+        plan.host,
+        "--port",
+        str(port),
         "--workers",
         str(plan.workers),
-        "--threads",
-        "8",
-        "--timeout",
-        "60",
-        "--graceful-timeout",
+        "--blocking-threads",
+        str(plan.threads),
+        "--workers-kill-timeout",
         "5",
         "--log-level",
         "warning",
@@ -422,8 +435,8 @@ def check_ports(plan: Plan) -> None:
 def start_services(plan: Plan, sup: Supervisor) -> None:
     if plan.sink:
         sup.start("correo", _mailsink_argv(plan))
-    sup.start("idp", _gunicorn("idp", plan, plan.idp_port))
-    sup.start("vuce", _gunicorn("vuce_client", plan, plan.vuce_port))
+    sup.start("idp", _server("idp", plan, plan.idp_port))
+    sup.start("vuce", _server("vuce_client", plan, plan.vuce_port))
     sup.start("mail-worker", [_bin("flask"), "--app", "vuce_client", "mail-worker"])
 
 

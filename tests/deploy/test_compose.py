@@ -56,7 +56,8 @@ def test_services_and_images(compose):
     assert "mailpit" in services["mail"]["image"]
     for name in ("idp", "vuce"):
         command = " ".join(services[name]["command"])
-        assert command.startswith("gunicorn ") and ":create_app()" in command
+        assert command.startswith("granian --interface wsgi --factory ")
+        assert ":create_app " in command
     assert (ROOT / "Dockerfile").exists() and (ROOT / "deploy/postgres-init.sql").exists()
 
 

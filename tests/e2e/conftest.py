@@ -1,4 +1,4 @@
-"""The whole product as a newcomer runs it: `vuce-sol up` (real gunicorn IdP and VUCE, the mail
+"""The whole product as a newcomer runs it: `vuce-sol up` (real granian IdP and VUCE, the mail
 sink, the mail worker, the demo data) on free ports, driven by Debian's chromium.
 
 One stack per test session; every story uses its own demo users, so the tests do not depend

@@ -1,7 +1,7 @@
 """The IdP process SIGKILLed: VUCE in ``auto`` mode switches to contingency within its configured
 window (probe interval x failure threshold, plus a probe timeout), and leaves it once the IdP
 runs again on the same port (interval x recovery threshold). Real processes: the IdP is a
-gunicorn master + worker on its own SQLite, VUCE a live server in this process."""
+granian server + worker on its own SQLite, VUCE a live server in this process."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ VUCE_ADMIN = "vuce-admin-token-idp-killed-tests"
 
 
 class IdpProcess:
-    """``gunicorn idp:create_app()`` on a fixed port; killed with SIGKILL, started again."""
+    """``granian … idp:create_app`` (WSGI) on a fixed port; killed with SIGKILL, started again."""
 
     def __init__(self, tmp: Path):
         self.port = free_port()
@@ -70,19 +70,22 @@ class IdpProcess:
 
     def start(self, timeout: float = 30.0) -> float:
         """Start and wait until the JWKS is served; returns the boot time in seconds."""
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        granian = str(Path(sys.executable).with_name("granian"))
         t0 = time.monotonic()
         with open(self.log, "ab") as log:
-            # A new session: SIGKILL to the group takes the master and its worker at once.
+            # A new session: SIGKILL to the group takes the server and its worker at once.
             self.proc = subprocess.Popen(
                 [
-                    gunicorn,
-                    "idp:create_app()",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
+                    granian,
+                    "--interface",
+                    "wsgi",
+                    "--factory",
+                    "idp:create_app",
+                    "--port",
+                    str(self.port),
                     "--workers",
                     "1",
-                    "--threads",
+                    "--blocking-threads",
                     "4",
                     "--log-level",
                     "warning",
@@ -104,7 +107,7 @@ class IdpProcess:
         raise TimeoutError(f"the IdP did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:
-        """SIGKILL the master and its workers: no graceful shutdown, the port just dies."""
+        """SIGKILL the server and its workers: no graceful shutdown, the port just dies."""
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)

@@ -181,7 +181,7 @@ def test_an_app_started_on_a_migrated_database_has_its_keys_before_any_request(t
     with first.app_context():
         upgrade(directory=first.extensions["migrate"].directory)
         assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 0
-    second = create_app(settings)  # what every gunicorn worker does at start
+    second = create_app(settings)  # what every granian worker does at start
     with second.app_context():
         algs = db.session.scalars(select(SigningKey.alg)).all()
     assert sorted(algs) == ["ES256", "RS256"]

@@ -234,4 +234,5 @@ def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
 def test_listening_on_every_interface_keeps_browser_urls_on_loopback(tmp_path):
     plan = cli.make_plan(str(tmp_path), environ={}, host="0.0.0.0")
     assert plan.issuer == "http://127.0.0.1:5000" and plan.inbox_url == "http://127.0.0.1:1080"
-    assert cli._gunicorn("idp", plan, 5000)[3] == "0.0.0.0:5000"
+    argv = cli._server("idp", plan, 5000)
+    assert argv[argv.index("--host") + 1] == "0.0.0.0" and "wsgi" in argv

@@ -69,7 +69,7 @@ def shared_redis_url():
 
 
 def test_lockout_holds_across_workers(tmp_path, shared_redis_url):
-    """Two IdP instances (as two gunicorn workers or two hosts) on one Redis and one
+    """Two IdP instances (as two granian workers or two hosts) on one Redis and one
     database: five failures spread over both lock the account on both."""
     db_url = f"sqlite:///{tmp_path}/shared.sqlite3"
     settings = {"SECRET_KEY": "shared-secret-key-0123456789abcdef", "LOCKOUT_THRESHOLD": 5}
