@@ -26,6 +26,35 @@ def _has_nul(values) -> bool:
     return any("\x00" in v for v in values)
 
 
+def json_has_nul(document) -> bool:
+    """Whether any string of a parsed JSON document (keys included) holds a NUL byte."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def request_has_nul() -> bool:
+    """A NUL byte anywhere a text field can come from: the query, a form (urlencoded or
+    multipart), or a JSON body. SQLite would store it and PostgreSQL refuse it (a 500), so every
+    app refuses it up front with the same 400 whatever the database."""
+    if _has_nul(request.args.keys()) or _has_nul(request.args.values()):
+        return True
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return _has_nul(request.form.keys()) or _has_nul(request.form.values())
+    if request.is_json:
+        return json_has_nul(request.get_json(silent=True))
+    return False
+
+
 def base_headers(csp: str, production: bool) -> tuple[tuple[str, str], ...]:
     """The headers every response carries (the after-request hook and the IdP's
     public-document shortcut both add exactly these)."""
@@ -46,10 +75,7 @@ def install(app, csp: str, *, no_store_types=("text/html",)) -> None:
     @app.before_request
     def reject_nul_bytes():
         # No field of ours may hold NUL; PostgreSQL refuses it in text, which would be a 500.
-        if _has_nul(request.args.values()) or (
-            request.mimetype == "application/x-www-form-urlencoded"
-            and _has_nul(request.form.values())
-        ):
+        if request_has_nul():
             abort(400)
 
     @app.after_request

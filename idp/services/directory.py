@@ -116,11 +116,20 @@ def non_deleted_count(ruc: str) -> int:
 
 
 def _username_used(ruc: str):
+    """Usernames are unique within a RUC across the principal and its secondary users: a
+    secondary user named like the principal could never log in (the principal answers)."""
+
     def used(code: str) -> bool:
         return (
             db.session.scalar(
                 select(SecondaryUser.id).where(
                     SecondaryUser.ruc == ruc, SecondaryUser.username == code
+                )
+            )
+            is not None
+            or db.session.scalar(
+                select(PrincipalUser.ruc).where(
+                    PrincipalUser.ruc == ruc, PrincipalUser.username == code
                 )
             )
             is not None
