@@ -1,30 +1,97 @@
-"""Redis backend: shared by every worker and instance."""
+"""Redis backend: shared by every worker and instance, behind a circuit breaker."""
+
+from urllib.parse import urlsplit
 
 import redis
 
 from .base import StoreUnavailable
+from .breaker import OPEN, Breaker
+
+# A command waits at most this long for a live-but-silent server; after ``threshold`` such
+# failures in a row the breaker fails every call at once (kvstore/breaker.py).
+SOCKET_TIMEOUT = 2.0
+PROBE_TIMEOUT = 0.25
+
+
+def _safe_name(url: str) -> str:
+    """``redis host:port/db`` without credentials, for logs."""
+    parts = urlsplit(url)
+    if not parts.hostname:  # unix:///path/to/socket
+        return f"redis {parts.path}"
+    return f"redis {parts.hostname}:{parts.port or 6379}{parts.path}"
 
 
 class RedisStore:
-    """Thin mapping of the store protocol onto Redis commands (GETDEL, SET NX PX…)."""
+    """Thin mapping of the store protocol onto Redis commands (GETDEL, SET NX PX…).
 
-    def __init__(self, client: "redis.Redis", url: str = "redis://"):
+    Every command goes through ``_call``: a refused, broken or timed-out connection raises
+    ``StoreUnavailable`` and counts towards the breaker, which then answers for Redis without
+    touching the network until its background probe hears Redis again.
+    """
+
+    def __init__(
+        self,
+        client: "redis.Redis",
+        url: str = "redis://",
+        *,
+        threshold: int = 3,
+        probe_interval: float = 0.5,
+    ):
         self._r = client
         self.url = url
+        self._probe_client: redis.Redis | None = None
+        self.breaker = Breaker(
+            self._probe,
+            threshold=threshold,
+            probe_interval=probe_interval,
+            on_close=self._drop_idle_connections,
+            name=_safe_name(url),
+        )
 
     @classmethod
-    def from_url(cls, url: str) -> "RedisStore":
+    def from_url(cls, url: str, **breaker) -> "RedisStore":
         """Connect lazily with short timeouts so an outage fails fast, not hangs."""
         client = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10
+            url,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=SOCKET_TIMEOUT,
+            health_check_interval=10,
         )
-        return cls(client, url)
+        return cls(client, url, **breaker)
+
+    def _probe(self) -> bool:
+        """PING on a connection of its own with a short timeout (never the request pool)."""
+        if self._probe_client is None:
+            pool = self._r.connection_pool
+            kwargs = {
+                **pool.connection_kwargs,
+                "socket_timeout": PROBE_TIMEOUT,
+                "socket_connect_timeout": PROBE_TIMEOUT,
+            }
+            self._probe_client = redis.Redis(
+                connection_pool=type(pool)(
+                    connection_class=pool.connection_class, max_connections=1, **kwargs
+                )
+            )
+        try:
+            return bool(self._probe_client.ping())
+        except (redis.ConnectionError, redis.TimeoutError):
+            self._probe_client.connection_pool.disconnect()
+            return False
+
+    def _drop_idle_connections(self) -> None:
+        """Connections pooled before the outage may point at a dead server: reconnect."""
+        self._r.connection_pool.disconnect(inuse_connections=False)
 
     def _call(self, fn, *args, **kwargs):
+        self.breaker.check()
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            self.breaker.failure()
             raise StoreUnavailable(str(exc)) from exc
+        self.breaker.success()
+        return out
 
     @staticmethod
     def _px(ttl):
@@ -70,7 +137,10 @@ class RedisStore:
         self._call(self._r.srem, key, member)
 
     def ping(self):
+        """False at once while the breaker is open (readiness), else a real PING."""
+        if self.breaker.state == OPEN:
+            return False
         try:
-            return bool(self._r.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
+            return bool(self._call(self._r.ping))
+        except StoreUnavailable:
             return False

@@ -1,11 +1,13 @@
 """Redis killed under load: clear 503s (JSON for programs, Spanish page for people), never a
 500 or a hang; the IdP recovers by itself once Redis is back; nothing is accepted twice."""
 
+import statistics
 import time
 
 import pytest
 import requests
 
+from kvstore.breaker import CLOSED, OPEN
 from tests.support.agent import Agent
 from tests.support.oidc import REDIRECT, Flow
 
@@ -55,12 +57,15 @@ def test_redis_killed_under_load(faults_idp):
     form_page = form_browser.start()
 
     mix = requests_for(base, idp.admin_token, tokens["access_token"])
+    breaker = idp.app.extensions["sol_store"].breaker
     with Load(base, mix, threads=4, max_seconds=60) as load:
         time.sleep(1.0)
         down_at = time.monotonic()
         idp.redis.stop()
         time.sleep(3.0)
         during = load.between(down_at + 0.5, time.monotonic())
+        # refused connections opened the breaker: the store answers for Redis without trying
+        assert breaker.state == OPEN and breaker.opened_count >= 1
         # A person trying to log in during the outage sees the Spanish page, not a trace.
         page = requests.get(
             f"{base}/authorize",
@@ -81,6 +86,7 @@ def test_redis_killed_under_load(faults_idp):
         )
         idp.redis.start()
         ready_after = _ready_within(base, 20)
+        assert breaker.state == CLOSED  # readiness came back because the probe closed it
         login_after = wait_for_login(base, 20)
         time.sleep(1.0)
     print(
@@ -154,28 +160,44 @@ def test_rate_limiter_survives_redis_outage(faults_idp, monkeypatch):
 
 
 def test_redis_frozen_never_hangs_the_idp(faults_idp):
-    """A Redis that accepts connections but never answers (SIGSTOP): the client timeouts turn
-    it into 503s within a few seconds instead of requests piling up forever."""
+    """A Redis that accepts connections but never answers (SIGSTOP): the first few requests wait
+    for the client's socket timeout, then the store's breaker opens and every request that needs
+    Redis gets its 503 at once (no socket I/O), until the background probe hears Redis again."""
     idp = faults_idp
+    breaker = idp.app.extensions["sol_store"].breaker
     tokens = Flow(idp.url, CLIENT_ID, CLIENT_SECRET).full_login(RUC, USER, PASSWORD)
     mix = requests_for(idp.url, idp.admin_token, tokens["access_token"])
     with Load(idp.url, mix, threads=4, max_seconds=60) as load:
         time.sleep(0.5)
         frozen_at = time.monotonic()
         idp.redis.freeze()
-        time.sleep(5.0)
+        opened_at = None
+        while time.monotonic() - frozen_at < 8.0:
+            if opened_at is None and breaker.state == OPEN:
+                opened_at = time.monotonic()
+            if opened_at is not None and time.monotonic() - opened_at > 3.0:
+                break
+            time.sleep(0.01)
+        assert opened_at is not None, "the breaker never opened on a frozen Redis"
+        assert breaker.state == OPEN  # the probe cannot hear a frozen server
         thaw_at = time.monotonic()
         idp.redis.thaw()
-        # Answers given while Redis was still frozen (each waited for the client timeout).
+        # Answers given while Redis was still frozen, before and after the breaker opened.
         during = [h for h in load.between(frozen_at, thaw_at) if h.at + h.elapsed < thaw_at]
+        fast = [h for h in during if h.at > opened_at + 0.05]
         login_after = wait_for_login(idp.url, 20)
+        assert breaker.state == CLOSED
     slowest = max(h.elapsed for h in load.hits)
+    fast_503 = sorted(h.elapsed * 1000 for h in fast if h.status == 503)
     print(
-        f"\n[redis frozen 5 s] slowest answer {slowest:.2f}s; first full login "
-        f"{login_after:.2f}s after SIGCONT ({len(load.hits)} requests; during: "
-        f"{summary(during)})"
+        f"\n[redis frozen] breaker open {opened_at - frozen_at:.2f}s after SIGSTOP; then "
+        f"{len(fast)} answers in {thaw_at - opened_at:.1f}s, 503 median "
+        f"{statistics.median(fast_503) if fast_503 else float('nan'):.1f} ms, p99 "
+        f"{fast_503[int(0.99 * (len(fast_503) - 1))] if fast_503 else float('nan'):.1f} ms; "
+        f"slowest answer overall {slowest:.2f}s; first full login {login_after:.2f}s after "
+        f"SIGCONT ({len(load.hits)} requests; during: {summary(during)})"
     )
     assert not problems(load.hits), "\n".join(problems(load.hits)[:20])
-    assert any(h.status == 503 for h in during), summary(during)
+    assert any(h.status == 503 for h in fast), summary(fast)
     assert slowest < 7.0, "a request waited on the frozen Redis far past the client timeout"
     assert login_after < 10.0
