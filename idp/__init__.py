@@ -37,6 +37,9 @@ def create_app(settings: dict | None = None) -> Flask:
     Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
     store = store_from_url(cfg["REDIS_URL"])
     app.extensions["sol_store"] = store
+    from .services import snapshots
+
+    snapshots.install(app)
 
     from .oidc.keys import KeyRing
     from .oidc.server import SolAuthorizationServer

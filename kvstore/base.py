@@ -44,5 +44,17 @@ class Store(Protocol):
     def srem(self, key: str, member: str) -> None:
         """Remove from a set."""
 
+    def mget(self, *keys: str) -> list[bytes | None]:
+        """Values of several keys in one round trip (None where absent)."""
+
+    def set_indexed(
+        self, key: str, value: bytes | str, ttl: float, indexes: tuple[str, ...] = ()
+    ) -> None:
+        """Store a value and add its key to each index set, in one round trip; every index
+        lives at least as long as the value, so revoking through it reaches every key."""
+
+    def delete_indexed(self, index: str) -> int:
+        """Delete every key named in an index set, then the set; return how many existed."""
+
     def ping(self) -> bool:
         """True when the store answers."""

@@ -94,5 +94,28 @@ class MemoryStore:
             if item is not None and isinstance(item[0], set):
                 item[0].discard(member)
 
+    def mget(self, *keys):
+        with self._lock:
+            items = [self._live(k) for k in keys]
+        return [None if i is None or isinstance(i[0], set) else i[0] for i in items]
+
+    def set_indexed(self, key, value, ttl, indexes=()):
+        with self._lock:
+            expires = self._expiry(ttl)
+            self._data[key] = (_b(value), expires)
+            for index in indexes:
+                item = self._live(index)
+                members = item[0] if item is not None and isinstance(item[0], set) else set()
+                members.add(key)
+                keep = item[1] if item is not None and isinstance(item[0], set) else None
+                self._data[index] = (members, max(keep or expires, expires))
+
+    def delete_indexed(self, index):
+        with self._lock:
+            item = self._live(index)
+            self._data.pop(index, None)
+            members = item[0] if item is not None and isinstance(item[0], set) else set()
+            return sum(1 for k in members if self._live(k) is not None and self._data.pop(k))
+
     def ping(self):
         return True

@@ -136,6 +136,29 @@ class RedisStore:
     def srem(self, key, member):
         self._call(self._r.srem, key, member)
 
+    def mget(self, *keys):
+        return self._call(self._r.mget, keys) if keys else []
+
+    def set_indexed(self, key, value, ttl, indexes=()):
+        if not indexes:
+            return self.set(key, value, ttl)
+        px = self._px(ttl)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.set(key, value, px=px)
+        for index in indexes:
+            pipe.sadd(index, key)
+            pipe.pexpire(index, px, gt=True)  # never shorten: older keys may outlive this one
+            pipe.pexpire(index, px, nx=True)
+        self._call(pipe.execute)
+
+    def delete_indexed(self, index):
+        keys = [m.decode() for m in self._call(self._r.smembers, index)]
+        pipe = self._r.pipeline(transaction=False)
+        if keys:
+            pipe.delete(*keys)
+        pipe.delete(index)
+        return int(self._call(pipe.execute)[0]) if keys else 0
+
     def ping(self):
         """False at once while the breaker is open (readiness), else a real PING."""
         if self.breaker.state == OPEN:

@@ -18,7 +18,7 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from joserfc import jwt
 
 from ..domain import claims as claims_domain
-from ..services import accounts, clients, tokens
+from ..services import clients, snapshots, tokens
 from ..storage.db import db
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
@@ -134,7 +134,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         pass  # already consumed by query_authorization_code
 
     def authenticate_user(self, authorization_code):
-        return accounts.load(authorization_code.account)
+        return snapshots.account(authorization_code.account)
 
     def generate_token(
         self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True
@@ -166,7 +166,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
             tokens.revoke_family(row.family)
             db.session.commit()
             return None
-        if not row.is_refresh_usable(time.time()):
+        if not row.is_usable(time.time()):
             return None
         return row
 
@@ -181,7 +181,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
             raise InvalidGrantError()
 
     def authenticate_user(self, refresh_token):
-        account = accounts.load(refresh_token.account)
+        account = snapshots.account(refresh_token.account)
         if account is None:
             return None
         if not account.is_active and not self.request.client.accepts_inactive_accounts:
@@ -259,11 +259,10 @@ class Introspection(IntrospectionEndpoint):
         kind, row = found
         now = time.time()
         if kind == "access_token":
-            active = not row.is_expired() and not row.is_revoked()
-            exp = row.get_expires_at()
+            active = not row.is_expired()  # a revoked one is no longer in the store
         else:
-            active = row.is_refresh_usable(now)
-            exp = row.refresh_expires_at
+            active = row.is_usable(now)
+        exp = row.get_expires_at()
         if not active:
             return {"active": False}
         payload = {
@@ -276,7 +275,7 @@ class Introspection(IntrospectionEndpoint):
             "iss": self.server.config["ISSUER"],
         }
         if row.account:
-            account = accounts.load(row.account)
+            account = snapshots.account(row.account)
             if account is not None:
                 payload["sub"] = self.server.subject(account)
                 payload["username"] = account.username
@@ -292,7 +291,10 @@ class Revocation(RevocationEndpoint):
         return tokens.by_access(token_string) or tokens.by_refresh(token_string)
 
     def revoke_token(self, token, request):
-        tokens.revoke(token, request.form.get("token_type_hint"))
+        if isinstance(token, tokens.AccessToken):
+            tokens.revoke_access(request.form["token"], token)
+        else:
+            tokens.revoke_refresh(token)
         db.session.commit()
 
 
@@ -353,8 +355,7 @@ class SolAuthorizationServer(AuthorizationServer):
 
     def claims_for(self, user, scope) -> dict:
         account = user.account if isinstance(user, LoginUser) else user
-        identity = accounts.identity(account, self.config["SUBJECT_SALT"])
-        return claims_domain.build_claims(identity, scope_to_list(scope or ""))
+        return claims_domain.build_claims(snapshots.identity(account), scope_to_list(scope or ""))
 
     def _save_token(self, token, request):
         code = getattr(request, "authorization_code", None)

@@ -1,12 +1,26 @@
-"""Issued tokens: save (hashed), look up, rotate, revoke by family or by account."""
+"""Issued tokens, each kept where its life fits.
 
+Access tokens live in the store (Redis, or in-process when embedded) under the SHA-256 of
+their value, with a TTL equal to their lifetime, and are indexed by family and by account so
+that revocation, logout and suspension end every one of them at once. Refresh tokens and
+their families live in SQL: they must outlive a restart of Redis, and reuse detection needs
+a durable "already rotated" mark. A flushed store is therefore an outage of access tokens
+only: clients refresh (or log in again) and carry on.
+"""
+
+import json
 import secrets
 import time
+from dataclasses import asdict, dataclass
 
+from authlib.oauth2.rfc6749 import TokenMixin
+from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
 from ..storage.db import db
-from ..storage.oauth import IssuedToken, secret_hash
+from ..storage.oauth import RefreshToken, secret_hash
+
+ACCESS_PREFIX = "at:"
 
 
 def new_family() -> str:
@@ -14,7 +28,111 @@ def new_family() -> str:
     return secrets.token_hex(16)
 
 
-_INSERT = insert(IssuedToken.__table__)  # Core, not an ORM bulk insert
+def _store():
+    return current_app.extensions["sol_store"]
+
+
+def access_key(value: str) -> str:
+    """The store key of an access token value (only its hash is kept)."""
+    return ACCESS_PREFIX + secret_hash(value)
+
+
+def _family_index(family: str) -> str:
+    return "at-family:" + family
+
+
+def _account_index(account: str) -> str:
+    return "at-account:" + account
+
+
+@dataclass
+class AccessToken(TokenMixin):
+    """An access token as the store holds it (JSON); revoked ones are simply gone."""
+
+    client_id: str
+    account: str | None
+    scope: str
+    family: str | None
+    sid: str | None
+    auth_time: int | None
+    issued_at: int
+    expires_in: int
+    refresh_hash: str | None = None  # the refresh token issued with it, if any
+
+    def check_client(self, client):
+        return self.client_id == client.get_client_id()
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return self.expires_in
+
+    def get_expires_at(self):
+        return self.issued_at + self.expires_in
+
+    def is_expired(self):
+        return self.get_expires_at() <= time.time()
+
+    def is_revoked(self):
+        return False  # a revoked token is deleted from the store
+
+    def get_user(self):
+        from . import snapshots  # late: snapshots reads accounts, which read storage
+
+        return snapshots.account(self.account)
+
+    def get_client(self):
+        from . import clients  # late: clients imports storage.oauth too
+
+        return clients.cached(self.client_id)
+
+
+def _refresh_columns():
+    return [c for c in RefreshToken.__table__.columns]
+
+
+@dataclass
+class RefreshRecord(TokenMixin):
+    """A refresh token row, read with one Core SELECT (no ORM unit of work)."""
+
+    id: int
+    token_hash: str
+    family: str
+    client_id: str
+    account: str | None
+    scope: str
+    sid: str | None
+    auth_time: int | None
+    issued_at: int
+    expires_at: int
+    revoked: bool
+    rotated: bool
+
+    def check_client(self, client):
+        return self.client_id == client.get_client_id()
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return self.expires_at - self.issued_at
+
+    def get_expires_at(self):
+        return self.expires_at
+
+    def is_expired(self):
+        return self.expires_at <= time.time()
+
+    def is_revoked(self):
+        return self.revoked
+
+    def is_usable(self, now: float) -> bool:
+        return not self.revoked and not self.rotated and self.expires_at > now
+
+
+_INSERT_REFRESH = insert(RefreshToken.__table__)  # Core: nothing reads the row back
+_BY_REFRESH = select(*_refresh_columns()).where(RefreshToken.token_hash == bindparam("h"))
 
 
 def save(
@@ -28,57 +146,78 @@ def save(
     refresh_ttl: int = 0,
     now=None,
 ) -> None:
-    """Store the hashes of a token response's access and refresh tokens.
-
-    A Core INSERT in the session's transaction (the revoked/rotated flags take their column
-    defaults): nothing reads the row back in this request, and the ORM unit of work was
-    30-36 % of a client_credentials request's GIL samples against 25 % for the INSERT
-    (py-spy, bench/idp_load.py --profile).
-    """
+    """Keep a token response: the access token in the store (one round trip), the refresh
+    token, if any, as a row of its family in the session's transaction."""
     now = int(now or time.time())
     refresh = token.get("refresh_token")
-    db.session.execute(
-        _INSERT,
-        {
-            "client_id": client_id,
-            "account": account,
-            "scope": token.get("scope", ""),
-            "access_token_hash": secret_hash(token["access_token"]),
-            "refresh_token_hash": secret_hash(refresh) if refresh else None,
-            "family": family,
-            "sid": sid,
-            "auth_time": auth_time,
-            "issued_at": now,
-            "expires_in": int(token.get("expires_in", 0)),
-            "refresh_expires_at": now + refresh_ttl if refresh else None,
-        },
+    refresh_hash = secret_hash(refresh) if refresh else None
+    expires_in = int(token.get("expires_in", 0))
+    record = AccessToken(
+        client_id,
+        account,
+        token.get("scope", ""),
+        family,
+        sid,
+        auth_time,
+        now,
+        expires_in,
+        refresh_hash,
     )
+    # A client_credentials token belongs to no family worth revoking and to no account.
+    indexes = (_family_index(family),) if account or refresh else ()
+    if account:
+        indexes += (_account_index(account),)
+    ttl = max(1, now + expires_in - int(time.time()))
+    _store().set_indexed(
+        access_key(token["access_token"]), json.dumps(asdict(record)), ttl, indexes
+    )
+    if refresh:
+        db.session.execute(
+            _INSERT_REFRESH,
+            {
+                "token_hash": refresh_hash,
+                "family": family,
+                "client_id": client_id,
+                "account": account,
+                "scope": token.get("scope", ""),
+                "sid": sid,
+                "auth_time": auth_time,
+                "issued_at": now,
+                "expires_at": now + refresh_ttl,
+                "revoked": False,
+                "rotated": False,
+            },
+        )
 
 
-# Built once (bound parameter): looked up on every userinfo, introspection and refresh.
-_BY_ACCESS = select(IssuedToken).where(IssuedToken.access_token_hash == bindparam("h"))
-_BY_REFRESH = select(IssuedToken).where(IssuedToken.refresh_token_hash == bindparam("h"))
+def parse_access(raw: bytes | None) -> AccessToken | None:
+    """The record of a store value (from ``by_access`` or a batched read)."""
+    if raw is None:
+        return None
+    token = AccessToken(**json.loads(raw))
+    return None if token.is_expired() else token
 
 
-def by_access(value: str | None) -> IssuedToken | None:
-    """The token row of an access token value."""
+def by_access(value: str | None) -> AccessToken | None:
+    """The live access token with this value, or None (unknown, expired or revoked)."""
     if not value:
         return None
-    return db.session.scalar(_BY_ACCESS, {"h": secret_hash(value)})
+    return parse_access(_store().get(access_key(value)))
 
 
-def by_refresh(value: str | None) -> IssuedToken | None:
-    """The token row of a refresh token value."""
+def by_refresh(value: str | None) -> RefreshRecord | None:
+    """The refresh token row of a value (whatever its state), or None."""
     if not value:
         return None
-    return db.session.scalar(_BY_REFRESH, {"h": secret_hash(value)})
+    row = db.session.execute(_BY_REFRESH, {"h": secret_hash(value)}).first()
+    return RefreshRecord(**row._mapping) if row is not None else None
 
 
-def claim_rotation(row: IssuedToken) -> bool:
+def claim_rotation(row: RefreshRecord) -> bool:
     """Mark a refresh token as used, atomically; False when someone already used it."""
     result = db.session.execute(
-        update(IssuedToken)
-        .where(IssuedToken.id == row.id, IssuedToken.rotated.is_(False))
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.rotated.is_(False))
         .values(rotated=True)
     )
     return result.rowcount == 1
@@ -86,26 +225,34 @@ def claim_rotation(row: IssuedToken) -> bool:
 
 def revoke_family(family: str) -> int:
     """Revoke every access and refresh token of a family (code replay, refresh reuse)."""
+    ended = _store().delete_indexed(_family_index(family))
     result = db.session.execute(
-        update(IssuedToken)
-        .where(IssuedToken.family == family)
-        .values(access_revoked=True, refresh_revoked=True)
+        update(RefreshToken).where(RefreshToken.family == family).values(revoked=True)
     )
-    return result.rowcount
+    return ended + result.rowcount
 
 
 def revoke_account(account: str) -> int:
-    """Revoke every token of an account (suspension, deletion)."""
+    """Revoke every token of an account (suspension, deletion, a changed clave)."""
+    ended = _store().delete_indexed(_account_index(account))
     result = db.session.execute(
-        update(IssuedToken)
-        .where(IssuedToken.account == account)
-        .values(access_revoked=True, refresh_revoked=True)
+        update(RefreshToken).where(RefreshToken.account == account).values(revoked=True)
     )
-    return result.rowcount
+    return ended + result.rowcount
 
 
-def revoke(row: IssuedToken, token_type_hint: str | None) -> None:
-    """RFC 7009: revoking a refresh token also revokes its access token."""
-    row.access_revoked = True
-    if token_type_hint != "access_token" or row.refresh_token_hash:
-        row.refresh_revoked = True
+def revoke_access(value: str, token: AccessToken) -> None:
+    """RFC 7009 for an access token: it ends, and so does the refresh token issued with it."""
+    _store().delete(access_key(value))
+    if token.refresh_hash:
+        db.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == token.refresh_hash)
+            .values(revoked=True)
+        )
+
+
+def revoke_refresh(row: RefreshRecord) -> None:
+    """RFC 7009 §2.1: revoking a refresh token also ends the access tokens of its grant."""
+    _store().delete_indexed(_family_index(row.family))
+    db.session.execute(update(RefreshToken).where(RefreshToken.id == row.id).values(revoked=True))

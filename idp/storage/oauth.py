@@ -1,10 +1,9 @@
-"""OAuth clients, issued tokens, consents and signing keys."""
+"""OAuth clients, refresh-token families, consents and signing keys."""
 
 import hashlib
 import hmac
-import time
 
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import UniqueConstraint
 
@@ -81,58 +80,23 @@ class OAuthClient(db.Model, ClientMixin):
         return grant_type in self.grant_types
 
 
-class IssuedToken(db.Model, TokenMixin):
-    """One access token (and its refresh token, if any); only hashes are stored."""
+class RefreshToken(db.Model):
+    """One refresh token of a family (a code's grant and every rotation from it); only its
+    hash is stored. Access tokens are short-lived and live in the store, not here."""
 
-    __tablename__ = "issued_token"
+    __tablename__ = "refresh_token"
     id = db.Column(db.Integer, primary_key=True)
-    client_id = db.Column(db.String(100), nullable=False, index=True)
-    account = db.Column(db.String(64), index=True)  # None for client_credentials
-    scope = db.Column(db.String(500), nullable=False, default="")
-    access_token_hash = db.Column(db.String(64), nullable=False, unique=True)
-    refresh_token_hash = db.Column(db.String(64), unique=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
     family = db.Column(db.String(64), nullable=False, index=True)
+    client_id = db.Column(db.String(100), nullable=False)
+    account = db.Column(db.String(64), index=True)
+    scope = db.Column(db.String(500), nullable=False, default="")
     sid = db.Column(db.String(64))
     auth_time = db.Column(db.Integer)
     issued_at = db.Column(db.Integer, nullable=False)
-    expires_in = db.Column(db.Integer, nullable=False)
-    refresh_expires_at = db.Column(db.Integer)
-    access_revoked = db.Column(db.Boolean, nullable=False, default=False)
-    refresh_revoked = db.Column(db.Boolean, nullable=False, default=False)
+    expires_at = db.Column(db.Integer, nullable=False)
+    revoked = db.Column(db.Boolean, nullable=False, default=False)
     rotated = db.Column(db.Boolean, nullable=False, default=False)
-
-    def check_client(self, client):
-        return self.client_id == client.get_client_id()
-
-    def get_scope(self):
-        return self.scope
-
-    def get_expires_in(self):
-        return self.expires_in
-
-    def get_expires_at(self):
-        return self.issued_at + self.expires_in
-
-    def is_expired(self):
-        return self.get_expires_at() <= time.time()
-
-    def is_revoked(self):
-        return self.access_revoked
-
-    def is_refresh_usable(self, now: float) -> bool:
-        return (
-            not self.refresh_revoked and not self.rotated and (self.refresh_expires_at or 0) > now
-        )
-
-    def get_user(self):
-        from ..services import accounts  # late: services import storage
-
-        return accounts.load(self.account)
-
-    def get_client(self):
-        from ..services import clients  # late: services import storage
-
-        return clients.cached(self.client_id)
 
 
 class Consent(db.Model):

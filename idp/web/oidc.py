@@ -21,11 +21,9 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from webcommon.db import autocommit_reads
-
 from ..oidc import logout
 from ..oidc.server import LoginUser
-from ..services import accounts, consents, sessions
+from ..services import accounts, consents, sessions, snapshots
 from ..storage.db import db
 from . import public_docs
 from .limits import limiter
@@ -46,7 +44,7 @@ def _store():
 def current_sso():
     """The SSO session named by the cookie and its account, or (None, None)."""
     sso = sessions.get(_store(), session.get("sid"))
-    account = accounts.load(sso.account) if sso else None
+    account = snapshots.account(sso.account) if sso else None
     return (sso, account) if account is not None else (None, None)
 
 
@@ -193,7 +191,7 @@ def _allowed(client, account) -> bool:
     if not account.is_active and not client.accepts_inactive_accounts:
         return False
     if client.required_profile and account.user_type == accounts.SECONDARY:
-        return client.required_profile in accounts.effective_profiles(account.db_id)
+        return client.required_profile in snapshots.identity(account).profiles
     return True
 
 
@@ -212,7 +210,6 @@ def token():
 @limiter.exempt
 @csrf.exempt
 def userinfo():
-    autocommit_reads(db)  # reads a token and an account, writes nothing
     return _server().create_endpoint_response("userinfo")
 
 
@@ -220,7 +217,6 @@ def userinfo():
 @limiter.exempt
 @csrf.exempt
 def introspect():
-    autocommit_reads(db)  # reads a token and an account, writes nothing
     return _server().create_endpoint_response("introspection")
 
 

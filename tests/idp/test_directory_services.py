@@ -175,8 +175,8 @@ def test_suspension_ends_sso_sessions_and_revokes_tokens(ctx):
     db.session.commit()
     assert view.actions == ("reactivate", "delete")
     assert sessions.get(ctx.store, s.sid) is None
-    row = tokens.by_refresh("rt-1")
-    assert row.refresh_revoked and row.access_revoked
+    assert tokens.by_refresh("rt-1").revoked
+    assert tokens.by_access("at-1") is None
 
 
 def test_reactivation_keeps_profiles_and_roles(ctx):

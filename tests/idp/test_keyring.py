@@ -102,7 +102,7 @@ def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(t
 
     from sqlalchemy import insert
 
-    from idp.storage.oauth import IssuedToken, SigningKey
+    from idp.storage.oauth import RefreshToken, SigningKey
 
     app = create_app(
         {
@@ -137,16 +137,15 @@ def test_a_request_holding_the_sqlite_write_lock_never_waits_for_a_key_creator(t
 
     with app.app_context():
         db.session.execute(
-            insert(IssuedToken.__table__),
+            insert(RefreshToken.__table__),
             {
+                "token_hash": "h" * 64,
+                "family": "f",
                 "client_id": "c",
                 "scope": "",
-                "access_token_hash": "h" * 64,
-                "family": "f",
                 "issued_at": 0,
-                "expires_in": 60,
-                "access_revoked": False,
-                "refresh_revoked": False,
+                "expires_at": 60,
+                "revoked": False,
                 "rotated": False,
             },
         )  # the write lock is ours now

@@ -1,0 +1,178 @@
+"""Accounts and their claims as the hot path reads them: a per-process copy, kept honest by a
+version stamp in the store.
+
+Every token, userinfo and introspection request needs the account behind a token and the
+claims built from it. Reading them from SQL each time was most of those requests' cost, yet
+the directory changes rarely. So each process keeps a snapshot per account, tagged with the
+directory version it was read at; every commit that touches an identity table (a new user,
+a profile or role change, a suspension, a changed clave) writes a new random version to the
+store, and the next request of every worker and instance sees it and reads SQL again. A
+scheduled profile change (§5.3 delay) is honoured by also ending a snapshot at the next
+profile boundary it knows of. Changes made behind the app's back (psql) are not seen until
+the next change through the app or a restart.
+"""
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import event, select, union_all
+from sqlalchemy import func as sql_func
+
+from ..storage.db import db, utcnow
+from ..storage.identities import (
+    ExtranetUser,
+    PrincipalUser,
+    ProfileAssignment,
+    RoleAssignment,
+    SecondaryUser,
+    Taxpayer,
+)
+from . import accounts
+
+VERSION_KEY = "directory-version"
+_IDENTITY_TABLES = frozenset(
+    m.__table__.name
+    for m in (
+        Taxpayer,
+        PrincipalUser,
+        SecondaryUser,
+        ProfileAssignment,
+        RoleAssignment,
+        ExtranetUser,
+    )
+)
+_MAX_ENTRIES = 10_000
+_CHANGED = "sol_directory_changed"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    account: accounts.Account
+    identity: object  # domain.claims.Identity, sub included (the salt is per app)
+    version: bytes
+    until: datetime | None  # the next scheduled profile change: read SQL again from then
+
+
+def _cache() -> dict:
+    return current_app.extensions["sol_account_snapshots"]
+
+
+def _store():
+    return current_app.extensions["sol_store"]
+
+
+def current_version(store=None) -> bytes:
+    """The directory's version stamp; made on first use (and after a store flush)."""
+    store = store or _store()
+    version = store.get(VERSION_KEY)
+    if version is None:
+        store.add(VERSION_KEY, secrets.token_hex(8))
+        version = store.get(VERSION_KEY)
+    return version
+
+
+def bump(store=None) -> None:
+    """Tell every process that the directory changed."""
+    (store or _store()).set(VERSION_KEY, secrets.token_hex(8))
+
+
+def _next_profile_change(user_id: int, now: datetime) -> datetime | None:
+    starts = select(ProfileAssignment.effective_from.label("at")).where(
+        ProfileAssignment.user_id == user_id, ProfileAssignment.effective_from > now
+    )
+    ends = select(ProfileAssignment.effective_until.label("at")).where(
+        ProfileAssignment.user_id == user_id, ProfileAssignment.effective_until > now
+    )
+    boundaries = union_all(starts, ends).subquery()
+    return db.session.scalar(select(sql_func.min(boundaries.c.at)))
+
+
+def _load(key: str, version: bytes, now: datetime) -> Snapshot | None:
+    account = accounts.load(key)
+    if account is None:
+        return None
+    identity = accounts.identity(account, current_app.config["SUBJECT_SALT"], now)
+    until = None
+    if account.user_type == accounts.SECONDARY:
+        until = _next_profile_change(account.db_id, now)
+    return Snapshot(account, identity, version, until)
+
+
+def get(key: str | None, version: bytes | None = None) -> Snapshot | None:
+    """The snapshot of an account key, read from SQL only when the directory changed since
+    (``version`` may be passed when the caller fetched it together with something else)."""
+    if not key:
+        return None
+    version = version if version is not None else current_version()
+    now = utcnow()
+    cache = _cache()
+    hit = cache.get(key)
+    if hit is not None and hit.version == version and (hit.until is None or now < hit.until):
+        return hit
+    snap = _load(key, version, now)
+    if len(cache) >= _MAX_ENTRIES:
+        cache.clear()
+    if snap is None:
+        cache.pop(key, None)
+    else:
+        cache[key] = snap
+    return snap
+
+
+def account(key: str | None, version: bytes | None = None) -> accounts.Account | None:
+    """The account of a key, as of the directory's current version."""
+    snap = get(key, version)
+    return snap.account if snap is not None else None
+
+
+def identity(acct: accounts.Account):
+    """The claims' Identity of an account, as of the directory's current version."""
+    snap = get(acct.key)
+    if snap is None:  # deleted between two reads of one request: build it as it was
+        return accounts.identity(acct, current_app.config["SUBJECT_SALT"])
+    return snap.identity
+
+
+# --- keeping the stamp honest -----------------------------------------------------------------
+
+
+def _mark_flush(session, _flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(obj), "__tablename__", None)
+        if table in _IDENTITY_TABLES:
+            session.info[_CHANGED] = True
+            return
+
+
+def _mark_statement(state) -> None:
+    # Core and ORM-enabled INSERT/UPDATE/DELETE statements bypass the flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _IDENTITY_TABLES:
+            state.session.info[_CHANGED] = True
+
+
+def _after_commit(session) -> None:
+    if session.info.pop(_CHANGED, False):
+        bump()
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+_installed = threading.Lock()
+
+
+def install(app) -> None:
+    """Give the app its snapshot cache; watch the shared session for directory changes."""
+    app.extensions["sol_account_snapshots"] = {}
+    with _installed:
+        if not event.contains(db.session, "after_commit", _after_commit):
+            event.listen(db.session, "after_flush", _mark_flush)
+            event.listen(db.session, "do_orm_execute", _mark_statement)
+            event.listen(db.session, "after_commit", _after_commit)
+            event.listen(db.session, "after_rollback", _after_rollback)

@@ -1,0 +1,175 @@
+"""Where tokens live (issue #11): access tokens in the store with a TTL and indexes, refresh
+families in SQL; the hot path reads accounts from a per-process snapshot that a directory
+change invalidates at once."""
+
+import threading
+
+import pytest
+import requests
+from sqlalchemy import event
+
+from tests.support.databases import flush_store
+from tests.support.oidc import REDIRECT, Flow
+
+RUC = "20123456786"
+OPERACION = "VUCE.USUARIO.OPERACION"
+SUPERVISOR = "VUCE.USUARIO.SUPERVISOR"
+
+
+@pytest.fixture
+def statements(idp):
+    """Every SQL statement the IdP's engine runs during the test."""
+    from idp.storage import db
+
+    seen, lock = [], threading.Lock()
+
+    def record(_conn, _cursor, statement, *_args):
+        with lock:
+            seen.append(statement)
+
+    with idp.app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def rp(idp):
+    idp.create_taxpayer(RUC)
+    idp.create_user(RUC, "OPERADO1", roles=(OPERACION,))
+    return idp.register_client(
+        "rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True
+    )
+
+
+def _login(idp, secret):
+    flow = Flow(idp.url, "rp1", secret, scope="openid profile sol offline_access")
+    return flow, flow.full_login(RUC, "OPERADO1", "Clave123")
+
+
+def _userinfo(idp, access_token):
+    return requests.get(
+        f"{idp.url}/userinfo", headers={"Authorization": f"Bearer {access_token}"}, timeout=30
+    )
+
+
+def _introspect(idp, secret, token):
+    return requests.post(
+        f"{idp.url}/introspect", auth=("rp1", secret), data={"token": token}, timeout=30
+    ).json()
+
+
+def _refresh(idp, secret, refresh_token):
+    return requests.post(
+        f"{idp.url}/token",
+        auth=("rp1", secret),
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        timeout=30,
+    )
+
+
+def test_userinfo_and_introspection_run_no_sql_once_the_account_is_known(idp, rp, statements):
+    _flow, token = _login(idp, rp)
+    assert _userinfo(idp, token["access_token"]).json()["roles"] == [OPERACION]
+    statements.clear()
+    for _ in range(3):
+        assert _userinfo(idp, token["access_token"]).json()["sol_username"] == "OPERADO1"
+        assert _introspect(idp, rp, token["access_token"])["username"] == "OPERADO1"
+    assert statements == []
+
+
+def test_client_credentials_writes_nothing_to_sql(idp, statements):
+    secret = idp.register_client("padron-rp", scope="padron", grant_types=["client_credentials"])
+    idp.client_credentials("padron-rp", secret, scope="padron")  # the client is now cached
+    statements.clear()
+    token = idp.client_credentials("padron-rp", secret, scope="padron")
+    assert statements == []
+    with idp.app.app_context():
+        from idp.services import tokens
+
+        assert tokens.by_access(token["access_token"]).client_id == "padron-rp"
+    assert "issued_token" not in " ".join(statements)
+
+
+def test_a_directory_change_reaches_the_claims_at_once(idp, rp):
+    from idp.services import directory
+    from idp.storage import db
+
+    _flow, token = _login(idp, rp)
+    assert _userinfo(idp, token["access_token"]).json()["roles"] == [OPERACION]
+    with idp.app.app_context():
+        directory.change_roles(RUC, "OPERADO1", [OPERACION, SUPERVISOR], actor="test")
+        db.session.commit()
+    assert _userinfo(idp, token["access_token"]).json()["roles"] == [OPERACION, SUPERVISOR]
+
+
+def test_a_flushed_store_ends_access_tokens_but_not_refresh_tokens(idp, rp):
+    _flow, token = _login(idp, rp)
+    flush_store(idp.store)  # e.g. Redis restarted without persistence
+    assert _userinfo(idp, token["access_token"]).status_code == 401
+    assert _introspect(idp, rp, token["access_token"]) == {"active": False}
+    renewed = _refresh(idp, rp, token["refresh_token"])
+    assert renewed.status_code == 200, renewed.text
+    assert _userinfo(idp, renewed.json()["access_token"]).status_code == 200
+
+
+def test_suspension_ends_every_access_token_of_the_account_at_once(idp, rp):
+    from idp.services import directory
+    from idp.storage import db
+
+    tokens = [_login(idp, rp)[1] for _ in range(2)]  # two logins, two families
+    renewed = _refresh(idp, rp, tokens[0]["refresh_token"]).json()
+    live = [t["access_token"] for t in tokens] + [renewed["access_token"]]
+    assert all(_userinfo(idp, at).status_code == 200 for at in live)
+    with idp.app.app_context():
+        directory.change_status(RUC, "OPERADO1", "suspend", actor="test")
+        db.session.commit()
+    assert [_userinfo(idp, at).status_code for at in live] == [401, 401, 401]
+    assert _refresh(idp, rp, renewed["refresh_token"]).status_code == 400
+    assert _introspect(idp, rp, tokens[1]["refresh_token"]) == {"active": False}
+
+
+def test_refresh_reuse_ends_the_family_access_tokens_only(idp, rp):
+    _flow, stolen = _login(idp, rp)
+    _flow, other = _login(idp, rp)
+    renewed = _refresh(idp, rp, stolen["refresh_token"]).json()
+    assert _refresh(idp, rp, stolen["refresh_token"]).status_code == 400  # reuse
+    assert _userinfo(idp, stolen["access_token"]).status_code == 401
+    assert _userinfo(idp, renewed["access_token"]).status_code == 401
+    assert _refresh(idp, rp, renewed["refresh_token"]).status_code == 400
+    assert _userinfo(idp, other["access_token"]).status_code == 200  # another family
+
+
+def test_revoking_a_refresh_token_ends_its_grant_access_tokens(idp, rp):
+    _flow, token = _login(idp, rp)
+    resp = requests.post(
+        f"{idp.url}/revoke",
+        auth=("rp1", rp),
+        data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
+        timeout=30,
+    )
+    assert resp.status_code == 200
+    assert _userinfo(idp, token["access_token"]).status_code == 401
+    assert _refresh(idp, rp, token["refresh_token"]).status_code == 400
+
+
+def test_revoking_an_access_token_ends_it_and_its_refresh_token(idp, rp):
+    _flow, token = _login(idp, rp)
+    resp = requests.post(
+        f"{idp.url}/revoke",
+        auth=("rp1", rp),
+        data={"token": token["access_token"], "token_type_hint": "access_token"},
+        timeout=30,
+    )
+    assert resp.status_code == 200
+    assert _userinfo(idp, token["access_token"]).status_code == 401
+    assert _refresh(idp, rp, token["refresh_token"]).status_code == 400
+
+
+def test_access_token_keys_expire_with_the_token(idp, rp):
+    from idp.services import tokens
+
+    _flow, token = _login(idp, rp)
+    ttl = idp.store.ttl(tokens.access_key(token["access_token"]))
+    assert 0 < ttl <= idp.app.config["ACCESS_TOKEN_TTL"]
