@@ -40,6 +40,7 @@ from flask import (
 )
 
 from kvstore import store_from_url
+from webcommon import favicon
 
 from .config import COMPONENTS, load_settings, log_dev_warnings
 from .domain.contingency import AUTH_METHOD as CONTINGENCY_METHOD
@@ -71,7 +72,6 @@ IDP_DOWN = (
     "El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
     "nuevamente en unos minutos."
 )
-ACCESS_DENIED = "SUNAT Operaciones en Línea no autorizó el ingreso a la VUCE."
 
 
 class VuceCore:
@@ -142,6 +142,8 @@ def _setup_core(app) -> VuceCore:
     core_state = VuceCore(app)
     app.extensions["vuce_core"] = core_state
     app.register_blueprint(core.bp)
+    if "favicon" not in app.view_functions:  # a host app may have its own
+        favicon.register(app, core.bp.static_folder)
     # the back-channel logout receiver is called by the IdP, not a browser: no CSRF token
     security.csrf.exempt("vuce_client.auth.backchannel_view")
     security.register(app)
@@ -372,11 +374,9 @@ class VuceAuth:
         audit.record("LOGIN_REFUSED", component=self.component, reason=code, detail=detail[:300])
         db.session.commit()
         log.warning("callback refused (%s): %s", code, detail)
-        text = (
-            IDP_DOWN
-            if code == "idp_unavailable"
-            else (ACCESS_DENIED if code == "access_denied" else CALLBACK_REFUSED)
-        )
+        if code == "access_denied":
+            return render_template("vuce/profile_missing.html"), status
+        text = IDP_DOWN if code == "idp_unavailable" else CALLBACK_REFUSED
         return render_template("vuce/error.html", error=code, description=text), status
 
     def callback_view(self):

@@ -17,6 +17,13 @@ PROFILES_ASSIGNMENT_TITLE = "Asignación de Perfiles"  # [S0 III]
 ROLES_ASSIGNMENT_TITLE = "Asignación de Roles"  # [S0 IV]
 PASSWORD_CHANGE_TITLE = "Cambio de Clave SOL"  # [S0 VII]
 
+# --- The login rate limit, for a person (ours) ---
+LOGIN_RATE_LIMITED_TITLE = "Demasiados intentos de ingreso"
+LOGIN_RATE_LIMITED = (
+    "Se recibieron demasiados intentos de ingreso desde su conexión. Espere {wait} y vuelva a "
+    "intentarlo."
+)
+
 # --- Confirmations of the administration screens (verbatim) ---
 # [S2 5.2], after "Grabar" on creation.
 SECONDARY_USER_CREATED = (
@@ -138,3 +145,14 @@ FIELD_LABELS = {
     "password": "Clave",
     "document_number": "Número de Documento",
 }
+
+# --- error_description of the authorization errors SOL sends to a relying party (ours) ---
+# RFC 6749 §4.1.2.1 allows only printable ASCII in error_description: Spanish without accents.
+OAUTH_ACCESS_DENIED_PROFILE = (
+    "El usuario no tiene el perfil {profile} (Mis tramites aduaneros / VUCE) que exige esta "
+    "aplicacion; el Usuario Principal del RUC debe asignarselo en SUNAT Operaciones en Linea"
+)
+OAUTH_ACCESS_DENIED_INACTIVE = "La cuenta del usuario no esta activa (suspendida o eliminada)"
+OAUTH_ACCESS_DENIED_USER = "El usuario no autorizo el acceso de la aplicacion"
+OAUTH_REQUEST_NOT_SUPPORTED = "SOL no admite el parametro request (objetos de solicitud)"
+OAUTH_REQUEST_URI_NOT_SUPPORTED = "SOL no admite el parametro request_uri"

@@ -4,6 +4,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from webcommon import favicon
+
     from . import admin, api, errors, health, login, oidc, security, sim
 
     app.register_blueprint(health.bp)
@@ -12,5 +14,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sim.bp)
+    favicon.register(app, app.static_folder)
     errors.register(app)
     security.register(app)

@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import request
+from flask import render_template, request
+from flask_limiter import RateLimitExceeded
 
 from webcommon import errors as common
 
+from ..domain import messages
 from ..storage.db import db
 
 log = logging.getLogger("idp.errors")
@@ -26,11 +28,13 @@ MACHINE_PATHS = frozenset(
 
 
 def wants_json() -> bool:
+    """The API and the protocol endpoints always; a page only when the client prefers JSON
+    (``Accept: */*`` or none gets the page: a person's browser, or a form posted by a script)."""
     return (
         request.path.startswith("/api/")
         or request.path in MACHINE_PATHS
         or (
-            request.accept_mimetypes.best_match(["application/json", "text/html"])
+            request.accept_mimetypes.best_match(["text/html", "application/json"])
             == "application/json"
         )
     )
@@ -50,5 +54,28 @@ def _malformed_oauth(exc):
     return None
 
 
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return "1 segundo" if seconds == 1 else f"{seconds} segundos"
+    minutes = -(-seconds // 60)
+    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+
+
+def rate_limited(exc: RateLimitExceeded):
+    """429 from Flask-Limiter (the login forms): SOL's page for a person, JSON for a program."""
+    if wants_json():
+        return error_response(429)
+    seconds = exc.limit.limit.get_expiry()  # the window: the longest one may have to wait
+    page = render_template(
+        "idp/rate_limited.html",
+        title=messages.LOGIN_RATE_LIMITED_TITLE,
+        message=messages.LOGIN_RATE_LIMITED.format(wait=_wait_text(seconds)),
+        again=request.full_path if request.method == "GET" else request.path,
+        challenge=request.form.get("challenge", ""),
+    )
+    return page, 429
+
+
 def register(app) -> None:
     common.register(app, error_response, db, on_unexpected=_malformed_oauth)
+    app.register_error_handler(RateLimitExceeded, rate_limited)

@@ -7,7 +7,13 @@ import time
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from authlib.oauth2.rfc6749 import AccessDeniedError
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    LoginRequiredError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import (
     Blueprint,
@@ -21,6 +27,7 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
 from ..services import accounts, consents, sessions, snapshots
@@ -142,8 +149,12 @@ def authorize():
     except OAuth2Error as err:
         return _error_response(err)
     redirect_uri = grant.redirect_uri
+    state = request.values.get("state")
+    unsupported = _unsupported_request_object()
+    if unsupported is not None:
+        return _error_response(unsupported(redirect_uri=redirect_uri, state=state))
     if request.values.get("_deny") and store.pop(f"deny:{request.values['_deny']}"):
-        return server.create_authorization_response(grant=grant, grant_user=None)
+        return _denied(messages.OAUTH_ACCESS_DENIED_USER, redirect_uri, state)
 
     prompts = set(request.values.get("prompt", "").split())
     needs_login, bad_param = _needs_login(sso, account, prompts, fresh)
@@ -167,8 +178,9 @@ def authorize():
         return redirect(url_for(view, challenge=cid))
 
     client = grant.client
-    if not _allowed(client, account):
-        return server.create_authorization_response(grant=grant, grant_user=None)
+    refusal = _refusal(client, account)
+    if refusal is not None:
+        return _denied(refusal, redirect_uri, state)
     if not client.first_party and not consents.covers(
         account.key, client.client_id, grant.request.scope
     ):
@@ -185,14 +197,33 @@ def authorize():
     return response
 
 
-def _allowed(client, account) -> bool:
-    """Inactive accounts only for clients that asked for them (domain.md §9, Q1); the
-    VUCE components also require the ADUANAS.VUCE profile of secondary users (Q5)."""
+def _unsupported_request_object():
+    """OIDC Core §6.1/§6.2: discovery says request objects are not supported, so a request
+    carrying one is refused, never served as if the parameter were absent."""
+    if "request" in request.values:
+        return RequestNotSupportedError
+    if "request_uri" in request.values:
+        return RequestURINotSupportedError
+    return None
+
+
+def _denied(description: str, redirect_uri: str, state: str | None):
+    """access_denied at the client's (validated) redirect URI, explained in Spanish."""
+    return _error_response(
+        AccessDeniedError(description=description, redirect_uri=redirect_uri, state=state)
+    )
+
+
+def _refusal(client, account) -> str | None:
+    """Why this account may not log into this client, or None. Inactive accounts only for
+    clients that asked for them (domain.md §9, Q1); the VUCE components also require the
+    ADUANAS.VUCE profile of secondary users (Q5)."""
     if not account.is_active and not client.accepts_inactive_accounts:
-        return False
+        return messages.OAUTH_ACCESS_DENIED_INACTIVE
     if client.required_profile and account.user_type == accounts.SECONDARY:
-        return client.required_profile in snapshots.identity(account).profiles
-    return True
+        if client.required_profile not in snapshots.identity(account).profiles:
+            return messages.OAUTH_ACCESS_DENIED_PROFILE.format(profile=client.required_profile)
+    return None
 
 
 @bp.post("/token")

@@ -75,7 +75,7 @@ def test_each_entry_message_with_its_demo_user(page, stack, usuario, ruc, reason
 def test_without_the_vuce_profile_sol_refuses(page, stack):
     vuce_login(page, stack, IMPORTER, "SINPERFI")
     page.wait_for_url(f"{stack.vuce}/**")
-    assert "SUNAT Operaciones en Línea no autorizó el ingreso a la VUCE." in page.content()
+    assert "Mis trámites aduaneros / VUCE" in page.locator("#profile-missing").inner_text()
 
 
 # -- registration of a customs agent and of a laboratory ---------------------------------------

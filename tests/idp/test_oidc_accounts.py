@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from idp.config import ConfigError, load_settings
+from idp.domain import messages
 from tests.idp.conftest import PASSWORD, RUC
 from tests.support.agent import Agent
 from tests.support.live import free_port
@@ -38,6 +39,8 @@ def test_inactive_accounts_only_for_clients_that_accept_them(sol, status):
     flow = Flow(sol.url, "rp1", "s3cret-rp1")
     denied = flow.login(flow.start(), RUC, "INACTIVO", PASSWORD)
     assert error_of(denied) == "access_denied"
+    description = parse_qs(urlparse(denied.location).query)["error_description"][0]
+    assert description == messages.OAUTH_ACCESS_DENIED_INACTIVE
     sol.register_client(
         "vuce-mr",
         secret="s3cret-mr",
@@ -60,7 +63,13 @@ def test_vuce_profile_gate_for_secondary_users(sol):
     )
     sol.create_user(RUC, "SINPERFI", profiles=("OCE.DRAWBACK_WEB",))
     flow = Flow(sol.url, "vuce-ga", "s3cret-ga")
-    assert error_of(flow.login(flow.start(), RUC, "SINPERFI", PASSWORD)) == "access_denied"
+    denied = parse_qs(urlparse(flow.login(flow.start(), RUC, "SINPERFI", PASSWORD).location).query)
+    assert denied["error"] == ["access_denied"] and denied["state"] == [flow.state]
+    # a Spanish reason naming the missing profile (printable ASCII, RFC 6749 §4.1.2.1)
+    assert denied["error_description"] == [
+        messages.OAUTH_ACCESS_DENIED_PROFILE.format(profile="ADUANAS.VUCE")
+    ]
+    assert "perfil ADUANAS.VUCE (Mis tramites aduaneros / VUCE)" in denied["error_description"][0]
     ok = Flow(sol.url, "vuce-ga", "s3cret-ga")
     assert ok.full_login(RUC, "OPERADO1", PASSWORD)["access_token"]
     principal = Flow(sol.url, "vuce-ga", "s3cret-ga")  # principals need no profile

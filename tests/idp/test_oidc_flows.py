@@ -413,6 +413,10 @@ def test_consent_for_third_party_clients(sol):
     assert "Autorizar acceso" in page.text and "sol" in page.text
     denied = agent.submit(page, button={"decision": "deny"}, stop_prefix=REDIRECT)
     assert query(denied.location)["error"] == "access_denied"
+    assert (
+        query(denied.location)["error_description"]
+        == "El usuario no autorizo el acceso de la aplicacion"
+    )
     flow2 = Flow(sol.url, "third", "s3cret-3rd", agent=agent)
     page = flow2.start()
     allowed = agent.submit(page, button={"decision": "allow"}, stop_prefix=REDIRECT)

@@ -218,3 +218,28 @@ def test_token_endpoint_trouble_is_idp_unavailable(
     assert "SUNAT no responde en este momento" in page.text
     refusal = vuce.audit_events("LOGIN_REFUSED")[-1]
     assert refusal.reason == "idp_unavailable" and detail in str(refusal.detail)
+
+
+def test_user_without_the_vuce_profile_gets_a_page_that_explains_it(idp, vuce):
+    from vuce_client.domain import messages
+
+    auth = vuce.core.components["MR"]
+    idp.register_client(  # as `vuce-sol up` registers it: the profile is required
+        auth.client_id,
+        secret=auth.client_secret,
+        redirect_uris=[auth.redirect_uri],
+        first_party=True,
+        accepts_inactive_accounts=True,
+        required_profile="ADUANAS.VUCE",
+    )
+    idp.create_taxpayer(RUC)
+    idp.create_user(RUC, "SINPERFI", profiles=("OCE.DRAWBACK_WEB",), roles=(OP,))
+    agent = Agent()
+    page = sol_login(agent, vuce, "MR", RUC, "SINPERFI")
+    assert page.status_code == 403 and page.url.startswith(f"{vuce.url}/mr/callback")
+    assert "error_description=El+usuario+no+tiene+el+perfil" in page.url  # Spanish, from SOL
+    assert text_of(page.text, "profile-missing") == messages.PROFILE_MISSING_TEXT
+    assert "Mis trámites aduaneros / VUCE" in page.text
+    assert "Modificar Perfiles" in page.text and "Usuario Principal" in page.text
+    after = agent.get(f"{vuce.url}/mr/", stop_prefix=vuce.url + "/mr/login")
+    assert after.status_code == 302  # no session

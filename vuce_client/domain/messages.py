@@ -124,6 +124,24 @@ ENTRY_MESSAGES = MappingProxyType(
 )
 
 # ---------------------------------------------------------------------------------------------
+# ours: SOL refused the login (access_denied). VUCE's clients are first-party and accept inactive
+# accounts, so SOL refuses only a secondary user without the VUCE profile (domain.md §9, Q5).
+# ---------------------------------------------------------------------------------------------
+
+PROFILE_MISSING_TITLE = "Su usuario no tiene el perfil de la VUCE"
+PROFILE_MISSING_TEXT = (
+    "SUNAT Operaciones en Línea no autorizó el ingreso a la VUCE: su usuario secundario no "
+    "tiene asignado el perfil «Mis trámites aduaneros / VUCE» (ADUANAS.VUCE)."
+)
+PROFILE_MISSING_STEPS = (
+    "El Usuario Principal del RUC ingresa a SUNAT Operaciones en Línea con su Clave SOL.",
+    "En «Administración de Usuarios Secundarios» elige este usuario y pulsa «Modificar Perfiles».",
+    "Marca el perfil «Mis trámites aduaneros / VUCE», asigna los roles de la VUCE que "
+    "correspondan y pulsa «Grabar».",
+    "Cuando el perfil esté vigente, vuelva a ingresar a la VUCE con su Clave SOL.",
+)
+
+# ---------------------------------------------------------------------------------------------
 # §6.4: first-login registration and "Modificación de Datos".
 # ---------------------------------------------------------------------------------------------
 
