@@ -18,29 +18,65 @@ clients_cli = AppGroup("clients", help="Registro de clientes OIDC.")
 
 
 @clients_cli.command("add")
-@click.option("--client-id", required=True)
+@click.option("--client-id", required=True, help="identificador del cliente (client_id)")
 @click.option("--secret", default=None, help="se genera uno si se omite (clientes confidenciales)")
-@click.option("--redirect-uri", "redirect_uris", multiple=True)
-@click.option("--public", is_flag=True)
-@click.option("--first-party", is_flag=True)
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="URI de retorno exacta (repetible); sin patrones ni prefijos",
+)
+@click.option("--public", is_flag=True, help="cliente público: sin secreto, PKCE obligatorio")
+@click.option(
+    "--first-party", is_flag=True, help="propio de SUNAT/VUCE: sin pantalla de consentimiento"
+)
 @click.option(
     "--token-endpoint-auth-method",
     type=click.Choice(["client_secret_basic", "client_secret_post", "none"]),
+    help="autenticación en /token (por defecto client_secret_basic; none si --public)",
 )
-@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
-@click.option("--backchannel-logout-uri")
-@click.option("--accepts-inactive-accounts", is_flag=True)
-@click.option("--required-profile", default=None)
-@click.option("--scope", default=None)
-@click.option("--grant-type", "grant_types", multiple=True)
+@click.option(
+    "--post-logout-redirect-uri",
+    "post_logout_redirect_uris",
+    multiple=True,
+    help="URI admitida tras el cierre de sesión (repetible)",
+)
+@click.option("--backchannel-logout-uri", help="URI del back-channel logout del cliente")
+@click.option(
+    "--accepts-inactive-accounts",
+    is_flag=True,
+    help="recibe a usuarios suspendidos o eliminados (con account_status) en vez de access_denied",
+)
+@click.option(
+    "--required-profile",
+    default=None,
+    help="perfil que deben tener los usuarios secundarios (p. ej. ADUANAS.VUCE)",
+)
+@click.option(
+    "--scope",
+    default=None,
+    help=(
+        "scopes que el cliente puede pedir, separados por espacios (por defecto "
+        f"'{client_service.DEFAULT_SCOPE}'). sol:admin (administrar el propio RUC por la API) y "
+        "padron (consultas por client_credentials) solo se conceden si figuran aquí; "
+        "si no, el token sale sin ellos y la API responde 403"
+    ),
+)
+@click.option(
+    "--grant-type",
+    "grant_types",
+    multiple=True,
+    help="authorization_code, refresh_token o client_credentials (repetible)",
+)
 @click.option(
     "--id-token-alg",
     "id_token_signed_response_alg",
     default="RS256",
     type=click.Choice(["RS256", "ES256"]),
+    help="algoritmo de firma del ID token",
 )
 def clients_add(client_id, grant_types, **kwargs):
-    """Register (or update) a client and print its secret once."""
+    """Registra (o actualiza) un cliente e imprime su secreto una sola vez."""
     try:
         row, secret = client_service.register(client_id, grant_types=grant_types or None, **kwargs)
     except client_service.ClientError as exc:
@@ -61,7 +97,7 @@ def clients_add(client_id, grant_types, **kwargs):
 
 @clients_cli.command("list")
 def clients_list():
-    """List registered clients."""
+    """Lista los clientes registrados."""
     for c in client_service.all_clients():
         flags = [
             f
@@ -88,7 +124,7 @@ keys_cli = AppGroup("keys", help="Llaves de firma (RS256, ES256).")
     help="segundos entre la publicación y el uso (por defecto IDP_KEY_LEAD_SECONDS)",
 )
 def keys_rotate(lead):
-    """Publish new keys now; they sign after the lead time; old ones stay for verification."""
+    """Publica llaves nuevas ya; firman tras el margen; las anteriores siguen publicadas."""
     lead = current_app.config["KEY_LEAD_SECONDS"] if lead is None else lead
     kids = _server().keyring.rotate(lead)
     from .services import audit
@@ -100,7 +136,7 @@ def keys_rotate(lead):
 
 @keys_cli.command("list")
 def keys_list():
-    """Show published keys."""
+    """Muestra las llaves publicadas."""
     for jwk in _server().keyring.jwks()["keys"]:
         click.echo(f"{jwk['kid']}\t{jwk['alg']}")
 

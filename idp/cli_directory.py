@@ -22,17 +22,19 @@ taxpayers_cli = AppGroup("taxpayers", help="Contribuyentes (RUC) y su Usuario Pr
 
 
 @taxpayers_cli.command("create")
-@click.option("--ruc", required=True)
-@click.option("--company-name", required=True)
-@click.option("--principal-username", required=True)
-@click.option("--principal-password", required=True)
-@click.option("--address", default="")
-@click.option("--phones", default="")
-@click.option("--email", default="")
-@click.option("--fax", default="")
-@click.option("--customs-agent", "is_customs_agent", is_flag=True)
+@click.option("--ruc", required=True, help="RUC de 11 dígitos (con dígito verificador)")
+@click.option("--company-name", required=True, help="Razón Social")
+@click.option("--principal-username", required=True, help="usuario del Usuario Principal")
+@click.option("--principal-password", required=True, help="clave del Usuario Principal")
+@click.option("--address", default="", help="dirección (padrón)")
+@click.option("--phones", default="", help="teléfonos (padrón)")
+@click.option("--email", default="", help="correo electrónico (padrón)")
+@click.option("--fax", default="", help="fax (padrón)")
+@click.option(
+    "--customs-agent", "is_customs_agent", is_flag=True, help="es agencia de aduanas (padrón)"
+)
 def taxpayers_create(**kwargs):
-    """Create a RUC with its padrón data and its principal user."""
+    """Crea un RUC con sus datos del padrón y su Usuario Principal."""
     t = _run(directory.create_taxpayer, actor="cli", **kwargs)
     click.echo(f"RUC {t.ruc} creado ({t.company_name})")
 
@@ -41,38 +43,53 @@ users_cli = AppGroup("users", help="Usuarios secundarios.")
 
 
 @users_cli.command("create")
-@click.option("--ruc", required=True)
-@click.option("--username", required=True)
-@click.option("--password", required=True)
-@click.option("--document-type", required=True, type=click.Choice(["DNI", "CE", "PASAPORTE"]))
-@click.option("--document-number", required=True)
-@click.option("--names", default=None)
-@click.option("--email", default=None)
-@click.option("--profile", "profiles", multiple=True)
-@click.option("--role", "roles", multiple=True)
+@click.option("--ruc", required=True, help="RUC del contribuyente")
+@click.option("--username", required=True, help="usuario secundario (8 caracteres)")
+@click.option("--password", required=True, help="clave SOL inicial")
+@click.option(
+    "--document-type",
+    required=True,
+    type=click.Choice(["DNI", "CE", "PASAPORTE"]),
+    help="tipo de documento de identidad",
+)
+@click.option("--document-number", required=True, help="número de documento")
+@click.option("--names", default=None, help="apellidos y nombres")
+@click.option("--email", default=None, help="correo electrónico")
+@click.option(
+    "--profile", "profiles", multiple=True, help="perfil, p. ej. ADUANAS.VUCE (repetible)"
+)
+@click.option(
+    "--role", "roles", multiple=True, help="rol, p. ej. VUCE.USUARIO.OPERACION (repetible)"
+)
 def users_create(ruc, **kwargs):
-    """Create a secondary user with its profiles and roles."""
+    """Crea un usuario secundario con sus perfiles y roles."""
     u = _run(directory.create_secondary_user, ruc=ruc, actor="cli", **kwargs)
     click.echo(f"usuario {u.username} creado en el RUC {u.ruc}")
 
 
 @users_cli.command("create-extranet")
-@click.option("--username", required=True)
-@click.option("--password", required=True)
-@click.option("--names", required=True)
-@click.option("--entity", required=True)
-@click.option("--email", default=None)
+@click.option("--username", required=True, help="usuario Extranet (EXT…)")
+@click.option("--password", required=True, help="clave inicial")
+@click.option("--names", required=True, help="apellidos y nombres")
+@click.option("--entity", required=True, help="entidad, p. ej. DIGESA")
+@click.option("--email", default=None, help="correo electrónico")
 def users_create_extranet(**kwargs):
-    """Create an Extranet official (EXT…)."""
+    """Crea un funcionario de la Extranet (EXT…)."""
     u = _run(directory.create_extranet_user, actor="cli", **kwargs)
     click.echo(f"usuario Extranet {u.username} creado")
 
 
 @click.command("seed")
 @with_appcontext
-@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="archivo YAML o JSON (formato de idp/demo/demo.yaml)",
+)
 def seed(path):
-    """Load taxpayers, users, Extranet users, labs and clients from a YAML/JSON file."""
+    """Carga contribuyentes, usuarios, usuarios Extranet, laboratorios y clientes de un archivo."""
     from .services import clients
     from .services import seed as seed_service
 

@@ -24,7 +24,7 @@ sim_cli = AppGroup("sim", help="Simulación de caídas de Clave SOL.")
 )
 @click.option("--error-rate", type=float, default=None, help="fracción de fallos (flaky), 0..1")
 def outage(mode, latency_ms, error_rate):
-    """Set the simulated outage (none, down, slow, flaky, timeout); without MODE, show it."""
+    """Fija la caída simulada (none, down, slow, flaky, timeout); sin MODE, la muestra."""
     store = current_app.extensions["sol_store"]
     if mode is None:
         click.echo(json.dumps(outage_service.read(store).to_dict()))

@@ -84,6 +84,13 @@ SETTINGS: tuple[Setting, ...] = (
         "timeout of each back-channel logout POST (s)",
         float,
     ),
+    Setting(
+        "SIM_TIMEOUT_SECONDS",
+        "IDP_SIM_TIMEOUT_SECONDS",
+        30.0,
+        "how long the simulated `timeout` outage hangs before its 503 (s, at most 120)",
+        float,
+    ),
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
     Setting(
         "ARGON2_PROFILE",

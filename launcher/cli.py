@@ -568,10 +568,31 @@ def _internal(url: str, plan: Plan) -> str:
     return url
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="vuce-sol", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_up = sub.add_parser("up", help="arranca SOL, VUCE, la bandeja de correo y el mail worker")
+DESCRIPTION = (
+    "SOL (el IdP de Clave SOL) y la VUCE en esta máquina: `vuce-sol up` arranca ambos con la "
+    "bandeja de correo y el mail worker; `vuce-sol clients` imprime los clientes OIDC de la VUCE."
+)
+
+
+def _spanish_help(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser._optionals.title = "opciones"
+    parser.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
+    return parser
+
+
+def _parser(**kwargs) -> argparse.ArgumentParser:
+    return _spanish_help(argparse.ArgumentParser(add_help=False, **kwargs))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``vuce-sol`` (plain-text help, in Spanish like the flask commands)."""
+    parser = _parser(prog="vuce-sol", description=DESCRIPTION)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{up,clients}", title="comandos"
+    )
+    up_help = "arranca SOL, VUCE, la bandeja de correo y el mail worker"
+    p_up = sub.add_parser("up", help=up_help, description=up_help, add_help=False)
+    _spanish_help(p_up)
     p_up.add_argument(
         "--instance",
         metavar="DIR",
@@ -580,9 +601,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_up.add_argument("--no-demo", action="store_true", help="no cargar los datos demo")
     p_up.add_argument("--host", default="127.0.0.1", help="interfaz de escucha")
-    p_clients = sub.add_parser("clients", help="imprime los clientes OIDC de VUCE (JSON)")
-    p_clients.add_argument("--instance", metavar="DIR", default=None)
-    args = parser.parse_args(argv)
+    clients_help = "imprime los clientes OIDC de VUCE (JSON)"
+    p_clients = sub.add_parser(
+        "clients", help=clients_help, description=clients_help, add_help=False
+    )
+    _spanish_help(p_clients)
+    p_clients.add_argument(
+        "--instance",
+        metavar="DIR",
+        default=None,
+        help="carpeta donde `up` guarda los secretos de los clientes (por defecto ./instance)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "clients":
         plan = make_plan(args.instance)
         print(json.dumps({"clients": plan.clients}, indent=2, ensure_ascii=False))

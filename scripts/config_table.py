@@ -13,6 +13,7 @@ requires. So the README cannot drift from the code:
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -117,14 +118,29 @@ def replace_in(text: str, new_table: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/config_table.py",
+        description="Imprime la tabla de configuración (todas las variables de entorno) que "
+        "README.md muestra, generada de las tablas de settings del código.",
+    )
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--write", action="store_true", help="reemplaza la tabla entre los marcadores de README.md"
+    )
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="sale con 1 si la tabla de README.md no está al día (no escribe nada)",
+    )
+    args = parser.parse_args(argv)
     readme = ROOT / "README.md"
     generated = table()
-    if "--write" in argv:
+    if args.write:
         readme.write_text(
             replace_in(readme.read_text(encoding="utf-8"), generated), encoding="utf-8"
         )
         return 0
-    if "--check" in argv:
+    if args.check:
         text = readme.read_text(encoding="utf-8")
         if replace_in(text, generated) != text:
             print(

@@ -18,10 +18,10 @@ accounts_cli = AppGroup("accounts", help="Cuentas VUCE.")
     "path",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="JSON: one account object or a list (POST /api/v1/accounts bodies)",
+    help="JSON: una cuenta o una lista (cuerpos de POST /api/v1/accounts)",
 )
 def accounts_import(path):
-    """Import already-registered accounts (same service as POST /api/v1/accounts)."""
+    """Importa cuentas ya registradas (el mismo servicio que POST /api/v1/accounts)."""
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     rows = data if isinstance(data, list) else [data]
@@ -39,7 +39,7 @@ def accounts_import(path):
 
 @click.command("clients")
 def clients_command():
-    """Print the OIDC client registration each component needs at the IdP (JSON)."""
+    """Imprime el registro OIDC que cada componente necesita en el IdP (JSON)."""
     out = []
     for auth in current_app.extensions["vuce_core"].components.values():
         out.append(

@@ -312,19 +312,19 @@ def _switch(active: bool) -> None:
 
 @contingency_cli.command("on")
 def contingency_on():
-    """Switch contingency on (operator)."""
+    """Activa la contingencia (operador)."""
     _switch(True)
 
 
 @contingency_cli.command("off")
 def contingency_off():
-    """Switch contingency off (operator); in auto mode this also closes the breaker."""
+    """Desactiva la contingencia (operador); en modo auto también cierra el breaker."""
     _switch(False)
 
 
 @contingency_cli.command("status")
 def contingency_status():
-    """Show the state, the breaker and the latest switches."""
+    """Muestra el estado, el breaker y los últimos cambios."""
     import json
 
     c = get()

@@ -144,11 +144,11 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
 
 
 @click.command("mail-worker")
-@click.option("--once", is_flag=True, help="send the due e-mails once and exit")
-@click.option("--interval", default=2.0, show_default=True, help="seconds between passes")
+@click.option("--once", is_flag=True, help="envía los correos pendientes una vez y termina")
+@click.option("--interval", default=2.0, show_default=True, help="segundos entre pasadas")
 @with_appcontext
 def mail_worker_command(once: bool, interval: float) -> None:
-    """Deliver the e-mail outbox over SMTP (MAIL_SERVER/MAIL_PORT), with retries."""
+    """Entrega la bandeja de salida por SMTP (MAIL_SERVER/MAIL_PORT), con reintentos."""
     while True:
         try:
             counts = send_pending()

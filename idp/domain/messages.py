@@ -119,6 +119,19 @@ ERR_UNKNOWN_FIELDS = "Campos no reconocidos: {fields}."
 ERR_INVALID_FIELD = "El campo {field} no tiene el tipo esperado."
 ERR_UNAUTHORIZED = "Se requiere un token de acceso válido."
 ERR_FORBIDDEN = "El token no tiene permiso para esta operación."
+ERR_ADMIN_TOKEN_ONLY = (
+    "Esta operación requiere el token de administración del IdP (IDP_ADMIN_TOKEN)."
+)
+# {scope} is the missing scope; a principal's token carries sol:admin only when its client was
+# registered with it (`flask --app idp clients add --scope "... sol:admin"`) and asked for it.
+ERR_MISSING_SCOPE = (
+    "Falta el scope {scope} en el token: solo un Usuario Principal con {scope} administra su RUC. "
+    "El cliente debe estar registrado con ese scope (clients add --scope) y pedirlo al autorizar."
+)
+ERR_MISSING_PADRON_SCOPE = (
+    "Falta el scope padron en el token (client_credentials de un cliente registrado con "
+    "--scope que incluya padron)."
+)
 ERR_WIZARD_EXPIRED = (
     "La operación expiró o ya fue completada. Vuelva a iniciarla desde "
     "«Administración de Usuarios Secundarios»."

@@ -56,6 +56,21 @@ class Forbidden(errors.DomainError):
     code = "FORBIDDEN"
     status = 403
     message = messages.ERR_FORBIDDEN
+    scope: str | None = None  # the scope that would have allowed it (RFC 6750 §3.1)
+
+
+class AdminTokenOnly(Forbidden):
+    message = messages.ERR_ADMIN_TOKEN_ONLY
+
+
+class MissingAdminScope(Forbidden):
+    message = messages.ERR_MISSING_SCOPE
+    scope = ADMIN_SCOPE
+
+
+class MissingPadronScope(Forbidden):
+    message = messages.ERR_MISSING_PADRON_SCOPE
+    scope = PADRON_SCOPE
 
 
 @bp.errorhandler(errors.DomainError)
@@ -64,6 +79,10 @@ def domain_error(exc: errors.DomainError):
     response = jsonify(exc.to_dict())
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sol"'
+    elif isinstance(exc, Forbidden) and exc.scope:
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="sol", error="insufficient_scope", scope="{exc.scope}"'
+        )
     return response, exc.status
 
 
@@ -105,7 +124,7 @@ def _caller() -> Caller:
 def _admin_only() -> Caller:
     caller = _caller()
     if caller.kind != "admin":
-        raise Forbidden(f"{caller.kind} on admin-only endpoint")
+        raise AdminTokenOnly(f"{caller.kind} on admin-only endpoint")
     return caller
 
 
@@ -122,7 +141,9 @@ def _for_ruc(ruc: str, *, padron: bool = False) -> tuple[Caller, str]:
             # Another RUC looks exactly like an unknown one: nothing about it leaks.
             raise directory.TaxpayerNotFound(f"principal of {caller.ruc} asked {ruc}", ruc=ruc)
         return caller, ruc
-    raise Forbidden(f"{caller.kind} without the needed scope")
+    if padron and caller.kind == "client":
+        raise MissingPadronScope(f"client without {PADRON_SCOPE}", scope=PADRON_SCOPE)
+    raise MissingAdminScope(f"{caller.kind} without {ADMIN_SCOPE}", scope=ADMIN_SCOPE)
 
 
 # --- Bodies --------------------------------------------------------------------------------

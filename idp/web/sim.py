@@ -8,7 +8,6 @@ truthfully, so operators and tests can always see and undo the simulation.
 
 import hmac
 import logging
-import os
 import random
 import time
 
@@ -53,9 +52,9 @@ _random = random.SystemRandom()
 
 @bp.record_once
 def _configure(state) -> None:
-    """How long ``timeout`` hangs (bounded): ``SIM_TIMEOUT_SECONDS`` / IDP_SIM_TIMEOUT_SECONDS."""
+    """How long ``timeout`` hangs (IDP_SIM_TIMEOUT_SECONDS in the settings table), bounded."""
     cfg = state.app.config
-    raw = cfg.get("SIM_TIMEOUT_SECONDS", os.environ.get("IDP_SIM_TIMEOUT_SECONDS"))
+    raw = cfg.get("SIM_TIMEOUT_SECONDS")
     seconds = float(raw) if raw not in (None, "") else DEFAULT_TIMEOUT_SECONDS
     cfg["SIM_TIMEOUT_SECONDS"] = min(max(seconds, 0.0), MAX_TIMEOUT_SECONDS)
 

@@ -169,12 +169,20 @@ def test_principal_token_manages_only_its_own_ruc(idp, admin, company):
         403,
         "FORBIDDEN",
     )
-    assert_error(api.post("/itp/laboratories", {"ruc": RUC, "name": "LAB"}), 403, "FORBIDDEN")
+    body = assert_error(
+        api.post("/itp/laboratories", {"ruc": RUC, "name": "LAB"}), 403, "FORBIDDEN"
+    )
+    assert "IDP_ADMIN_TOKEN" in body["message"]
 
 
 def test_principal_token_without_sol_admin_scope_is_403(idp, company):
     api = Api(idp.url, principal_token(idp, RUC, scope="openid sol"))
-    assert_error(api.get(f"/taxpayers/{RUC}/users"), 403, "FORBIDDEN")
+    resp = api.get(f"/taxpayers/{RUC}/users")
+    body = assert_error(resp, 403, "FORBIDDEN")
+    # the refusal names the missing scope, in the body and in RFC 6750's header
+    assert "Falta el scope sol:admin" in body["message"] and "--scope" in body["message"]
+    assert 'error="insufficient_scope"' in resp.headers["WWW-Authenticate"]
+    assert 'scope="sol:admin"' in resp.headers["WWW-Authenticate"]
 
 
 def test_secondary_user_token_cannot_administer(idp, admin, company):
@@ -210,7 +218,9 @@ def test_client_credentials_token_without_padron_scope_is_403(idp, company):
             family="f",
         )
         db.session.commit()
-    assert_error(Api(idp.url, "otro-token-123").get(f"/taxpayers/{RUC}"), 403, "FORBIDDEN")
+    resp = Api(idp.url, "otro-token-123").get(f"/taxpayers/{RUC}")
+    assert "Falta el scope padron" in assert_error(resp, 403, "FORBIDDEN")["message"]
+    assert 'scope="padron"' in resp.headers["WWW-Authenticate"]
 
 
 # --- secondary users -----------------------------------------------------------------------
