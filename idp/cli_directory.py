@@ -79,6 +79,32 @@ def users_create_extranet(**kwargs):
     click.echo(f"usuario Extranet {u.username} creado")
 
 
+@users_cli.command("extranet-status")
+@click.argument("username")
+@click.argument("action", type=click.Choice(["suspend", "reactivate", "delete"]))
+@click.option("--yes", is_flag=True, help="Confirmar sin preguntar (también la eliminación).")
+def users_extranet_status(username, action, yes):
+    """Suspend, reactivate or delete an Extranet official (EXT…).
+
+    Suspension and deletion end its sessions and tokens at once; deletion cannot be undone.
+    """
+    from .domain import accounts as rules
+    from .domain import messages
+
+    row = _run(directory.get_extranet_user, username=username)
+    try:
+        target = rules.next_status(row.status, action)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    if not yes:
+        question = messages.STATUS_CHANGE_CONFIRM.format(username=row.username, status=target.label)
+        click.confirm(question, abort=True)
+        if rules.parse_status_action(action).needs_irreversible_confirmation:
+            click.confirm(messages.DELETE_IRREVERSIBLE, abort=True)
+    row = _run(directory.change_extranet_status, username=username, action=action, actor="cli")
+    click.echo(f"usuario Extranet {row.username}: {row.status}")
+
+
 @click.command("seed")
 @with_appcontext
 @click.option(

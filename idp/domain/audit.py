@@ -15,6 +15,7 @@ class AuditAction(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"
     TAXPAYER_CREATED = "TAXPAYER_CREATED"
     EXTRANET_USER_CREATED = "EXTRANET_USER_CREATED"
+    EXTRANET_STATUS_CHANGED = "EXTRANET_STATUS_CHANGED"
     LAB_REGISTERED = "LAB_REGISTERED"
     LOGIN_FAILED = "LOGIN_FAILED"
     LOGIN_LOCKED = "LOGIN_LOCKED"
@@ -36,6 +37,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.PASSWORD_CHANGED: "Cambio de clave",
     AuditAction.TAXPAYER_CREATED: "Registro de contribuyente y usuario principal",
     AuditAction.EXTRANET_USER_CREATED: "Creación de usuario Extranet",
+    AuditAction.EXTRANET_STATUS_CHANGED: "Modificación de estado de usuario Extranet",
     AuditAction.LAB_REGISTERED: "Registro de laboratorio ITP",
     AuditAction.LOGIN_FAILED: "Intento de ingreso fallido",
     AuditAction.LOGIN_LOCKED: "Bloqueo temporal por intentos fallidos",

@@ -42,6 +42,9 @@ PROFILES_CHANGED_NOW = (
 ROLES_ASSIGNED = "Se ha asignado los roles correctamente al usuario"  # [S3]
 STATUS_CHANGED = "Modificación de Estado(s) realizado(s) satisfactoriamente"  # [S2 8.3]
 DELETE_IRREVERSIBLE = "La eliminación no se puede revertir. Está seguro?"  # [S0 VI]
+# Ours: the operator's screen of Extranet officials (no seed shows one).
+EXTRANET_ADMIN_TITLE = "Administración de Usuarios Extranet"
+OPERATOR_TOKEN_WRONG = "El token de administración no es correcto."
 # Ours (Q19): the first confirm dialog of "Cambiar Estado" was a screenshot.
 STATUS_CHANGE_CONFIRM = "¿Confirma el cambio de estado del usuario {username} a {status}?"
 # Ours: success of "Cambio de Clave SOL" (the seed only says a success message appears).
@@ -142,6 +145,7 @@ ERR_ALREADY_EXISTS = "El registro ya existe."
 ERR_NOT_FOUND = "No se encontró el registro solicitado."
 ERR_TAXPAYER_NOT_FOUND = "No se encontró el RUC indicado."
 ERR_USER_NOT_FOUND = "No se encontró el usuario indicado."
+ERR_EXTRANET_USER_NOT_FOUND = "No se encontró el usuario Extranet indicado."
 ERR_LAB_NOT_FOUND = "El RUC no figura en el registro de laboratorios del ITP."
 
 # Spanish names of API fields, for the {field} of ERR_FIELD_REQUIRED / ERR_TEXT_TOO_LONG.

@@ -54,6 +54,11 @@ class UserNotFound(NotFound):
     message = messages.ERR_USER_NOT_FOUND
 
 
+class ExtranetUserNotFound(NotFound):
+    code = "EXTRANET_USER_NOT_FOUND"
+    message = messages.ERR_EXTRANET_USER_NOT_FOUND
+
+
 class LaboratoryNotFound(NotFound):
     code = "LABORATORY_NOT_FOUND"
     message = messages.ERR_LAB_NOT_FOUND
@@ -287,6 +292,36 @@ def get_secondary_user(ruc, username) -> SecondaryUser:
     if user is None:
         raise UserNotFound(username=code[:12])
     return user
+
+
+def get_extranet_user(username) -> ExtranetUser:
+    """The Extranet official (deleted ones included), or ``ExtranetUserNotFound``."""
+    code = username.strip().upper() if isinstance(username, str) else ""
+    row = db.session.scalar(select(ExtranetUser).where(ExtranetUser.username == code))
+    if row is None:
+        raise ExtranetUserNotFound(username=code[:12])
+    return row
+
+
+def list_extranet_users() -> list[ExtranetUser]:
+    """Every Extranet official, by entity then usuario (a few dozen at most)."""
+    return list(
+        db.session.scalars(
+            select(ExtranetUser).order_by(ExtranetUser.entity, ExtranetUser.username)
+        )
+    )
+
+
+def extranet_dict(row: ExtranetUser) -> dict:
+    """What the API shows of an Extranet official."""
+    return {
+        "username": row.username,
+        "names": row.names,
+        "entity": row.entity,
+        "email": row.email,
+        "status": row.status,
+        "available_actions": [a.value for a in rules.available_actions(row.status)],
+    }
 
 
 def get_laboratory(ruc) -> ItpLaboratory:
@@ -545,6 +580,31 @@ def change_status(ruc, username, action, *, actor, now=None) -> UserView:
         account = accounts.load(accounts.secondary_key(user.ruc, user.username))
         end_account(current_app.extensions["sol_server"], account)
     return user_view(user, now)
+
+
+def change_extranet_status(username, action, *, actor) -> ExtranetUser:
+    """Suspend, reactivate or delete an Extranet official: the secondary users' state machine
+    (§5.5, Q7), the same audit, and the same end of sessions, tokens and client logins."""
+    row = get_extranet_user(username)
+    act = rules.parse_status_action(action)
+    before = row.status
+    new = rules.next_status(row.status, act)
+    row.status = new.value
+    db.session.flush()
+    audit.record(
+        AuditAction.EXTRANET_STATUS_CHANGED,
+        actor=actor,
+        target=row.username,
+        before={"status": before},
+        after={"status": new.value, "action": act.value, "entity": row.entity},
+    )
+    if new is not rules.UserStatus.ACTIVO:
+        from ..oidc.logout import end_account
+
+        end_account(
+            current_app.extensions["sol_server"], accounts.load(accounts.extranet_key(row.username))
+        )
+    return row
 
 
 def change_password(

@@ -10,6 +10,7 @@ clave typed in "Crear Usuario" is kept there encrypted until "Grabar", never in 
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 from functools import wraps
@@ -521,4 +522,99 @@ def history(sso, account):
         account=account,
         label_for=audit_domain.label_for,
         actor_label=actor_label,
+    )
+
+
+# --- Usuarios Extranet (the operator's screen) ----------------------------------------------
+#
+# Extranet officials belong to no RUC, so no Usuario Principal administers them: SUNAT's
+# operator does, with the admin token typed once per browser session. The session keeps a
+# digest of the token, so rotating IDP_ADMIN_TOKEN closes every open operator screen.
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(b"sol-operator\x00" + token.encode()).hexdigest()
+
+
+def _operator_ok() -> bool:
+    expected = str(current_app.config.get("ADMIN_TOKEN") or "")
+    held = session.get("sol_operator") or ""
+    return bool(expected) and hmac.compare_digest(held.encode(), _token_digest(expected).encode())
+
+
+def _extranet_list(error=None, status=200):
+    return render_template(
+        "idp/admin/extranet.html",
+        authorized=_operator_ok(),
+        users=directory.list_extranet_users() if _operator_ok() else [],
+        actions_of=rules.available_actions,
+        form=CsrfForm(),
+        error=error,
+    ), status
+
+
+@bp.route("/extranet", methods=["GET", "POST"])
+def extranet_users():
+    """The list of officials with area (B)'s columns; the admin token opens it."""
+    if request.method == "GET":
+        return _extranet_list()
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("accion") == "salir":
+        session.pop("sol_operator", None)
+        return redirect(url_for("admin.extranet_users"))
+    expected = str(current_app.config.get("ADMIN_TOKEN") or "")
+    token = request.form.get("token") or ""
+    if not (expected and hmac.compare_digest(token.encode(), expected.encode())):
+        return _extranet_list(messages.OPERATOR_TOKEN_WRONG, 401)
+    session["sol_operator"] = _token_digest(expected)
+    return redirect(url_for("admin.extranet_users"))
+
+
+@bp.route("/extranet/estado", methods=["GET", "POST"])
+def extranet_status():
+    """ "Cambiar Estado" of an official: the same confirmations as area (B) (§5.5)."""
+    if not _operator_ok():
+        return redirect(url_for("admin.extranet_users"))
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        username, action = _parse_change(request.form.get("cambio"))
+        step = 2 if request.form.get("paso") == "2" else 1
+    else:
+        if not request.args.get("cambio"):
+            flash("Seleccione un usuario y la acción en la columna correspondiente.", "error")
+            return redirect(url_for("admin.extranet_users"))
+        username, action = _parse_change(request.args.get("cambio"))
+        step = 1
+    try:
+        user = directory.get_extranet_user(username)
+        target = rules.next_status(user.status, action)  # refuses impossible changes up front
+    except errors.DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.extranet_users"))
+    change = f"{user.username}:{action.value}"
+    question = messages.STATUS_CHANGE_CONFIRM.format(username=user.username, status=target.label)
+    if request.method == "POST":
+        if step == 1 and action.needs_irreversible_confirmation:
+            session["extranet_delete_confirm"] = change
+            question, step = messages.DELETE_IRREVERSIBLE, 2
+        else:
+            if step == 2 and session.pop("extranet_delete_confirm", None) != change:
+                abort(400)
+            directory.change_extranet_status(user.username, action, actor="operator")
+            db.session.commit()
+            flash(messages.STATUS_CHANGED, "success")
+            return redirect(url_for("admin.extranet_users"))
+    return render_template(
+        "idp/admin/extranet_confirm.html",
+        authorized=True,
+        user=user,
+        action=action,
+        step=step,
+        change=change,
+        form=form,
+        question=question,
     )

@@ -358,6 +358,33 @@ def create_extranet_user():
     ), 201
 
 
+def _change_extranet_status(username: str, action: str):
+    caller = _admin_only()
+    row = directory.change_extranet_status(username, action, actor=caller.actor)
+    db.session.commit()
+    return jsonify(dict(directory.extranet_dict(row), message=messages.STATUS_CHANGED))
+
+
+# Suspension and deletion end the official's SSO sessions and tokens and tell the clients
+# (back-channel logout), as for secondary users; admin token only.
+@bp.post("/extranet-users/<username>/suspend")
+def suspend_extranet_user(username):
+    """Suspend an Extranet official (ACTIVO → SUSPENDIDO)."""
+    return _change_extranet_status(username, "suspend")
+
+
+@bp.post("/extranet-users/<username>/reactivate")
+def reactivate_extranet_user(username):
+    """Reactivate a suspended Extranet official (SUSPENDIDO → ACTIVO)."""
+    return _change_extranet_status(username, "reactivate")
+
+
+@bp.post("/extranet-users/<username>/delete")
+def delete_extranet_user(username):
+    """Delete an Extranet official for good (→ ELIMINADO)."""
+    return _change_extranet_status(username, "delete")
+
+
 def _lab(row) -> dict:
     return {"ruc": row.ruc, "name": row.name, "registered_at": directory._iso(row.created_at)}
 

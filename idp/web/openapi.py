@@ -18,6 +18,7 @@ ERROR_CODES = sorted(
         "NOT_FOUND",
         "TAXPAYER_NOT_FOUND",
         "USER_NOT_FOUND",
+        "EXTRANET_USER_NOT_FOUND",
         "LABORATORY_NOT_FOUND",
         "ALREADY_EXISTS",
     }
@@ -66,6 +67,12 @@ USERNAME_PARAM = {
     "in": "path",
     "required": True,
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$"},
+}
+EXTRANET_PARAM = {
+    "name": "username",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,12}$"},
 }
 
 _STR = {"type": "string"}
@@ -188,6 +195,22 @@ SCHEMAS = {
             "email": _OPT_STR,
             "status": _STR,
         },
+    },
+    "ExtranetUserStatus": {
+        "type": "object",
+        "properties": {
+            "username": _STR,
+            "names": _STR,
+            "entity": _STR,
+            "email": _OPT_STR,
+            "status": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+            "available_actions": {
+                "type": "array",
+                "items": {"enum": ["suspend", "reactivate", "delete"]},
+            },
+            "message": _STR,
+        },
+        "required": ["username", "status", "available_actions", "message"],
     },
     "LaboratoryCreate": _object({"ruc": _STR, "name": _STR}, ["ruc", "name"]),
     "Outage": {
@@ -342,6 +365,29 @@ PATHS = {
             {"201": _json(_ref("ExtranetUser"), "creado"), **_errors(400, 401, 403, 409, 422)},
             body="ExtranetUserCreate",
             op_id="createExtranetUser",
+        )
+    },
+    **{
+        f"/api/v1/extranet-users/{{username}}/{action}": {
+            "post": _op(
+                summary,
+                ADMIN,
+                {
+                    "200": _json(_ref("ExtranetUserStatus"), "estado cambiado"),
+                    **_errors(401, 403, 404, 409),
+                },
+                parameters=[EXTRANET_PARAM],
+                op_id=op_id,
+            )
+        }
+        for action, summary, op_id in (
+            (
+                "suspend",
+                "Suspender un usuario Extranet y cerrar sus sesiones",
+                "suspendExtranetUser",
+            ),
+            ("reactivate", "Reactivar un usuario Extranet suspendido", "reactivateExtranetUser"),
+            ("delete", "Eliminar un usuario Extranet (irreversible)", "deleteExtranetUser"),
         )
     },
     "/api/v1/itp/laboratories": {

@@ -120,3 +120,42 @@ def test_principal_manages_a_secondary_user_in_chromium(idp, chromium_path):
             assert not csp_errors, csp_errors
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_operator_changes_the_state_of_an_extranet_official_in_chromium(idp, chromium_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    idp.create_extranet_user("EXT0001", names="TORRES VEGA, CARLOS", entity="DIGESA")
+    idp.create_extranet_user("EXT0002", names="ROJAS PAREDES, LUCÍA", entity="SENASA")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.goto(f"{idp.url}/sol/extranet")
+            assert messages.EXTRANET_ADMIN_TITLE in page.locator("h1").inner_text()
+            page.fill("#token", "no-es-el-token")
+            page.get_by_role("button", name="Ingresar").click()
+            assert messages.OPERATOR_TOKEN_WRONG in page.locator("[role=alert]").inner_text()
+            page.fill("#token", idp.admin_token)
+            page.get_by_role("button", name="Ingresar").click()
+            row = page.locator("#area-extranet tr[data-usuario=EXT0001]")
+            assert "DIGESA" in row.inner_text() and "Activo" in row.inner_text()
+
+            change_status(page, "EXT0001", "suspend", ["EXT0001 a Suspendido"])
+            assert "Suspendido" in row.inner_text()
+            page.get_by_role("link", name="Aceptar").click()
+            page.screenshot(path=str(SHOTS / "sol-usuarios-extranet.png"), full_page=True)
+            change_status(
+                page, "EXT0001", "delete", ["EXT0001 a Eliminado", messages.DELETE_IRREVERSIBLE]
+            )
+            assert "Eliminado" in row.inner_text()
+            assert row.locator("input").count() == 0
+            assert "Activo" in page.locator("tr[data-usuario=EXT0002]").inner_text()
+
+            page.get_by_role("button", name="Cerrar sesión").click()
+            assert page.locator("#token").count() == 1
+        finally:
+            browser.close()
