@@ -231,7 +231,9 @@ def identity(account: Account, salt: str, now: datetime | None = None):
         user_type=EXTRANET,
         ruc=None,
         sol_username=e.username,
-        company_name=None,
+        # An official has no RUC: its organization is its entity (VUCE lets only officials of
+        # a trámite's entity move it).
+        company_name=e.entity,
         document_type=None,
         document_number=None,
         profiles=(),

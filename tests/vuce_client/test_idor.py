@@ -146,6 +146,12 @@ def test_no_component_route_takes_an_identifier(vuce_session):
         "vuce_core.ubigeo_districts",
         "vuce_contingency.open_link",
     }
+    # IDOR-checked in test_buzon_and_moves.py (other user, RUC, entity and component: 404).
+    allowed |= {
+        f"component_{c}.{view}"
+        for c in ("mr", "origen", "ga")
+        for view in ("buzon_entry", "move_tramite")
+    }
     with_ids = [
         (r.rule, r.endpoint)
         for r in vuce_session.app.url_map.iter_rules()

@@ -90,6 +90,12 @@ class SolIdentity:
         return self.user_type is UserType.EXTRANET
 
     @property
+    def entity(self) -> str | None:
+        """An Extranet official's entity: SOL sends it as ``company_name`` (no RUC, no razón
+        social); None for SOL users."""
+        return self.company_name if self.is_extranet else None
+
+    @property
     def is_active(self) -> bool:
         """True when ``account_status`` is ACTIVO."""
         return self.account_status is AccountStatus.ACTIVO

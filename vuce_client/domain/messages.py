@@ -298,6 +298,18 @@ ERR_CANNOT_FILE = (
     "Su usuario no tiene el rol VUCE.USUARIO.OPERACION, necesario para registrar trámites."
 )
 ERR_EXTRANET_CANNOT_FILE = "Los usuarios de la Extranet no registran trámites."
+# Ours: state changes of a trámite by the competent entity (no seed shows them).
+ERR_MOVE_NOT_OFFICIAL = (
+    "Solo un funcionario de la entidad competente puede cambiar el estado de un trámite."
+)
+ERR_MOVE_OTHER_ENTITY = "El trámite corresponde a la entidad {entity}; no puede cambiar su estado."
+ERR_MOVE_INVALID = "No es posible pasar un trámite de «{current}» a «{new}»."
+ERR_MOVE_NOTE_REQUIRED = "Indique el motivo para dejar el trámite en estado «{new}»."
+ERR_MOVE_NOTE_TOO_LONG = "El motivo no debe exceder los {max_length} caracteres."
+ERR_TRAMITE_NOT_FOUND = "No se encontró el trámite indicado."
+TRAMITE_MOVED = "Su {kind} {number} fue actualizada por {entity} y se encuentra en estado {state}."
+TRAMITE_MOVED_NOTE = "Motivo:"
+TRAMITE_STATE_SAVED = "El estado del trámite {number} fue cambiado a {state}."
 
 # ---------------------------------------------------------------------------------------------
 # §2 item 9: footer, verbatim [S1].

@@ -75,11 +75,14 @@ _COMPONENT_LABELS = MappingProxyType(
 
 
 class TramiteState(StrEnum):
-    """``Tramite.estado``. Ours: the seeds show no state list, so this is a minimal lifecycle."""
+    """``Tramite.estado``. Ours: the seeds name no states, so this is VUCE's usual lifecycle:
+    filed (ENVIADO), under evaluation by the competent entity, observed (the filer must
+    subsanar), then approved or denied."""
 
     BORRADOR = "BORRADOR"
     ENVIADO = "ENVIADO"
     EN_EVALUACION = "EN_EVALUACION"
+    OBSERVADO = "OBSERVADO"
     APROBADO = "APROBADO"
     DENEGADO = "DENEGADO"
     ANULADO = "ANULADO"
@@ -100,6 +103,7 @@ _STATE_LABELS = MappingProxyType(
         TramiteState.BORRADOR: "Borrador",
         TramiteState.ENVIADO: "Enviado",
         TramiteState.EN_EVALUACION: "En evaluación",
+        TramiteState.OBSERVADO: "Observado",
         TramiteState.APROBADO: "Aprobado",
         TramiteState.DENEGADO: "Denegado",
         TramiteState.ANULADO: "Anulado",
@@ -110,7 +114,11 @@ _TRANSITIONS: MappingProxyType[TramiteState, frozenset[TramiteState]] = MappingP
     {
         TramiteState.BORRADOR: frozenset({TramiteState.ENVIADO, TramiteState.ANULADO}),
         TramiteState.ENVIADO: frozenset({TramiteState.EN_EVALUACION}),
-        TramiteState.EN_EVALUACION: frozenset({TramiteState.APROBADO, TramiteState.DENEGADO}),
+        TramiteState.EN_EVALUACION: frozenset(
+            {TramiteState.OBSERVADO, TramiteState.APROBADO, TramiteState.DENEGADO}
+        ),
+        # Subsanada, the evaluation resumes; left unanswered, the entity denies it.
+        TramiteState.OBSERVADO: frozenset({TramiteState.EN_EVALUACION, TramiteState.DENEGADO}),
         TramiteState.APROBADO: frozenset(),
         TramiteState.DENEGADO: frozenset(),
         TramiteState.ANULADO: frozenset(),
@@ -121,6 +129,129 @@ _TRANSITIONS: MappingProxyType[TramiteState, frozenset[TramiteState]] = MappingP
 def can_transition(current: str, new: str) -> bool:
     """True when a trámite may go from ``current`` to ``new``."""
     return TramiteState(new) in _TRANSITIONS[TramiteState(current)]
+
+
+# Every move from ENVIADO on is the competent entity's; BORRADOR → ENVIADO/ANULADO is the filer's.
+_OFFICIAL_FROM = frozenset(
+    {TramiteState.ENVIADO, TramiteState.EN_EVALUACION, TramiteState.OBSERVADO}
+)
+# The filer must learn why: an observation or a denial carries the official's reason.
+NOTE_REQUIRED = frozenset({TramiteState.OBSERVADO, TramiteState.DENEGADO})
+NOTE_MAX_LENGTH = 500
+
+
+class Entity(StrEnum):
+    """A competent entity that evaluates trámites; the value is what SOL holds as the
+    Extranet official's ``entity`` (upper-cased) and what ``Tramite.entidad`` stores."""
+
+    DIGESA = "DIGESA"
+    SENASA = "SENASA"
+    DIGEMID = "DIGEMID"
+    SANIPES = "SANIPES"
+    MINCETUR = "MINCETUR"
+    PRODUCE = "PRODUCE"
+
+    @property
+    def label(self) -> str:
+        """The Spanish name."""
+        return _ENTITY_LABELS[self]
+
+
+_ENTITY_LABELS = MappingProxyType(
+    {
+        Entity.DIGESA: "DIGESA — Dirección General de Salud Ambiental",
+        Entity.SENASA: "SENASA — Servicio Nacional de Sanidad Agraria",
+        Entity.DIGEMID: "DIGEMID — Dirección General de Medicamentos, Insumos y Drogas",
+        Entity.SANIPES: "SANIPES — Organismo Nacional de Sanidad Pesquera",
+        Entity.MINCETUR: "MINCETUR — Ministerio de Comercio Exterior y Turismo",
+        Entity.PRODUCE: "PRODUCE — Ministerio de la Producción",
+    }
+)
+
+# The entity a filing goes to when none is chosen (demo data, older clients of the form).
+DEFAULT_ENTITY = MappingProxyType(
+    {Component.MR: Entity.DIGESA, Component.ORIGEN: Entity.MINCETUR, Component.GA: Entity.PRODUCE}
+)
+
+
+def parse_entity(value: object, component: Component | str) -> Entity:
+    """The chosen entity, or the component's default when none was chosen; ValueError else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_ENTITY[Component(component)]
+    if not isinstance(value, str):
+        raise ValueError(f"not an entity: {value!r}")
+    return Entity(value.strip().upper())
+
+
+def same_entity(official_entity: str | None, tramite_entity: str | None) -> bool:
+    """True when the official's entity (free text in SOL, e.g. "digesa ") is the trámite's."""
+    if not official_entity or not tramite_entity:
+        return False
+    return " ".join(official_entity.split()).upper() == tramite_entity.strip().upper()
+
+
+class MoveNotAllowed(PermissionError):
+    """A state change refused; ``message`` is the Spanish text to show."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def official_moves(current: str) -> tuple[TramiteState, ...]:
+    """The states an official may move a trámite in ``current`` to, in lifecycle order."""
+    state = TramiteState(current)
+    if state not in _OFFICIAL_FROM:
+        return ()
+    return tuple(s for s in TramiteState if s in _TRANSITIONS[state])
+
+
+def check_move(
+    *,
+    user_type: str,
+    official_entity: str | None,
+    tramite_entity: str | None,
+    current: str,
+    new: object,
+    note: object = None,
+) -> tuple[TramiteState, str | None]:
+    """The new state and the cleaned note if this user may move the trámite; else raise.
+
+    Only an Extranet official of the trámite's entity moves it, one step of the lifecycle at a
+    time; observing or denying needs the reason the filer will read.
+    """
+    if user_type != UserType.EXTRANET:
+        raise MoveNotAllowed(messages.ERR_MOVE_NOT_OFFICIAL)
+    if not same_entity(official_entity, tramite_entity):
+        raise MoveNotAllowed(messages.ERR_MOVE_OTHER_ENTITY.format(entity=tramite_entity or "—"))
+    state = TramiteState(current)
+    try:
+        target = TramiteState(new.strip().upper()) if isinstance(new, str) else None
+    except ValueError:
+        target = None
+    if target is None or target not in official_moves(state):
+        raise MoveNotAllowed(
+            messages.ERR_MOVE_INVALID.format(
+                current=state.label, new=target.label if target else str(new)[:40]
+            )
+        )
+    text = " ".join(note.split()) if isinstance(note, str) else ""
+    if len(text) > NOTE_MAX_LENGTH:
+        raise MoveNotAllowed(messages.ERR_MOVE_NOTE_TOO_LONG.format(max_length=NOTE_MAX_LENGTH))
+    if target in NOTE_REQUIRED and not text:
+        raise MoveNotAllowed(messages.ERR_MOVE_NOTE_REQUIRED.format(new=target.label))
+    return target, text or None
+
+
+def move_notice(number: str, kind_label: str, entity: str, new: TramiteState, note: str | None):
+    """The buzón entry (subject, body) that tells the filer about a move."""
+    subject = f"{kind_label} {number}: {new.label}"
+    body = messages.TRAMITE_MOVED.format(
+        kind=kind_label, number=number, entity=entity, state=new.label
+    )
+    if note:
+        body += f" {messages.TRAMITE_MOVED_NOTE} {note}"
+    return subject, body
 
 
 class FilingNotAllowed(PermissionError):

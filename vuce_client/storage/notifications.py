@@ -17,6 +17,8 @@ class Notification(db.Model):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("vuce_accounts.id"), index=True)
     ruc: Mapped[str | None] = mapped_column(sa.String(11), index=True)
     tramite_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vuce_tramites.id"))
+    # The component whose buzón shows it (its trámite's); unread counts are per component.
+    component: Mapped[str | None] = mapped_column(sa.String(32))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)

@@ -23,6 +23,11 @@ class Tramite(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200))
     state: Mapped[str] = mapped_column(sa.String(24), default="ENVIADO")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    # The competent entity that evaluates it; its Extranet officials move the state.
+    entity: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    state_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    state_note: Mapped[str | None] = mapped_column(sa.String(500))  # the reason shown to the filer
+    moved_by: Mapped[str | None] = mapped_column(sa.String(64))  # the official's account key
 
     @property
     def number(self) -> str:

@@ -52,6 +52,7 @@ def test_state_machine():
     assert not can_transition("APROBADO", "BORRADOR")
     assert {s for s in TramiteState if s.is_final} == {"APROBADO", "DENEGADO", "ANULADO"}
     assert TramiteState.EN_EVALUACION.label == "En evaluación"
+    assert TramiteState.OBSERVADO.label == "Observado"
 
 
 @pytest.mark.parametrize("roles", [{OP}, {OP, SUP}, {AG, OP}, {LAB, OP}, {SUP, AG, OP}])
