@@ -156,4 +156,3 @@ def _can_file(roles, user_type) -> bool:
     except FilingNotAllowed:
         return False
     return True
-
