@@ -26,6 +26,11 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config.update(cfg)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log_dev_warnings(cfg)
+    if cfg["ENV"] == "production" and cfg["ALLOW_SIMULATION"]:
+        logging.getLogger("idp").warning(
+            "IDP_ALLOW_SIMULATION=true in production: the outage and rp-fault simulators are "
+            "ON (the admin API can make SOL fail or issue bad tokens)"
+        )
 
     from flask_migrate import Migrate
 

@@ -1,4 +1,5 @@
-"""``flask --app idp sim outage MODE``: the same operation as ``PUT /api/v1/sim/outage``."""
+"""``flask --app idp sim outage MODE`` and ``flask --app idp sim rp-fault add|list|clear``: the
+same operations as ``PUT /api/v1/sim/outage`` and ``/api/v1/sim/rp-faults``."""
 
 import json
 
@@ -6,10 +7,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .oidc import faults
+from .services import clients, rp_faults
 from .services import outage as outage_service
 from .storage.db import db
 
-sim_cli = AppGroup("sim", help="Simulación de caídas de Clave SOL.")
+sim_cli = AppGroup("sim", help="Simulación de caídas y de tokens defectuosos de Clave SOL.")
 
 
 @sim_cli.command("outage")
@@ -36,6 +39,60 @@ def outage(mode, latency_ms, error_rate):
     _, after = outage_service.set_outage(store, wanted, actor="cli")
     db.session.commit()
     click.echo(json.dumps(after.to_dict()))
+
+
+@sim_cli.group("rp-fault")
+def rp_fault():
+    """Banco de pruebas de RP: SOL entrega un token (o respuesta) defectuoso a un cliente."""
+
+
+def _bench_store():
+    if not rp_faults.enabled(current_app.config):
+        raise click.ClickException(
+            "la simulación está desactivada en producción (IDP_ALLOW_SIMULATION=true la activa)"
+        )
+    return current_app.extensions["sol_store"]
+
+
+@rp_fault.command("add")
+@click.option("--client-id", required=True, help="client_id del relying party")
+@click.option("--fault", required=True, type=click.Choice(faults.NAMES), help="nombre de la falla")
+@click.option("--times", type=int, default=1, show_default=True, help="en cuántos flujos")
+def rp_fault_add(client_id, fault, times):
+    """Arma una falla para los próximos flujos del cliente; la muestra en JSON."""
+    try:
+        client_id, fault, times = rp_faults.parse(client_id, fault, times)
+    except rp_faults.RpFaultError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if clients.get(client_id) is None:
+        raise click.BadParameter(
+            f"el cliente {client_id!r} no está registrado", param_hint="client-id"
+        )
+    armed = rp_faults.arm(_bench_store(), client_id, fault, times, actor="cli")
+    db.session.commit()
+    click.echo(json.dumps(armed.to_dict()))
+
+
+@rp_fault.command("list")
+def rp_fault_list():
+    """Las fallas aún armadas, un objeto JSON por línea."""
+    for item in rp_faults.armed(_bench_store()):
+        click.echo(json.dumps(item.to_dict()))
+
+
+@rp_fault.command("clear")
+@click.option("--id", "fault_id", default=None, help="desarma solo esta falla (por omisión: todas)")
+def rp_fault_clear(fault_id):
+    """Desarma una falla (--id) o todas."""
+    store = _bench_store()
+    if fault_id:
+        if rp_faults.clear(store, fault_id, actor="cli") is None:
+            raise click.ClickException(f"no hay una falla armada con id {fault_id!r}")
+        count = 1
+    else:
+        count = rp_faults.clear_all(store, actor="cli")
+    db.session.commit()
+    click.echo(json.dumps({"cleared": count}))
 
 
 def register(app) -> None:

@@ -91,6 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
         "how long the simulated `timeout` outage hangs before its 503 (s, at most 120)",
         float,
     ),
+    Setting(
+        "ALLOW_SIMULATION",
+        "IDP_ALLOW_SIMULATION",
+        False,
+        "with IDP_ENV=production, turn the outage and rp-fault simulators on (off otherwise)",
+        bool,
+    ),
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
     Setting(
         "ARGON2_PROFILE",

@@ -20,7 +20,8 @@ _CACHE_SECONDS = 10  # other workers/instances see a rotation within this time
 _CREATE_WAIT_SECONDS = 2.0
 
 
-def _generate(alg: str):
+def generate_key(alg: str):
+    """A new private key for ``alg`` (RS256: RSA 2048, ES256: P-256)."""
     if alg == "RS256":
         return RSAKey.generate_key(2048, private=True)
     return ECKey.generate_key("P-256", private=True)
@@ -121,7 +122,7 @@ class KeyRing:
         return created
 
     def _create(self, alg: str, not_before: int) -> str:
-        key = _generate(alg)
+        key = generate_key(alg)
         kid = key.thumbprint()[:16]
         jwk = dict(key.as_dict(private=True), kid=kid, alg=alg, use="sig")
         db.session.add(

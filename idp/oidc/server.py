@@ -4,7 +4,7 @@ import json
 import secrets
 import time
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
 from authlib.oauth2.rfc6749 import InvalidGrantError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
@@ -18,7 +18,7 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from joserfc import jwt
 
 from ..domain import claims as claims_domain
-from ..services import clients, snapshots, tokens
+from ..services import clients, rp_faults, snapshots, tokens
 from ..storage.db import db
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
@@ -234,7 +234,9 @@ class SolOpenIDCode(OpenIDCode):
         at_hash = create_half_hash(token["access_token"], alg)
         claims["at_hash"] = at_hash.decode()
         claims.update(self.generate_user_info(request.user, token["scope"]))
-        return jwt.encode({"alg": alg, "kid": kid, "typ": "JWT"}, claims, key, [alg])
+        header = {"alg": alg, "kid": kid, "typ": "JWT"}
+        faulty = rp_faults.id_token(self.server, client.client_id, header, claims, key, token)
+        return faulty or jwt.encode(header, claims, key, [alg])
 
 
 class Introspection(IntrospectionEndpoint):
@@ -312,7 +314,8 @@ class UserInfo(UserInfoEndpoint):
         return self._server.config["ISSUER"]
 
     def generate_user_info(self, user, scope):
-        return self._server.claims_for(user, scope)
+        claims = self._server.claims_for(user, scope)
+        return rp_faults.userinfo(self._server, getattr(current_token, "client_id", None), claims)
 
     def resolve_private_key(self):
         return self._server.keyring.signing_key("RS256")[1]

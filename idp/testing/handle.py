@@ -233,6 +233,47 @@ class SolIdp:
         finally:
             self.set_outage("none")
 
+    # -- RP test bench: bad tokens on demand (real HTTP against the live server) -----------
+    def _sim(self, method: str, path: str = "", **kwargs):
+        import requests
+
+        return requests.request(
+            method,
+            f"{self.url}/api/v1/sim/rp-faults{path}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            **kwargs,
+        )
+
+    def arm_rp_fault(self, fault: str, *, client_id: str, times: int = 1) -> dict:
+        """``POST /api/v1/sim/rp-faults``: the client's next ``times`` flows get ``fault``."""
+        resp = self._sim("POST", json={"client_id": client_id, "fault": fault, "times": times})
+        if resp.status_code != 201:
+            raise ValueError(f"rp fault not armed: {resp.status_code} {resp.text}")
+        return resp.json()
+
+    def rp_faults(self) -> list[dict]:
+        """``GET /api/v1/sim/rp-faults``: the faults still armed."""
+        resp = self._sim("GET")
+        resp.raise_for_status()
+        return resp.json()["faults"]
+
+    def clear_rp_faults(self, fault_id: str | None = None) -> None:
+        """``DELETE /api/v1/sim/rp-faults[/{id}]``: one fault, or all of them."""
+        resp = self._sim("DELETE", f"/{fault_id}" if fault_id else "")
+        if resp.status_code not in (200, 404):  # 404: already used up
+            resp.raise_for_status()
+
+    @contextlib.contextmanager
+    def rp_fault(self, fault: str, *, client_id: str, times: int = 1):
+        """``with sol_idp.rp_fault("id_token_wrong_audience", client_id="my-rp"): ...`` — the
+        client's next ``times`` flows get that fault; whatever is left is cleared on exit."""
+        armed = self.arm_rp_fault(fault, client_id=client_id, times=times)
+        try:
+            yield armed
+        finally:
+            self.clear_rp_faults(armed["id"])
+
     # -- server ----------------------------------------------------------------------------
     def serve(self, port: int) -> "SolIdp":
         self._server = make_server("127.0.0.1", port, self.app, threaded=True)

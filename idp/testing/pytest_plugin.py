@@ -10,8 +10,11 @@ Installed with the package (entry point ``sol_idp``). Example::
         claims = sol_idp.claims(tokens["id_token"])
         with sol_idp.outage("down"):      # PUT /api/v1/sim/outage
             ...
+        with sol_idp.rp_fault("id_token_wrong_audience", client_id="my-rp"):
+            ...                           # your RP must refuse the next login
 
-The IdP lives for the whole session: use distinct RUCs / client ids per test.
+The IdP lives for the whole session: use distinct RUCs / client ids per test. The fault names
+are ``idp.oidc.faults.NAMES`` (README, "Testing your relying party").
 """
 
 import pytest

@@ -6,7 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from webcommon import favicon
 
-    from . import admin, api, errors, health, login, oidc, security, sim
+    from . import admin, api, errors, health, login, oidc, rp_faults, security, sim
 
     app.register_blueprint(health.bp)
     app.register_blueprint(oidc.bp)
@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sim.bp)
+    app.register_blueprint(rp_faults.bp)
     favicon.register(app, app.static_folder)
     errors.register(app)
     security.register(app)

@@ -20,10 +20,15 @@ def readyz():
     """The database and the store are reachable."""
     store = current_app.extensions["sol_store"]
     ready, checks = readiness(db, store)
-    from ..services.outage import read as sim_outage  # reported, never a failed check
+    from ..services import rp_faults
+    from ..services.outage import read as sim_outage
 
+    # The simulations in effect are reported (never a failed check): a probe tells the truth
+    # about a SOL that answers "down" or issues bad tokens on purpose.
+    simulating = ready and rp_faults.enabled(current_app.config)
     return jsonify(
         status="ok" if ready else "unavailable",
         checks=checks,
-        sim_outage=sim_outage(store).mode if ready else None,
+        sim_outage=sim_outage(store).mode if simulating else None,
+        sim_rp_faults=len(rp_faults.armed(store)) if simulating else None,
     ), 200 if ready else 503

@@ -31,8 +31,9 @@ from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
 from ..services import accounts, consents, sessions, snapshots
+from ..services import rp_faults as rp_fault_service
 from ..storage.db import db
-from . import public_docs
+from . import public_docs, rp_faults
 from .limits import limiter
 from .security import csrf
 
@@ -68,12 +69,15 @@ def _error_response(err: OAuth2Error):
     return _error_page(err)
 
 
+def _verification_keys():
+    """Every key of our own ID tokens: the ring's, plus those the RP test bench published."""
+    return rp_fault_service.verification_keys(_server().keyring, _store(), current_app.config)
+
+
 def _decode_hint(token: str) -> dict | None:
     """Claims of an ID token we issued (expired ones are fine: OIDC Core §3.1.2.1)."""
     try:
-        return dict(
-            jwt.decode(token, _server().keyring.key_set(), algorithms=["RS256", "ES256"]).claims
-        )
+        return dict(jwt.decode(token, _verification_keys(), algorithms=["RS256", "ES256"]).claims)
     except (JoseError, ValueError):
         return None
 
@@ -230,6 +234,9 @@ def _refusal(client, account) -> str | None:
 @limiter.exempt
 @csrf.exempt
 def token():
+    faulty = rp_faults.token_endpoint_fault()  # RP test bench (a no-op unless armed)
+    if faulty is not None:
+        return faulty
     response = _server().create_token_response()
     db.session.commit()
     response.headers["Cache-Control"] = "no-store"
@@ -241,7 +248,10 @@ def token():
 @limiter.exempt
 @csrf.exempt
 def userinfo():
-    return _server().create_endpoint_response("userinfo")
+    response = _server().create_endpoint_response("userinfo")
+    if db.session.new:  # the audit row of an RP test bench fault
+        db.session.commit()
+    return response
 
 
 @bp.post("/introspect")
@@ -283,7 +293,7 @@ def jwks():
 
 class EndSession(EndSessionEndpoint):
     def get_server_jwks(self):
-        return _server().keyring.key_set()
+        return _verification_keys()
 
     def get_algorithms(self):
         return ["RS256", "ES256"]

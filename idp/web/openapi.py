@@ -6,6 +6,7 @@ codes of ``idp.domain.errors``.
 
 from ..domain import profiles, roles
 from ..domain.errors import ALL_ERRORS
+from ..oidc.faults import NAMES as RP_FAULT_NAMES
 
 ERROR_CODES = sorted(
     {e.code for e in ALL_ERRORS}
@@ -28,6 +29,12 @@ ERROR_CODES = sorted(
         "bad_request",
         "unknown_fields",
         "invalid_outage",
+        "simulation_disabled",
+        # idp.web.rp_faults (RP test bench API)
+        "unknown_fault",
+        "invalid_rp_fault",
+        "unknown_client",
+        "not_found",
     }
 )
 
@@ -96,6 +103,11 @@ SCHEMAS = {
         "properties": {
             "error": {"type": "string", "enum": ERROR_CODES},
             "message": {"type": "string", "description": "texto en español"},
+            "faults": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "unknown_fault: los nombres del catálogo",
+            },
         },
     },
     "TaxpayerCreate": _object(
@@ -221,6 +233,29 @@ SCHEMAS = {
             "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
         },
     },
+    "RpFaultCreate": _object(
+        {
+            "client_id": _STR,
+            "fault": {"type": "string", "enum": list(RP_FAULT_NAMES)},
+            "times": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
+        },
+        ["client_id", "fault"],
+    ),
+    "RpFault": _object(
+        {
+            "id": _STR,
+            "client_id": _STR,
+            "fault": {"type": "string", "enum": list(RP_FAULT_NAMES)},
+            "remaining": {"type": "integer", "minimum": 0},
+            "created_at": _STR,
+        },
+        ["id", "client_id", "fault", "remaining", "created_at"],
+    ),
+    "RpFaultList": _object(
+        {"faults": {"type": "array", "items": _ref("RpFault")}},
+        ["faults"],
+    ),
+    "RpFaultsCleared": _object({"cleared": {"type": "integer", "minimum": 0}}, ["cleared"]),
     "Laboratory": {
         "type": "object",
         "properties": {"ruc": _STR, "name": _STR, "registered_at": _STR},
@@ -413,15 +448,50 @@ PATHS = {
         "get": _op(
             "Modo de caída simulada vigente",
             ADMIN,
-            {"200": _json(_ref("Outage"), "modo"), **_errors(401)},
+            {"200": _json(_ref("Outage"), "modo"), **_errors(401, 403)},
             op_id="getOutage",
         ),
         "put": _op(
             "Fijar el modo de caída simulada",
             ADMIN,
-            {"200": _json(_ref("Outage"), "modo"), **_errors(400, 401, 422)},
+            {"200": _json(_ref("Outage"), "modo"), **_errors(400, 401, 403, 422)},
             body="Outage",
             op_id="putOutage",
+        ),
+    },
+    # Served by idp.web.rp_faults (RP test bench: bad tokens for one client on demand).
+    "/api/v1/sim/rp-faults": {
+        "post": _op(
+            "Armar una falla para los próximos flujos de un cliente (422 lista el catálogo)",
+            ADMIN,
+            {"201": _json(_ref("RpFault"), "armada"), **_errors(400, 401, 403, 422)},
+            body="RpFaultCreate",
+            op_id="armRpFault",
+        ),
+        "get": _op(
+            "Fallas armadas",
+            ADMIN,
+            {"200": _json(_ref("RpFaultList"), "fallas"), **_errors(401, 403)},
+            op_id="listRpFaults",
+        ),
+        "delete": _op(
+            "Desarmar todas las fallas",
+            ADMIN,
+            {"200": _json(_ref("RpFaultsCleared"), "desarmadas"), **_errors(401, 403)},
+            op_id="clearRpFaults",
+        ),
+    },
+    "/api/v1/sim/rp-faults/{fault_id}": {
+        "delete": _op(
+            "Desarmar una falla",
+            ADMIN,
+            {
+                "200": _json(_ref("RpFault"), "desarmada"),
+                **_errors(401, 403),
+                "404": _json(_ref("Error"), "no hay una falla armada con ese id"),
+            },
+            parameters=[{"name": "fault_id", "in": "path", "required": True, "schema": _STR}],
+            op_id="clearRpFault",
         ),
     },
     "/api/v1/openapi.json": {

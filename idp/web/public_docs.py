@@ -18,7 +18,7 @@ from werkzeug.http import parse_etags
 from webcommon import security
 
 from ..oidc import discovery
-from ..services import outage
+from ..services import outage, rp_faults
 from .security import CSP
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -43,6 +43,12 @@ def document(app, path: str) -> tuple[bytes, str]:
             app.extensions["sol_discovery_json"] = cached
         return cached
     public = app.extensions["sol_keyring"].jwks()  # the ring's 10 s cache: same dict till reload
+    if rp_faults.enabled(app.config):
+        # keys published by the RP test bench's key_rotation fault (read from the store,
+        # so that every instance publishes them at once)
+        extra = rp_faults.published_keys(app.extensions["sol_store"])
+        if extra:
+            return _json_bytes({"keys": [*public["keys"], *extra]})
     cached = app.extensions.get("sol_jwks_json")
     if cached is None or cached[0] is not public:
         cached = (public, *_json_bytes(public))
@@ -89,7 +95,8 @@ class PublicDocuments:
         database failing: Flask's hooks and error handlers say so properly)."""
         try:
             with self.app.app_context():
-                if outage.current(self.app.extensions["sol_store"]).mode != "none":
+                simulated = rp_faults.enabled(self.app.config)
+                if simulated and outage.current(self.app.extensions["sol_store"]).mode != "none":
                     return None
                 return document(self.app, path)
         except Exception as err:  # noqa: BLE001 - any failure: Flask answers and reports it

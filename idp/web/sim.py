@@ -3,7 +3,8 @@
 While a mode is set, every OIDC endpoint and the login pages misbehave the way a real outage
 does (``down`` 503, ``slow`` added latency, ``flaky`` a share of 503s, ``timeout`` a hang past
 the client's timeout, then 503). Health probes, static files and this API keep answering
-truthfully, so operators and tests can always see and undo the simulation.
+truthfully, so operators and tests can always see and undo the simulation. With
+IDP_ENV=production the simulators are off (the API answers 403) unless IDP_ALLOW_SIMULATION=true.
 """
 
 import hmac
@@ -14,6 +15,7 @@ import time
 from flask import Blueprint, current_app, jsonify, request
 
 from ..services import outage as outage_service
+from ..services.rp_faults import enabled as simulation_enabled
 from ..storage.db import db
 from .errors import error_response
 from .security import csrf
@@ -79,7 +81,7 @@ def _unavailable():
 @bp.before_app_request
 def apply_outage():
     """Make SOL misbehave as the simulation says (only on the affected endpoints)."""
-    if not _affected(request.path):
+    if not _affected(request.path) or not simulation_enabled(current_app.config):
         return None
     sim = outage_service.current(_store())
     mode = sim.mode
@@ -106,11 +108,11 @@ def apply_outage():
 # -- the simulation API ------------------------------------------------------------------------
 
 
-def _json_error(status: int, code: str, message: str):
+def json_error(status: int, code: str, message: str):
     return jsonify(error=code, message=message), status
 
 
-def _admin_ok() -> bool:
+def admin_ok() -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     expected = current_app.config.get("ADMIN_TOKEN") or ""
@@ -122,31 +124,43 @@ def _admin_ok() -> bool:
     )
 
 
-def _unauthorized():
-    response, status = _json_error(401, "unauthorized", "Se requiere el token de administración.")
+def unauthorized():
+    response, status = json_error(401, "unauthorized", "Se requiere el token de administración.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="sol-admin"'
     return response, status
+
+
+def simulation_disabled():
+    return json_error(
+        403,
+        "simulation_disabled",
+        "La simulación está desactivada en producción (IDP_ALLOW_SIMULATION=true la activa).",
+    )
 
 
 @bp.get("/api/v1/sim/outage")
 def get_outage():
     """The simulation in effect (read from the store, not the per-process cache)."""
-    if not _admin_ok():
-        return _unauthorized()
+    if not admin_ok():
+        return unauthorized()
+    if not simulation_enabled(current_app.config):
+        return simulation_disabled()
     return jsonify(outage_service.read(_store()).to_dict())
 
 
 @bp.put("/api/v1/sim/outage")
 def put_outage():
     """Set the simulation: ``{"mode", "latency_ms", "error_rate"}``."""
-    if not _admin_ok():
-        return _unauthorized()
+    if not admin_ok():
+        return unauthorized()
+    if not simulation_enabled(current_app.config):
+        return simulation_disabled()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error(400, "bad_request", "Se espera un objeto JSON.")
+        return json_error(400, "bad_request", "Se espera un objeto JSON.")
     unknown = set(body) - {"mode", "latency_ms", "error_rate"}
     if unknown:
-        return _json_error(
+        return json_error(
             422, "unknown_fields", f"Campos no permitidos: {', '.join(sorted(unknown))}."
         )
     try:
@@ -154,7 +168,7 @@ def put_outage():
             body.get("mode"), body.get("latency_ms"), body.get("error_rate")
         )
     except outage_service.OutageError as exc:
-        return _json_error(422, "invalid_outage", str(exc))
+        return json_error(422, "invalid_outage", str(exc))
     _, after = outage_service.set_outage(_store(), wanted, actor="admin-api")
     db.session.commit()
     log.warning(
