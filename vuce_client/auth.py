@@ -51,6 +51,7 @@ from .oidc import (
     IdpUnavailable,
     TokenRejected,
     VuceOAuth,
+    checked_userinfo,
     register_client,
     validate_id_token,
     validate_logout_token,
@@ -72,6 +73,12 @@ IDP_DOWN = (
     "El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
     "nuevamente en unos minutos."
 )
+CLAIMS_MISSING = (
+    "SUNAT no envió los datos de su usuario que la VUCE necesita (RUC, tipo de usuario o "
+    "roles). No se pudo completar el ingreso; vuelva a intentarlo más tarde."
+)
+# OIDC Core 5.1 contact claims VUCE takes from userinfo; everything else from the ID token
+CONTACT_CLAIMS = ("name", "email", "email_verified")
 
 
 class VuceCore:
@@ -376,7 +383,9 @@ class VuceAuth:
         log.warning("callback refused (%s): %s", code, detail)
         if code == "access_denied":
             return render_template("vuce/profile_missing.html"), status
-        text = IDP_DOWN if code == "idp_unavailable" else CALLBACK_REFUSED
+        text = {"idp_unavailable": IDP_DOWN, "invalid_claims": CLAIMS_MISSING}.get(
+            code, CALLBACK_REFUSED
+        )
         return render_template("vuce/error.html", error=code, description=text), status
 
     def callback_view(self):
@@ -421,7 +430,10 @@ class VuceAuth:
                 access_token=token.get("access_token"),
                 leeway=current_app.config["CLOCK_LEEWAY"],
             )
-            identity = identity_from_claims(claims)
+            # The signed ID token decides access; userinfo (same sub) adds only contact data.
+            info = checked_userinfo(self.client, token, claims)
+            contact = {k: info[k] for k in CONTACT_CLAIMS if k in info}
+            identity = identity_from_claims({**claims, **contact})
         except TokenRejected as exc:
             return self._refuse(exc.code, exc.detail)
         except IdpUnavailable as exc:

@@ -9,12 +9,14 @@ checks a relying party MUST make itself.
   rotation at the IdP must not break logins); a forged kid cannot make us hammer the IdP: each
   unknown kid triggers at most one refetch per ``_MISS_TTL`` seconds.
 - Every HTTP call to the IdP carries ``VUCE_IDP_TIMEOUT``.
-- ``validate_id_token`` implements OIDC Core §3.1.3.7 (signature, iss, aud, azp, exp, iat,
-  nonce, at_hash); ``validate_logout_token`` implements Back-Channel Logout 1.0 §2.6.
+- ``validate_id_token`` implements OIDC Core §3.1.3.7 (the signature here, the claims with
+  Authlib's ``CodeIDToken``); ``checked_userinfo`` §5.3.2 (the userinfo ``sub`` is the ID
+  token's); ``validate_logout_token`` implements Back-Channel Logout 1.0 §2.6.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import logging
@@ -22,9 +24,16 @@ import time
 
 import requests
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
-from authlib.oidc.core.util import create_half_hash
+from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
+    UnsupportedAlgorithmError,
+)
 from joserfc.jwk import KeySet
 
 log = logging.getLogger("vuce_client.oidc")
@@ -161,20 +170,31 @@ class IdpMetadata:
             except InvalidKeyIdError:
                 raise TokenRejected("unknown_key", f"kid {kid!r}") from None
             except (JoseError, ValueError) as exc:
-                raise TokenRejected("bad_signature", type(exc).__name__) from None
+                raise _signature_refused(token, exc) from None
         except (JoseError, ValueError) as exc:
-            raise TokenRejected("bad_signature", type(exc).__name__) from None
+            raise _signature_refused(token, exc) from None
 
 
-def _unverified_kid(token: str) -> str | None:
-    import base64
-
+def _unverified_header(token: str) -> dict:
     try:
         head = token.split(".")[0]
         head += "=" * (-len(head) % 4)
-        return json.loads(base64.urlsafe_b64decode(head)).get("kid")
+        header = json.loads(base64.urlsafe_b64decode(head))
+        return header if isinstance(header, dict) else {}
     except Exception:
-        return None
+        return {}
+
+
+def _unverified_kid(token: str) -> str | None:
+    return _unverified_header(token).get("kid")
+
+
+def _signature_refused(token: str, exc: Exception) -> TokenRejected:
+    """(6)-(7): an algorithm we do not accept (``none``, HS256…) or a signature that fails."""
+    alg = _unverified_header(token).get("alg")
+    if isinstance(exc, UnsupportedAlgorithmError) or alg not in ALLOWED_ALGS:
+        return TokenRejected("unsupported_alg", f"alg {alg!r}")
+    return TokenRejected("bad_signature", type(exc).__name__)
 
 
 def _check_aud(claims: dict, client_id: str) -> None:
@@ -190,6 +210,17 @@ def _check_aud(claims: dict, client_id: str) -> None:
         raise TokenRejected("wrong_azp", f"azp {azp!r}")
 
 
+# joserfc/Authlib claim errors -> the refusal reason VUCE audits (it names the failed check)
+_INVALID = {
+    "iss": "wrong_issuer",
+    "aud": "wrong_audience",
+    "azp": "wrong_azp",
+    "iat": "bad_iat",
+    "nonce": "wrong_nonce",
+    "at_hash": "wrong_at_hash",
+}
+
+
 def validate_id_token(
     meta: IdpMetadata,
     id_token: str,
@@ -201,32 +232,58 @@ def validate_id_token(
     leeway: int = 60,
     max_age: int = 86400,
 ) -> dict:
-    """OIDC Core §3.1.3.7: the verified claims of an ID token, or ``TokenRejected``."""
-    now = time.time() if now is None else now
+    """OIDC Core §3.1.3.7: the verified claims of an ID token, or ``TokenRejected``.
+
+    The signature (6)-(8) is ``meta.decode``'s; the claims are Authlib's ``CodeIDToken``
+    validation (iss (2), aud (3), azp (4)-(5), exp (9), iat (10), nonce (11), at_hash
+    §3.1.3.8) with our options: every one of those claims is essential (VUCE always sends a
+    nonce), and ``iat`` is at most ``max_age`` old.
+    """
+    now = int(time.time() if now is None else now)
     token = meta.decode(id_token)
-    claims = dict(token.claims)
-    if claims.get("iss") != meta.issuer:  # (2)
-        raise TokenRejected("wrong_issuer", f"iss {claims.get('iss')!r}")
-    _check_aud(claims, client_id)  # (3)-(5)
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int | float) or now > exp + leeway:  # (9)
-        raise TokenRejected("expired", f"exp {exp!r}")
-    if not isinstance(iat, int | float) or iat > now + leeway or now - iat > max_age:  # (10)
-        raise TokenRejected("bad_iat", f"iat {iat!r}")
-    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise TokenRejected("missing_sub")
-    # (11): the nonce we sent, compared in constant time.
-    got = claims.get("nonce")
-    if not isinstance(got, str) or not hmac.compare_digest(got.encode(), nonce.encode()):
-        raise TokenRejected("wrong_nonce")
-    # §3.1.3.8: at_hash binds the access token to this ID token.
-    if access_token and claims.get("at_hash"):
-        alg = token.header.get("alg", "RS256")
-        expected = create_half_hash(access_token, alg)
-        expected = expected.decode() if isinstance(expected, bytes) else expected
-        if not hmac.compare_digest(str(claims["at_hash"]), str(expected)):
-            raise TokenRejected("wrong_at_hash")
-    return claims
+    options = {
+        "iss": {"essential": True, "value": meta.issuer},
+        "aud": {"essential": True, "value": client_id},
+        "sub": {"essential": True},
+        "exp": {"essential": True},
+        "iat": {"essential": True, "validate": lambda _claims, iat: now - iat <= max_age},
+        "nonce": {"essential": True},
+    }
+    params = {"nonce": nonce, "client_id": client_id, "access_token": access_token}
+    claims = CodeIDToken(dict(token.claims), token.header, options, params)
+    try:
+        claims.validate(now=now, leeway=leeway)
+    except ExpiredTokenError:
+        raise TokenRejected("expired", f"exp {claims.get('exp')!r}") from None
+    except MissingClaimError as exc:
+        raise TokenRejected(f"missing_{exc.claim.split(',')[0]}", exc.claim) from None
+    except InvalidClaimError as exc:
+        code = _INVALID.get(exc.claim, f"invalid_{exc.claim}")
+        raise TokenRejected(code, f"{exc.claim} {claims.get(exc.claim)!r}") from None
+    # (3): "or if it contains additional audiences not trusted by the Client" (Authlib accepts
+    # them once azp names us)
+    aud = claims["aud"]
+    if isinstance(aud, list) and set(aud) != {client_id}:
+        raise TokenRejected("untrusted_audience", f"aud {aud!r}")
+    return dict(claims)
+
+
+def checked_userinfo(client, token: dict, id_claims: dict) -> dict:
+    """The userinfo answer (Authlib's client) once its ``sub`` equals the ID token's: OIDC Core
+    §5.3.2 says otherwise its values MUST NOT be used."""
+    try:
+        info = client.userinfo(token=token)
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else 0
+        if status >= 500:
+            raise IdpUnavailable(f"userinfo: HTTP {status}") from exc
+        raise TokenRejected("userinfo_refused", f"HTTP {status}") from exc
+    except (requests.RequestException, ValueError, TypeError) as exc:
+        raise IdpUnavailable(f"userinfo: {type(exc).__name__}: {exc}") from exc
+    sub = info.get("sub")
+    if not isinstance(sub, str) or not hmac.compare_digest(sub.encode(), id_claims["sub"].encode()):
+        raise TokenRejected("userinfo_sub_mismatch", f"userinfo sub {sub!r}")
+    return dict(info)
 
 
 def validate_logout_token(
