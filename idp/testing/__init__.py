@@ -4,6 +4,7 @@ Used by this project's suite and shipped for relying parties through the ``sol_i
 pytest fixture (``idp.testing.pytest_plugin``).
 """
 
+from ..oidc.faults import NAMES as RP_FAULTS
 from .handle import SolIdp, start_idp
 
-__all__ = ["SolIdp", "start_idp"]
+__all__ = ["RP_FAULTS", "SolIdp", "start_idp"]

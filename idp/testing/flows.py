@@ -169,3 +169,31 @@ def token_request(base: str, data: dict, client_id: str, client_secret: str | No
     if resp.status_code != 200:
         raise FlowError(f"token endpoint: {resp.status_code} {body}")
     return body
+
+
+def browser_login(
+    issuer: str,
+    start_url: str,
+    credentials: dict[str, str],
+    http: requests.Session | None = None,
+) -> requests.Response:
+    """A browser at a relying party's login URL: follows its redirect to the IdP at ``issuer``,
+    fills the login form (and the consent page) and follows back. Returns the first response
+    the relying party answers with its own page: its home page, or its error page."""
+    http = http or requests.Session()
+    resp = http.get(start_url, timeout=TIMEOUT)
+    for _ in range(3):  # login page, then possibly the consent page
+        if not resp.url.startswith(issuer.rstrip("/") + "/"):
+            return resp
+        page_forms = forms(resp.text)
+        if not page_forms:
+            raise FlowError(f"no form at {resp.url}: {resp.text[:300]}")
+        form = page_forms[0]
+        fields = dict(form["fields"])
+        if "clave" in fields:
+            fields.update(credentials)
+        else:
+            fields["decision"] = "allow"
+        url = urljoin(resp.url, form["action"] or resp.url)
+        resp = http.post(url, data=fields, timeout=TIMEOUT)
+    raise FlowError(f"login did not complete at {resp.url}: {resp.text[:300]}")

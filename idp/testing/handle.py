@@ -162,6 +162,23 @@ class SolIdp:
         )
         return flow.redeem(self.url, code)
 
+    def browser_login(
+        self,
+        start_url: str,
+        ruc: str,
+        username: str,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        http=None,
+    ):
+        """Log in through YOUR relying party as a browser would: GET ``start_url`` (its login
+        URL), fill SOL's form, follow back. Returns the relying party's last response; pass a
+        ``requests.Session`` as ``http`` to keep its cookies."""
+        from .flows import browser_login
+
+        credentials = {"ruc": ruc, "usuario": username, "clave": password}
+        return browser_login(self.url, start_url, credentials, http)
+
     def extranet_login(
         self,
         username: str,
