@@ -1,13 +1,15 @@
-"""Contingency burst: N link requests from eligible users at concurrency C against gunicorn.
+"""Contingency burst: N link requests from eligible users at concurrency C against VUCE.
 
     .venv/bin/python bench/contingency_burst.py [--requests 1000] [--concurrency 50]
-        [--workers 8] [--threads 8] [--mail-workers 2] [--min-response-ms 250]
+        [--server granian|gunicorn] [--workers 2] [--threads 32] [--mail-workers 2]
+        [--min-response-ms 250]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/12]
 
 What it does: creates a fresh PostgreSQL database and flushes one Redis database, migrates VUCE
 and imports N registered accounts with an e-mail and consent; starts the development SMTP sink
-(``launcher.mailsink``, its own process), VUCE under gunicorn (the IdP is NOT running: that is
+(``launcher.mailsink``, its own process), VUCE under granian as ``vuce-sol up`` and compose serve
+it (``--server gunicorn`` for the gthread server it had before; the IdP is NOT running: that is
 the outage) and ``flask --app vuce_client mail-worker`` processes; switches contingency on
 through ``PUT /api/v1/contingency``; then fires the N form posts (``/contingencia/sol``, test
 captcha) with C threads. It prints p50/p95/p99 of the form's answer, and the time until all N
@@ -15,6 +17,9 @@ e-mails are in the sink, counting them: none lost, none twice.
 
 The answer time includes the deliberate floor ``VUCE_CONTINGENCY_MIN_RESPONSE_MS`` (the same
 time whether or not the account qualifies): pass ``--min-response-ms 0`` to see the raw cost.
+It also prints the CPU each party spent per request during the burst (VUCE's server process
+tree, this load generator, the mail workers and the sink, from /proc), to show where it goes.
+See bench/README.md, "Contingency burst".
 """
 
 from __future__ import annotations
@@ -60,6 +65,13 @@ def fresh_database(base_url: str, name: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + name
 
 
+def drop_database(base_url: str, name: str) -> None:
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def prepare(env: dict, n: int) -> None:
     """Migrate and import N eligible accounts (in this process, same services as the API)."""
     from flask_migrate import upgrade
@@ -102,6 +114,28 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and every live descendant, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        cpu[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0.0)
+        todo += [c for c, pp in parent.items() if pp == p]
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
@@ -112,8 +146,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=8, help="gunicorn workers")
-    ap.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    ap.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    ap.add_argument("--workers", type=int, default=2, help="server worker processes")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=32,
+        help="granian blocking threads / gunicorn gthread threads per worker",
+    )
     ap.add_argument("--mail-workers", type=int, default=2)
     ap.add_argument("--min-response-ms", type=int, default=250)
     ap.add_argument(
@@ -130,7 +170,7 @@ def main(argv=None) -> int:
     n = args.requests
 
     tmp = tempfile.mkdtemp(prefix="contingency-burst-")
-    db_url = fresh_database(args.database_url, "bench_contingency")
+    db_url = fresh_database(args.database_url, f"bench_contingency_{os.getpid()}")
     import redis
 
     redis.Redis.from_url(args.redis_url).flushdb()
@@ -188,28 +228,45 @@ def main(argv=None) -> int:
             f"(PostgreSQL {db_url.rsplit('/', 1)[-1]}, Redis {args.redis_url})",
             flush=True,
         )
-        procs.append(
-            subprocess.Popen(
-                [
-                    str(bin_dir / "gunicorn"),
-                    "-w",
-                    str(args.workers),
-                    "-k",
-                    "gthread",
-                    "--threads",
-                    str(args.threads),
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                    "vuce_client:create_app()",
-                ],
-                env=env,
-                cwd=str(ROOT),
-                start_new_session=True,
-                stderr=subprocess.DEVNULL,
-            )
+        if args.server == "granian":
+            serve = [
+                str(bin_dir / "granian"),
+                "--interface",
+                "wsgi",
+                "--factory",
+                "vuce_client:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--blocking-threads",
+                str(args.threads),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ]
+        else:
+            serve = [
+                str(bin_dir / "gunicorn"),
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "vuce_client:create_app()",
+            ]
+        server = subprocess.Popen(
+            serve, env=env, cwd=str(ROOT), start_new_session=True, stderr=subprocess.DEVNULL
         )
+        procs.append(server)
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz")
         r = requests.put(
@@ -260,21 +317,38 @@ def main(argv=None) -> int:
                     stderr=subprocess.DEVNULL,
                 )
             )
+
+        def mailers_pids() -> list[int]:
+            return [sink_proc.pid, *(p.pid for p in procs[1:])]
+
         with ThreadPoolExecutor(args.concurrency) as pool:
+            cpu0 = (tree_cpu(server.pid), time.process_time(), sum(map(tree_cpu, mailers_pids())))
             started = time.perf_counter()
             results = list(pool.map(one, range(n)))
             burst = time.perf_counter() - started
+            cpu1 = (tree_cpu(server.pid), time.process_time(), sum(map(tree_cpu, mailers_pids())))
+        cpu_ms = [(b - a) * 1000 / n for a, b in zip(cpu0, cpu1, strict=True)]
         statuses = collections.Counter(code for _, code in results)
         lat = [e for e, _ in results]
+        served_by = (
+            f"granian wsgi {args.workers} workers x {args.threads} blocking threads"
+            if args.server == "granian"
+            else f"gunicorn {args.workers}x{args.threads} gthread"
+        )
         print(
             f"\nform answers: {n} in {burst:.2f} s ({n / burst:.0f} req/s), "
-            f"concurrency {args.concurrency}, gunicorn {args.workers}x{args.threads} gthread"
+            f"concurrency {args.concurrency}, {served_by}"
         )
         print(f"  status: {dict(statuses)}")
         print(
             f"  p50 {pct(lat, 50) * 1000:.0f} ms  p95 {pct(lat, 95) * 1000:.0f} ms  "
             f"p99 {pct(lat, 99) * 1000:.0f} ms  max {max(lat) * 1000:.0f} ms  "
             f"(floor {args.min_response_ms} ms)"
+        )
+        print(
+            f"  CPU per request during the burst: VUCE server {cpu_ms[0]:.1f} ms, load "
+            f"generator {cpu_ms[1]:.1f} ms, mail workers + sink {cpu_ms[2]:.1f} ms "
+            f"(nproc {os.cpu_count()}; PostgreSQL and Redis not counted)"
         )
 
         burst_end = time.perf_counter()
@@ -302,6 +376,13 @@ def main(argv=None) -> int:
         summary = {
             "requests": n,
             "concurrency": args.concurrency,
+            "server": served_by,
+            "req_per_s": round(n / burst, 1),
+            "cpu_ms_per_req": {
+                "server": round(cpu_ms[0], 2),
+                "load_generator": round(cpu_ms[1], 2),
+                "mail": round(cpu_ms[2], 2),
+            },
             "burst_s": round(burst, 3),
             "p50_ms": round(pct(lat, 50) * 1000, 1),
             "p95_ms": round(pct(lat, 95) * 1000, 1),
@@ -328,6 +409,7 @@ def main(argv=None) -> int:
                 os.killpg(p.pid, signal.SIGKILL)
         os.killpg(sink_proc.pid, signal.SIGTERM)
         sink_proc.wait(timeout=10)
+        drop_database(args.database_url, db_url.rsplit("/", 1)[1])
 
 
 if __name__ == "__main__":
