@@ -2,7 +2,9 @@
 
 Each service runs as a subprocess in its own process group with one environment built here from
 the contract's env vars (contract.md "Processes and defaults"); Ctrl-C (SIGINT) or SIGTERM stops
-every group, waits, and kills what is left. Secrets the launcher generates (the VUCE client
+every group, waits, and kills what is left. On Linux every child also gets SIGTERM from the
+kernel when the launcher itself dies (PR_SET_PDEATHSIG), so even a SIGKILLed launcher leaves no
+orphans holding the ports. Secrets the launcher generates (the VUCE client
 secrets, the admin tokens) are kept in the instance folder so a restart keeps them.
 """
 
@@ -27,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from vuce_client.config import COMPONENTS
+from webcommon.health import LOADING_FILE
 
 from . import demo
 
@@ -202,6 +205,29 @@ def table_is_empty(url: str, table: str) -> bool:
 
 
 # -- processes --------------------------------------------------------------------------------
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent():
+    """A ``preexec_fn`` that makes the child receive SIGTERM when this process dies, however it
+    dies (SIGKILL included): Linux's parent-death signal, through libc's prctl. The signal is
+    tied to the forking thread, so children are started from threads that outlive them (the
+    main thread, or a thread that waits for its child). None where prctl does not exist."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the child only calls it
+    launcher = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != launcher:  # the launcher died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
 def _bin(name: str) -> str:
     """A console script of this environment (next to the running python), else from PATH."""
     here = Path(sys.executable).parent / name
@@ -234,6 +260,7 @@ class Supervisor:
             text=True,
             bufsize=1,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
         threading.Thread(target=_pump, args=(proc.stdout, label, self.out), daemon=True).start()
         self.procs.append((label, proc))
@@ -241,7 +268,14 @@ class Supervisor:
 
     def run(self, label: str, argv: list[str]) -> None:
         """Run a one-shot command to completion; raise with its output when it fails."""
-        done = subprocess.run(argv, env=self.env, cwd=self.cwd, capture_output=True, text=True)
+        done = subprocess.run(
+            argv,
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            preexec_fn=die_with_parent(),
+        )
         if done.returncode != 0:
             raise LaunchError(
                 f"{label} falló ({' '.join(argv[1:4])}…):\n"
@@ -440,6 +474,22 @@ def start_services(plan: Plan, sup: Supervisor) -> None:
     sup.start("mail-worker", [_bin("flask"), "--app", "vuce_client", "mail-worker"])
 
 
+def loading_flags(plan: Plan) -> list[Path]:
+    """The loading file in each app's instance folder (one folder unless the env splits them):
+    the apps' /readyz answers 503 while it names this live launcher."""
+    folders = {Path(plan.env["IDP_INSTANCE_PATH"]), Path(plan.env["VUCE_INSTANCE_PATH"])}
+    return [folder / LOADING_FILE for folder in sorted(folders)]
+
+
+def mark_loading(plan: Plan, on: bool) -> None:
+    for flag in loading_flags(plan):
+        if on:
+            flag.parent.mkdir(parents=True, exist_ok=True)
+            flag.write_text(str(os.getpid()))
+        else:
+            flag.unlink(missing_ok=True)
+
+
 # -- the printed table ------------------------------------------------------------------------
 def render_table(plan: Plan, with_demo: bool) -> str:
     """ONE table: URLs, admin tokens and every demo credential with what it demonstrates."""
@@ -521,7 +571,10 @@ def up(args: argparse.Namespace, out=sys.stdout) -> int:
                 raise LaunchError("interrumpido durante la preparación")
             start_services(plan, sup)
 
+        # the servers start before the seed ends: until it does, their /readyz says "loading"
+        mark_loading(plan, True)
         report = prepare(plan, sup, demo_data=not args.no_demo, out=out, after_migrations=start)
+        mark_loading(plan, False)
         deadline = time.monotonic() + READY_TIMEOUT
         for url in (f"{plan.issuer}/readyz", f"{plan.vuce_url}/readyz"):
             wait_ready(_internal(url, plan), deadline, sup, stopping)
@@ -551,6 +604,7 @@ def up(args: argparse.Namespace, out=sys.stdout) -> int:
         print(f"vuce-sol: {exc}", file=sys.stderr, flush=True)
         code = 1
     finally:
+        mark_loading(plan, False)
         print("vuce-sol: deteniendo…", file=out, flush=True)
         sup.stop()
         for s, handler in previous.items():

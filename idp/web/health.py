@@ -17,9 +17,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and the store are reachable."""
+    """The database and the store are reachable, and `vuce-sol up` is not loading its demo."""
     store = current_app.extensions["sol_store"]
-    ready, checks = readiness(db, store)
+    ready, checks = readiness(db, store, current_app.instance_path)
     from ..services import rp_faults
     from ..services.outage import read as sim_outage
 

@@ -165,8 +165,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-@pytest.mark.slow
-def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
+def _start_up(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, str], Path, dict[str, str]]:
     """`vuce-sol up` on free ports (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL)."""
     ports = {k: str(free_port()) for k in ("IDP_PORT", "VUCE_PORT", "MAIL_PORT", "MAIL_INBOX_PORT")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "VUCE_", "MAIL_"))}
@@ -190,6 +189,39 @@ def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return proc, ports, log, env
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for whoever adopted it to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, grandchildren: granian's workers), /proc."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+@pytest.mark.slow
+def test_up_starts_everything_prints_the_table_and_stops_cleanly(tmp_path):
+    """`vuce-sol up` on free ports (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL)."""
+    proc, ports, log, _env = _start_up(tmp_path)
     try:
         out = _wait_for(log, "Ctrl-C para detener", proc)
         idp = f"http://127.0.0.1:{ports['IDP_PORT']}"
@@ -236,3 +268,74 @@ def test_listening_on_every_interface_keeps_browser_urls_on_loopback(tmp_path):
     assert plan.issuer == "http://127.0.0.1:5000" and plan.inbox_url == "http://127.0.0.1:1080"
     argv = cli._server("idp", plan, 5000)
     assert argv[argv.index("--host") + 1] == "0.0.0.0" and "wsgi" in argv
+
+
+@pytest.mark.slow
+def test_readyz_says_not_ready_until_the_demo_data_is_loaded(tmp_path):
+    """#13 item 8: the servers start while the demo is still being seeded; the first 200 of
+    either /readyz comes when every demo user exists at the IdP and VUCE's accounts are in."""
+    proc, ports, log, env = _start_up(tmp_path)
+    idp = f"http://127.0.0.1:{ports['IDP_PORT']}"
+    vuce = f"http://127.0.0.1:{ports['VUCE_PORT']}"
+    seen_loading = 0
+    try:
+        ready = None
+        deadline = time.monotonic() + 120
+        while ready is None and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()[-4000:]
+            for base in (idp, vuce):
+                try:
+                    r = requests.get(f"{base}/readyz", timeout=2)
+                except requests.RequestException:
+                    continue  # not listening yet
+                if r.status_code == 200:
+                    ready = base
+                    break
+                seen_loading += r.json().get("checks", {}).get("demo_data") == "loading"
+            time.sleep(0.05)
+        assert ready, f"/readyz never 200:\n{log.read_text()[-4000:]}"
+        token = {"Authorization": f"Bearer {(tmp_path / 'inst' / 'idp_admin_token').read_text()}"}
+        from idp.demo import DEMO_FILE
+
+        seeded = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+        paths = [f"taxpayers/{t['ruc']}" for t in seeded["taxpayers"]]
+        paths += [
+            f"taxpayers/{t['ruc']}/users/{u['username']}"
+            for t in seeded["taxpayers"]
+            for u in t.get("users", [])
+        ]
+        for path in paths:  # every taxpayer and secondary user of the demo is there
+            got = requests.get(f"{idp}/api/v1/{path}", headers=token, timeout=5)
+            assert got.status_code == 200, (path, got.status_code, got.text[:200])
+        vuce_db = cli.database_url(env, "vuce", tmp_path / "inst")
+        assert not cli.table_is_empty(vuce_db, "vuce_accounts")
+        assert not (tmp_path / "inst" / "vuce_sol_loading").exists()
+        _wait_for(log, "Ctrl-C para detener", proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    print(f"\n[ready means ready] /readyz said 'loading' {seen_loading} time(s) before a 200")
+
+
+@pytest.mark.slow
+def test_sigkilled_launcher_leaves_no_orphans(tmp_path):
+    """#13 item 7: SIGKILL `vuce-sol up` (no chance to clean up): the kernel's parent-death
+    signal stops the servers, the sink and the mail worker; none is left, every port is free."""
+    proc, ports, log, _env = _start_up(tmp_path)
+    try:
+        _wait_for(log, "Ctrl-C para detener", proc)
+        tree = _descendants(proc.pid)
+        assert len(tree) >= 6  # 2 servers with their workers, the sink, the mail worker
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (
+        any(_running(p) for p in tree)
+        or not all(cli.port_free("127.0.0.1", int(port)) for port in ports.values())
+    ):
+        time.sleep(0.1)
+    left = [p for p in tree if _running(p)]
+    assert not left, f"orphans left behind: {left}"
+    for port in ports.values():
+        assert cli.port_free("127.0.0.1", int(port)), port

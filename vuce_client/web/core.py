@@ -69,8 +69,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and the store are reachable."""
-    ready, checks = readiness(db, _auth().store)
+    """The database and the store are reachable, and `vuce-sol up` is not loading its demo."""
+    ready, checks = readiness(db, _auth().store, current_app.instance_path)
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
 
