@@ -17,6 +17,7 @@ and returns its base URL, its login path and the client it uses.
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 
 import pytest
@@ -27,9 +28,25 @@ from flask import Flask, redirect, session
 from joserfc.errors import JoseError
 from werkzeug.serving import make_server
 
-from idp.testing import RP_FAULTS
-from idp.testing.handle import free_port
-
+# The catalogue (fixed names; the 422 of POST /api/v1/sim/rp-faults lists them too).
+RP_FAULTS = (
+    "id_token_bad_signature",
+    "id_token_alg_none",
+    "id_token_unknown_kid",
+    "id_token_wrong_issuer",
+    "id_token_wrong_audience",
+    "id_token_extra_audience",
+    "id_token_expired",
+    "id_token_issued_in_future",
+    "id_token_wrong_nonce",
+    "id_token_missing_nonce",
+    "id_token_bad_at_hash",
+    "id_token_missing_sol_claims",
+    "userinfo_wrong_sub",
+    "key_rotation",
+    "token_error",
+    "token_server_error",
+)
 RUC = "20123456786"
 USER = "OPERADOR"
 CLIENT_ID = "my-rp"
@@ -85,7 +102,9 @@ def create_rp(issuer: str, base_url: str) -> Flask:
 @pytest.fixture(scope="module")
 def my_rp(sol_idp):
     """Your relying party, running, registered at SOL, with a user to log in."""
-    port = free_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     sol_idp.register_client(
         CLIENT_ID,

@@ -20,3 +20,15 @@ def test_the_readme_table_is_the_catalogue():
     assert len(rows) == 16
     for clause in ("OIDC Core 3.1.3.7", "RFC 7519", "RFC 7515"):
         assert clause in section
+
+
+def test_the_example_runs_the_whole_catalogue():
+    import ast
+
+    source = (README.parent / "examples" / "rp_bench_test.py").read_text(encoding="utf-8")
+    names = next(
+        node.value
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "RP_FAULTS"
+    )
+    assert ast.literal_eval(names) == tuple(CATALOGUE)
