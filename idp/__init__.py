@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from kvstore import store_from_url
+from webcommon import logs
 
 from .config import load_settings, log_dev_warnings
 
@@ -24,7 +25,7 @@ def create_app(settings: dict | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.update(cfg)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
     log_dev_warnings(cfg)
     if cfg["ENV"] == "production" and cfg["ALLOW_SIMULATION"]:
         logging.getLogger("idp").warning(
@@ -62,7 +63,8 @@ def create_app(settings: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
-    _prepare_database(app, cfg["CLIENTS_FILE"])
+    if not cfg["READ_ONLY"]:  # `flask --app idp --help` only lists the commands
+        _prepare_database(app, cfg["CLIENTS_FILE"])
     from .web.public_docs import PublicDocuments
 
     app.wsgi_app = PublicDocuments(app, app.wsgi_app)

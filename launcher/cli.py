@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from vuce_client.config import COMPONENTS
+from webcommon import logs
 from webcommon.health import LOADING_FILE
 
 from . import demo
@@ -235,8 +236,9 @@ def _bin(name: str) -> str:
 
 
 def _pump(stream, label: str, out) -> None:
+    plain = not logs.is_terminal(out)  # colours only for a person's terminal
     for line in iter(stream.readline, ""):
-        out.write(f"[{label}] {line}")
+        out.write(f"[{label}] {logs.strip_ansi(line) if plain else line}")
         out.flush()
     stream.close()
 

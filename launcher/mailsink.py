@@ -30,6 +30,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask, abort, jsonify, render_template_string, request
 from markupsafe import Markup, escape
 
+from webcommon import logs
+
 log = logging.getLogger("launcher.mailsink")
 
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -131,6 +133,7 @@ class MailSink:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / f"{stored.id:06d}.eml").write_bytes(content)
+        log.info("correo %s para %s: %s", stored.id, ", ".join(rcpt_tos), stored.subject)
         return stored
 
     # -- reading -----------------------------------------------------------------------------
@@ -287,12 +290,16 @@ def create_inbox_app(sink: MailSink) -> Flask:
 def main(argv=None) -> None:
     """Run the sink and its inbox until Ctrl-C."""
     parser = argparse.ArgumentParser(description="Servidor SMTP de desarrollo con buzón web")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--smtp-port", type=int, default=1025)
-    parser.add_argument("--http-port", type=int, default=1080)
+    parser.add_argument("--host", default="127.0.0.1", help="interfaz de escucha")
+    parser.add_argument("--smtp-port", type=int, default=1025, help="puerto SMTP")
+    parser.add_argument("--http-port", type=int, default=1080, help="puerto del buzón web")
     parser.add_argument("--folder", default=None, help="también guardar cada correo como .eml")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
+    # aiosmtpd logs every connection (the launcher's readiness probe too) and each SMTP verb,
+    # werkzeug every inbox request: warnings and errors only; each stored mail gets one line.
+    for name in ("mail.log", "werkzeug"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     sink = MailSink(args.host, args.smtp_port, args.folder).start()
     inbox = sink.serve_inbox(args.host, args.http_port)
     print(f"SMTP {args.host}:{args.smtp_port} — buzón {inbox.url}/", flush=True)

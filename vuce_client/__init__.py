@@ -1,9 +1,10 @@
 """VUCE, the relying party of the SOL identity provider (it never imports ``idp``)."""
 
-import logging
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
+
+from webcommon import logs
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +27,7 @@ def create_app(settings: dict | None = None) -> Flask:
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     app.config.update(cfg)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
 
     auths = [VuceAuth(app, component=comp) for comp in COMPONENTS]
     Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))

@@ -135,7 +135,8 @@ def _setup_core(app) -> VuceCore:
         app.config.setdefault(key, cfg[key])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = cfg["SQLALCHEMY_DATABASE_URI"]
-    log_dev_warnings(cfg)
+    # create_app read the table first (its defaults are now overrides here): its warnings count
+    log_dev_warnings(app.config if "_DEV_WARNINGS" in known else cfg)
 
     from . import mail
     from .web import core, errors, security

@@ -5,6 +5,7 @@ unsafe defaults in production."""
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +61,41 @@ def read_table(table, overrides: dict | None, environ) -> tuple[dict, list[str]]
     return cfg, warnings
 
 
-def persistent_secret(instance: Path, name: str) -> str:
-    """A random secret generated once and kept, so restarts keep cookies and tokens valid."""
+# Flask's CLI options that come before the command (``flask --app idp --help``).
+_FLASK_GLOBAL_WITH_VALUE = ("--app", "-A", "--env-file", "-e")
+_FLASK_GLOBAL_FLAGS = ("--debug", "--no-debug")
+
+
+def cli_help_only(argv: list[str] | None = None) -> bool:
+    """True when this process is ``flask … --help`` (or a bare ``flask --app X``): Flask builds
+    the app only to list its commands, so nothing may be written (no instance folder, secrets
+    or SQLite file in the current folder)."""
+    argv = sys.argv if argv is None else argv
+    script = Path(argv[0]) if argv else Path()
+    if script.name != "flask" and script.parts[-2:] != ("flask", "__main__.py"):
+        return False  # not Flask's CLI (`flask` or `python -m flask`)
+    args = argv[1:]
+    if "--help" in args:
+        return True
+    rest, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _FLASK_GLOBAL_WITH_VALUE:
+            skip = True
+        elif not (arg in _FLASK_GLOBAL_FLAGS or arg.startswith(("--app=", "--env-file="))):
+            rest.append(arg)
+    return not rest
+
+
+def persistent_secret(instance: Path, name: str, *, persist: bool = True) -> str:
+    """A random secret generated once and kept, so restarts keep cookies and tokens valid
+    (``persist=False``: the kept one if any, else a throwaway one, and nothing written)."""
     path = instance / name
     if path.exists():
         return path.read_text().strip()
+    if not persist:
+        return secrets.token_urlsafe(32)
     instance.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)
     path.write_text(value)
@@ -100,14 +131,16 @@ def finish(
     production = cfg["ENV"] == "production"
     instance = Path(cfg["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
     cfg["INSTANCE_PATH"] = str(instance)
+    read_only = cfg.setdefault("READ_ONLY", cli_help_only())
     if production:
         check_production(cfg)
     if not cfg["DATABASE_URL"]:
-        instance.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            instance.mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{instance / sqlite_name}"
     for key, fname in generated_secrets:
         if not cfg[key]:
-            cfg[key] = persistent_secret(instance, fname)
+            cfg[key] = persistent_secret(instance, fname, persist=not read_only)
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     cfg["PREFERRED_URL_SCHEME"] = "https" if production else "http"
@@ -116,11 +149,14 @@ def finish(
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = production
     cfg.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)  # no request of ours needs more
-    cfg["_DEV_WARNINGS"] = [] if production else warnings
+    cfg["_DEV_WARNINGS"] = [] if production or read_only else warnings
     return cfg
 
 
 def log_dev_warnings(cfg: dict, logger: logging.Logger) -> None:
-    """One warning line per development default in use."""
-    for line in cfg.get("_DEV_WARNINGS", []):
-        logger.warning("development default: %s", line)
+    """ONE warning line naming every development default in use (none in production)."""
+    lines = cfg.get("_DEV_WARNINGS", [])
+    if lines:
+        logger.warning(
+            "development defaults (instance folder %s): %s", cfg["INSTANCE_PATH"], "; ".join(lines)
+        )
