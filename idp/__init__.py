@@ -57,8 +57,8 @@ def create_app(settings: dict | None = None) -> Flask:
     keyring = KeyRing(verify_window=max(cfg["ID_TOKEN_TTL"], cfg["ACCESS_TOKEN_TTL"]) + 300)
     app.extensions["sol_keyring"] = keyring
     app.extensions["sol_server"] = SolAuthorizationServer(app, store, keyring)
-    init_limiter(app)
     register_blueprints(app)
+    init_limiter(app)
 
     from .cli import register_cli
 

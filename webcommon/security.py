@@ -42,16 +42,32 @@ def json_has_nul(document) -> bool:
     return False
 
 
+def _may_hold_nul(raw: bytes) -> bool:
+    # A decoded NUL can only come from a raw NUL or its percent-encoding ("%2500" is "%00"
+    # the text, not a NUL); JSON can only spell it \u0000. Scanning the bytes is much cheaper
+    # than decoding every field of every token request.
+    return b"\x00" in raw or b"%00" in raw or b"\\u0000" in raw
+
+
 def request_has_nul() -> bool:
     """A NUL byte anywhere a text field can come from: the query, a form (urlencoded or
     multipart), or a JSON body. SQLite would store it and PostgreSQL refuse it (a 500), so every
     app refuses it up front with the same 400 whatever the database."""
-    if _has_nul(request.args.keys()) or _has_nul(request.args.values()):
+    if _may_hold_nul(request.query_string) and (
+        _has_nul(request.args.keys()) or _has_nul(request.args.values())
+    ):
         return True
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        if not _may_hold_nul(request.get_data(cache=True)):  # the form parses the cached body
+            return False
+        return _has_nul(request.form.keys()) or _has_nul(request.form.values())
+    if mimetype == "multipart/form-data":
         return _has_nul(request.form.keys()) or _has_nul(request.form.values())
     if request.is_json:
-        return json_has_nul(request.get_json(silent=True))
+        return _may_hold_nul(request.get_data(cache=True)) and json_has_nul(
+            request.get_json(silent=True)
+        )
     return False
 
 

@@ -277,7 +277,7 @@ class Introspection(IntrospectionEndpoint):
             "iss": self.server.config["ISSUER"],
         }
         if row.account:
-            account = snapshots.account(row.account)
+            account = row.get_user() if kind == "access_token" else snapshots.account(row.account)
             if account is not None:
                 payload["sub"] = self.server.subject(account)
                 payload["username"] = account.username

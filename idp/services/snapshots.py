@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import event, select, union_all
 from sqlalchemy import func as sql_func
 
@@ -106,7 +106,10 @@ def get(key: str | None, version: bytes | None = None) -> Snapshot | None:
     (``version`` may be passed when the caller fetched it together with something else)."""
     if not key:
         return None
-    version = version if version is not None else current_version()
+    # One stamp per request: read once (or handed over), then every lookup agrees with it.
+    if version is None:
+        version = g.get("sol_directory_version") or current_version()
+    g.sol_directory_version = version
     now = utcnow()
     cache = _cache()
     hit = cache.get(key)

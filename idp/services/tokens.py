@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from ..storage.db import db
 from ..storage.oauth import RefreshToken, secret_hash
+from . import snapshots
 
 ACCESS_PREFIX = "at:"
 
@@ -78,9 +79,7 @@ class AccessToken(TokenMixin):
         return False  # a revoked token is deleted from the store
 
     def get_user(self):
-        from . import snapshots  # late: snapshots reads accounts, which read storage
-
-        return snapshots.account(self.account)
+        return snapshots.account(self.account, getattr(self, "directory_version", None))
 
     def get_client(self):
         from . import clients  # late: clients imports storage.oauth too
@@ -199,10 +198,17 @@ def parse_access(raw: bytes | None) -> AccessToken | None:
 
 
 def by_access(value: str | None) -> AccessToken | None:
-    """The live access token with this value, or None (unknown, expired or revoked)."""
+    """The live access token with this value, or None (unknown, expired or revoked).
+
+    The directory's version stamp comes back in the same round trip, so that finding the
+    token's account (``get_user``) costs no second call to the store."""
     if not value:
         return None
-    return parse_access(_store().get(access_key(value)))
+    raw, version = _store().mget(access_key(value), snapshots.VERSION_KEY)
+    token = parse_access(raw)
+    if token is not None:
+        token.directory_version = version
+    return token
 
 
 def by_refresh(value: str | None) -> RefreshRecord | None:

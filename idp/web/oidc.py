@@ -27,6 +27,8 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from webcommon.db import commit_if_begun
+
 from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
@@ -238,7 +240,7 @@ def token():
     if faulty is not None:
         return faulty
     response = _server().create_token_response()
-    db.session.commit()
+    commit_if_begun(db)  # a refresh or code exchange wrote its refresh token; cc wrote nothing
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
