@@ -70,6 +70,7 @@ def test_audit_codes():
         "PASSWORD_CHANGED",
         "TAXPAYER_CREATED",
         "EXTRANET_USER_CREATED",
+        "EXTRANET_STATUS_CHANGED",
         "LAB_REGISTERED",
         "LOGIN_FAILED",
         "LOGIN_LOCKED",
