@@ -84,9 +84,10 @@ def users_create_extranet(**kwargs):
 @click.argument("action", type=click.Choice(["suspend", "reactivate", "delete"]))
 @click.option("--yes", is_flag=True, help="Confirmar sin preguntar (también la eliminación).")
 def users_extranet_status(username, action, yes):
-    """Suspend, reactivate or delete an Extranet official (EXT…).
+    """Suspende, reactiva o elimina un funcionario de la Extranet (EXT…).
 
-    Suspension and deletion end its sessions and tokens at once; deletion cannot be undone.
+    Suspender o eliminar cierra sus sesiones y revoca sus tokens al instante; la eliminación
+    no se puede revertir. ACTION: suspend, reactivate o delete.
     """
     from .domain import accounts as rules
     from .domain import messages

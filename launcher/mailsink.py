@@ -210,7 +210,8 @@ _PAGE = """<!doctype html>
  header{background:#8a1538;color:#fff;padding:.8rem 1.2rem}
  main{max-width:960px;margin:1rem auto;background:#fff;padding:1rem 1.5rem;border-radius:6px}
  table{width:100%;border-collapse:collapse} td,th{padding:.4rem;border-bottom:1px solid #ddd;
- text-align:left} pre{white-space:pre-wrap;background:#fafafa;padding:1rem;border:1px solid #eee}
+ text-align:left} pre{white-space:pre-wrap;background:#fafafa;padding:1rem;border:1px solid #eee;
+ overflow-wrap:anywhere} a{overflow-wrap:anywhere}
  .muted{color:#666} form{display:inline}
 </style></head><body>
 <header><strong>Buzón de desarrollo</strong> — correos recibidos por el servidor SMTP de prueba

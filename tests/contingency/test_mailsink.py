@@ -69,3 +69,33 @@ def test_stop_and_restart_on_the_same_port(sink):
     sink.start()
     _send(sink)
     assert len(sink.wait_for(1)) == 1
+
+
+@pytest.mark.browser
+def test_long_links_wrap_in_the_mail_view(sink, chromium_path):
+    """A contingency link is one long word: the mail view must wrap it, not scroll sideways."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    link = "http://127.0.0.1:5001/contingencia/enlace/" + "a1B2c3D4e5" * 30
+    _send(sink, body=f"Ingrese aquí:\n{link}\nEl enlace vence en 10 minutos.")
+    [m] = sink.wait_for(1)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 600})
+            page.goto(f"{sink.inbox.url}/messages/{m.id}/view")
+            anchor = page.locator(f"a[href='{link}']")
+            assert anchor.count() == 1
+            widths = page.evaluate(
+                "() => { const pre = document.querySelector('pre');"
+                " return [pre.scrollWidth, pre.clientWidth,"
+                " document.documentElement.scrollWidth, window.innerWidth]; }"
+            )
+            pre_scroll, pre_client, doc_scroll, viewport = widths
+            assert pre_scroll <= pre_client, widths
+            assert doc_scroll <= viewport, widths
+            assert anchor.bounding_box()["height"] > 3 * 16  # the link spans several lines
+        finally:
+            browser.close()
