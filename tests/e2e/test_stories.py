@@ -197,3 +197,61 @@ def test_extranet_official_enters_vuce(page, stack):
     page.locator("form button[type=submit]").first.click()
     page.wait_for_url(f"{stack.vuce}/mr/")
     assert "TORRES VEGA" in page.content()
+
+
+# -- a trámite filed, evaluated by the entity, and read in the buzón ----------------------------
+def test_tramite_evaluated_by_the_entity_reaches_the_buzon(page, stack, browser):
+    """OPERADOR files a SUCE for DIGESA; EXT0001 (DIGESA) observes it, then approves it; OPERADOR
+    sees the state, the unread entries per component, and opens one (read from then on)."""
+    subject = "Importación de conservas de pescado (evaluación)"
+    vuce_login(page, stack, IMPORTER, "OPERADOR")
+    page.wait_for_url(f"{stack.vuce}/mr/")
+    page.select_option("#kind", "SUCE")
+    assert page.locator("#entity").input_value() == "DIGESA"
+    page.fill("#subject", subject)
+    shot(page, "registrar-tramite")
+    page.get_by_role("button", name="Registrar").click()
+    number = page.locator("#filed").inner_text().split()[1]
+
+    official = browser.new_context(viewport={"width": 1200, "height": 860}).new_page()
+    try:
+        official.goto(f"{stack.vuce}/mr/login?tipo=extranet")
+        official.wait_for_url(f"{stack.idp}/**")
+        official.fill("input[name=usuario]", "EXT0001")
+        official.fill("input[name=clave]", PASSWORD)
+        official.locator("form button[type=submit]").first.click()
+        official.wait_for_url(f"{stack.vuce}/mr/")
+        assert "Trámites de la entidad DIGESA" in official.locator("#entity-title").inner_text()
+        row = official.locator(f"tr[data-numero='{number}']")
+        for state, reason in (
+            ("EN_EVALUACION", ""),
+            ("OBSERVADO", "Adjunte el certificado sanitario del lote."),
+            ("EN_EVALUACION", ""),
+        ):
+            row.locator("select[name=estado]").select_option(state)
+            row.locator("input[name=motivo]").fill(reason)
+            row.get_by_role("button", name="Grabar").click()
+            assert number in official.locator("#moved").inner_text()
+        row.locator("select[name=estado]").select_option("APROBADO")
+        shot(official, "evaluacion-extranet")
+        row.get_by_role("button", name="Grabar").click()
+        assert "Aprobado" in row.locator(".state").inner_text()
+    finally:
+        official.context.close()
+
+    page.goto(f"{stack.vuce}/mr/")
+    assert "Aprobado" in page.content()
+    assert int(page.locator("#unread-count").inner_text()) >= 5
+    page.click("#buzon-link")
+    mr = page.locator("#buzones li[data-componente=MR] .badge")
+    unread = int(mr.inner_text())
+    assert page.locator("#buzon tr.unread").count() == unread
+    shot(page, "buzon")
+    page.locator("#buzon tr.unread a", has_text=f"{number}: Observado").click()
+    assert (
+        "Motivo: Adjunte el certificado sanitario del lote."
+        in page.locator("#entry-body").inner_text()
+    )
+    shot(page, "buzon-entrada")
+    page.click("#back-to-buzon")
+    assert int(page.locator("#buzones li[data-componente=MR] .badge").inner_text()) == unread - 1

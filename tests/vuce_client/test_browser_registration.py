@@ -8,6 +8,17 @@ from vuce_client.domain import messages
 
 RUC = "20123456786"
 OP = "VUCE.USUARIO.OPERACION"
+VUCE_RED = "rgb(139, 0, 0)"
+WHITE = "rgb(255, 255, 255)"
+STYLE = (
+    "e => { const s = getComputedStyle(e); return {bg: s.backgroundColor, color: s.color,"
+    " border: s.borderTopColor, weight: s.fontWeight, padding: s.paddingTop,"
+    " cursor: s.cursor, font: s.fontFamily}; }"
+)
+
+
+def style(page, selector):
+    return page.eval_on_selector(selector, STYLE)
 
 
 @pytest.mark.browser
@@ -32,6 +43,11 @@ def test_first_login_registration_with_ubigeo_cascade(idp, vuce, chromium_path):
             errors = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"{vuce.url}/login")
+            # The look of VUCE's buttons: the login's "Importador/Exportador" and "Funcionario".
+            primary = style(page, "a.button:not(.secondary)")
+            secondary = style(page, "a.button.secondary")
+            assert primary["bg"] == VUCE_RED and primary["color"] == WHITE
+            assert secondary["bg"] == WHITE and secondary["color"] == VUCE_RED
             page.get_by_text("Importador/Exportador (Clave SOL)").first.click()
             page.fill("input[name=ruc]", RUC)
             page.fill("input[name=usuario]", "OPERADO1")
@@ -51,11 +67,21 @@ def test_first_login_registration_with_ubigeo_cascade(idp, vuce, chromium_path):
             page.fill("#email", "luis@example.com")
             page.check("#notifications_consent")
             page.check("#accept_terms")
+            # "Grabar" and the ubigeo fieldset with its legend look like the rest of VUCE.
+            assert style(page, "#register-submit") == primary
+            legend = page.locator("fieldset.ubigeo > legend")
+            assert legend.inner_text() == "Ubigeo"
+            assert style(page, "fieldset.ubigeo > legend")["color"] == VUCE_RED
+            assert style(page, "fieldset.ubigeo")["border"] == "rgb(221, 221, 221)"
             page.click("#register-submit")
             assert page.locator("#registration-done").inner_text() == messages.REGISTRATION_DONE
             page.click("#enter-vuce")
             page.wait_for_url(f"{vuce.url}/mr/")
             assert page.locator("#user-name").inner_text() == "CONDORI HUAMAN LUIS"
+            # "Registrar" and "Cerrar sesión" too (no browser-default grey buttons left).
+            assert style(page, "#file-submit") == primary
+            assert style(page, "#logout") == secondary
+            assert page.locator("#file-form fieldset > legend").inner_text() == "Nuevo trámite"
             assert not [e for e in errors if "Content Security Policy" in e]
         finally:
             browser.close()
