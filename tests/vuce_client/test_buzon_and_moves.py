@@ -214,13 +214,13 @@ def test_an_official_of_the_entity_moves_the_tramite_and_the_filer_is_notified(w
             (m.to, m.subject)
             for m in db.session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id))
         ]
-    moved = [s for to, s in mails if to == f"operado1@{RUC_A}.pe" and s.startswith("VUCE - SUCE")]
+    moved = [s for to, s in mails if to == f"operado1@{RUC_A}.pe" and number in s]
     assert moved == [
         f"VUCE - SUCE {number} registrada",
-        f"VUCE - SUCE {number}: En evaluación",
-        f"VUCE - SUCE {number}: Observado",
-        f"VUCE - SUCE {number}: En evaluación",
-        f"VUCE - SUCE {number}: Aprobado",
+        f"VUCE - {number}: En evaluación",
+        f"VUCE - {number}: Observado",
+        f"VUCE - {number}: En evaluación",
+        f"VUCE - {number}: Aprobado",
     ]
     assert [e["after"] for e in (r.detail for r in vuce.audit_events("TRAMITE_STATE_CHANGED"))] == [
         "EN_EVALUACION",

@@ -80,6 +80,7 @@ def test_extranet_official_registers_and_updates_area(idp, vuce):
     agent = Agent()
     page = extranet_login(agent, vuce, "EXT0001")
     assert page.url.endswith("/registro"), page.text[:500]
+    assert text_of(page.text, "entity") == "DIGESA"  # SOL sends the entity as company_name
     done = register_form(agent, page, area="DIGESA", sub_area="ALIMENTOS")
     assert text_of(done.text, "registration-done")
     profile = agent.get(f"{vuce.url}/mis-datos")

@@ -245,7 +245,7 @@ def check_move(
 
 def move_notice(number: str, kind_label: str, entity: str, new: TramiteState, note: str | None):
     """The buzón entry (subject, body) that tells the filer about a move."""
-    subject = f"{kind_label} {number}: {new.label}"
+    subject = f"{number}: {new.label}"  # the number already says SUCE or CT
     body = messages.TRAMITE_MOVED.format(
         kind=kind_label, number=number, entity=entity, state=new.label
     )

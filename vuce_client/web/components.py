@@ -34,7 +34,11 @@ def component_blueprint(auth) -> Blueprint:
         general = counts.get(None, 0)
         return [
             (c, url_for(f"component_{key.lower()}.buzon"), counts.get(c.value, 0) + general)
-            for key, c in ((k, rules.Component[k]) for k in core().components)
+            for key, c in (
+                (k, rules.Component[k])
+                for k in core().components
+                if k in rules.Component.__members__
+            )
         ]
 
     def _home(account, roles, user_type, *, error=None, status=200):

@@ -135,7 +135,7 @@ def test_entities_and_defaults():
 
 def test_move_notice():
     subject, body = move_notice("SUCE-000007", "SUCE", "DIGESA", S.OBSERVADO, "falta el CSA")
-    assert subject == "SUCE SUCE-000007: Observado"
+    assert subject == "SUCE-000007: Observado"
     assert body == (
         "Su SUCE SUCE-000007 fue actualizada por DIGESA y se encuentra en estado Observado. "
         "Motivo: falta el CSA"
