@@ -40,6 +40,7 @@ from ..services import accounts, audit, directory
 from ..storage.db import db
 from .admin_forms import CreateUserForm, CsrfForm, PasswordChangeForm
 from .errors import error_response
+from .limits import limiter
 from .login import start_portal_login
 from .oidc import current_sso
 
@@ -553,7 +554,13 @@ def _extranet_list(error=None, status=200):
     ), status
 
 
+def _token_rate():
+    # Guessing the token is guessing a password: the login pages' limit per IP applies.
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/extranet", methods=["GET", "POST"])
+@limiter.limit(_token_rate, methods=["POST"])
 def extranet_users():
     """The list of officials with area (B)'s columns; the admin token opens it."""
     if request.method == "GET":

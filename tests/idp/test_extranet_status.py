@@ -296,3 +296,26 @@ def test_operator_sign_out(idp, official):
     assert forms(page.text)[0]["action"].endswith("/sol/extranet")
     out = agent.submit(page, form_index=0, button={"accion": "salir"})
     assert 'name="token"' in out.text and "EXT0001" not in out.text
+
+
+def test_guessing_the_operator_token_is_rate_limited(tmp_path):
+    from idp import create_app
+    from tests.support.databases import fresh_database_url
+
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "ARGON2_PROFILE": "fast",
+            "DATABASE_URL": fresh_database_url("operator_limit", tmp_path),
+            "LOGIN_RATE_LIMIT": "3/minute",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    client = app.test_client()
+    codes = [
+        client.post("/sol/extranet", data={"token": f"guess{i}"}).status_code for i in range(5)
+    ]
+    assert codes == [401, 401, 401, 429, 429]
+    # Even the right token waits: the limit counts tries, not failures.
+    right = client.post("/sol/extranet", data={"token": app.config["ADMIN_TOKEN"]})
+    assert right.status_code == 429

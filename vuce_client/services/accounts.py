@@ -55,7 +55,8 @@ def principal_registered(ruc: str | None) -> bool:
 
 
 def has_tramites_with_role(account: VuceAccount | None, role: str | None) -> bool:
-    """Message 4: trámites this account filed with ``role`` (the agent/lab role it registered)."""
+    """Message 4: trámites this account filed with ``role`` (the agent/lab role it registered),
+    in any state: an evaluated, observed, approved or denied trámite was still filed."""
     if account is None or role is None or account.id is None:
         return False
     return (
