@@ -8,13 +8,16 @@ expires after ``ARM_TTL`` seconds, and ``GET /api/v1/sim/rp-faults`` shows what 
 Keys: ``sim:rp-faults`` (ids armed), ``sim:rp-fault:ID`` (JSON), ``sim:rp-fault:ID:used``
 (uses, one atomic INCR each: concurrent flows never apply one use twice),
 ``sim:rp-faults:CLIENT`` (ids armed for a client: the one lookup a flow makes) and
-``sim:rp-jwks`` (public keys published by ``key_rotation``, until its tokens have expired).
+``sim:rp-jwks`` (public keys published by ``key_rotation``, until its tokens have expired; each
+process keeps a copy for at most ``KEYS_CACHE_SECONDS``).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +30,7 @@ from . import audit
 INDEX = "sim:rp-faults"
 JWKS_KEY = "sim:rp-jwks"
 ARM_TTL = 3600
+KEYS_CACHE_SECONDS = 1.0
 MAX_TIMES = 100
 
 
@@ -196,20 +200,56 @@ def take(store, config, client_id: str | None, stage: str) -> ArmedFault | None:
     return None
 
 
+class _KeysCache:
+    """Per-process copy of the published keys, read from the store at most every
+    ``KEYS_CACHE_SECONDS``: JWKS is answered without a store round trip per request (the bench
+    path of ``public_docs``), like the outage simulation's flag."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_store: dict[int, tuple[float, list[dict]]] = {}
+
+    def get(self, store) -> list[dict]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._by_store.get(id(store))
+        if hit and hit[0] > now:
+            return hit[1]
+        return self.refresh(store)
+
+    def refresh(self, store) -> list[dict]:
+        keys = _read_published(store)
+        with self._lock:
+            self._by_store[id(store)] = (time.monotonic() + KEYS_CACHE_SECONDS, keys)
+        return keys
+
+
+_keys_cache = _KeysCache()
+
+
 def publish_key(store, jwk: dict, ttl: int) -> None:
-    """Publish a ``key_rotation`` key in JWKS (every instance reads it) for ``ttl`` seconds."""
+    """Publish a ``key_rotation`` key in JWKS for ``ttl`` seconds. This process publishes it at
+    once; with a shared store, wait until every other process's copy has expired too, so that
+    the token signed by it reaches the relying party only when every instance publishes it."""
     until = datetime.now(UTC).timestamp() + ttl
     store.sadd(JWKS_KEY, json.dumps({"until": until, "jwk": jwk}), ttl=ttl)
+    _keys_cache.refresh(store)
+    if not store.url.startswith("memory://"):
+        time.sleep(KEYS_CACHE_SECONDS)
 
 
-def published_keys(store) -> list[dict]:
-    """Public keys of ``key_rotation`` tokens still valid (empty when none)."""
+def _read_published(store) -> list[dict]:
     members = store.smembers(JWKS_KEY)
     if not members:
         return []
     now = datetime.now(UTC).timestamp()
     entries = sorted((json.loads(m) for m in members), key=lambda e: e["until"])
     return [e["jwk"] for e in entries if e["until"] > now]
+
+
+def published_keys(store) -> list[dict]:
+    """Public keys of ``key_rotation`` tokens still valid (empty when none)."""
+    return _keys_cache.get(store)
 
 
 # -- the hooks of the flows (each a line or two where good answers are made) -----------------
