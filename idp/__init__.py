@@ -46,6 +46,12 @@ def create_app(settings: dict | None = None) -> Flask:
     from .services import snapshots
 
     snapshots.install(app)
+    # the SOL form's captcha after failed claves (idp.domain.lockout), VUCE's backends
+    from webcommon import captcha
+
+    app.extensions["sol_captcha"] = captcha.build_verifier(
+        cfg, store=store, check=captcha.check_production_login, salt="sol.captcha.login"
+    )
 
     from .oidc.keys import KeyRing
     from .oidc.server import SolAuthorizationServer
@@ -65,6 +71,14 @@ def create_app(settings: dict | None = None) -> Flask:
     register_cli(app)
     if not cfg["READ_ONLY"]:  # `flask --app idp --help` only lists the commands
         _prepare_database(app, cfg["CLIENTS_FILE"])
+    if cfg["PROXY_HOPS"]:
+        # The login lockout and the per-IP limit count by client address: behind N trusted
+        # proxies it is the N-th X-Forwarded-For entry from the right, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0
+        )
     from .web.public_docs import PublicDocuments
 
     app.wsgi_app = PublicDocuments(app, app.wsgi_app)

@@ -69,6 +69,16 @@ clients_cli = AppGroup("clients", help="Registro de clientes OIDC.")
     help="authorization_code, refresh_token o client_credentials (repetible)",
 )
 @click.option(
+    "--introspection",
+    is_flag=True,
+    help="servidor de recursos: puede introspectar los tokens de todos los clientes (RFC 7662)",
+)
+@click.option(
+    "--pkce-optional",
+    is_flag=True,
+    help="solo para clientes antiguos: PKCE (S256) deja de ser obligatorio (RFC 9700)",
+)
+@click.option(
     "--id-token-alg",
     "id_token_signed_response_alg",
     default="RS256",
@@ -89,6 +99,8 @@ def clients_add(client_id, grant_types, **kwargs):
                 "client_secret": secret,
                 "token_endpoint_auth_method": row.token_endpoint_auth_method,
                 "redirect_uris": row.redirect_uris,
+                "introspection": row.introspection,
+                "pkce_optional": row.pkce_optional,
             },
             indent=2,
         )
@@ -104,6 +116,8 @@ def clients_list():
             for f, on in (
                 ("first-party", c.first_party),
                 ("inactive-ok", c.accepts_inactive_accounts),
+                ("introspection", c.introspection),
+                ("pkce-optional", c.pkce_optional),
             )
             if on
         ]

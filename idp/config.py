@@ -6,6 +6,8 @@ refuses the unsafe ones (SQLite, no Redis, missing secrets, a non-https issuer).
 
 import logging
 
+from webcommon import captcha
+from webcommon.captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 from webcommon.settings import (
     ConfigError,
     Setting,
@@ -15,6 +17,8 @@ from webcommon.settings import (
     read_table,
 )
 from webcommon.settings import log_dev_warnings as _log_dev_warnings
+
+from .domain.lockout import LockoutPolicy
 
 log = logging.getLogger("idp.config")
 __all__ = ["SETTINGS", "ConfigError", "Setting", "load_settings", "log_dev_warnings"]
@@ -67,9 +71,72 @@ SETTINGS: tuple[Setting, ...] = (
         "a rotated key is published this long before it signs",
         int,
     ),
-    Setting("LOCKOUT_THRESHOLD", "IDP_LOCKOUT_THRESHOLD", 5, "failed logins before lockout", int),
-    Setting("LOCKOUT_SECONDS", "IDP_LOCKOUT_SECONDS", 900, "lockout duration (s)", int),
+    Setting(
+        "LOCKOUT_THRESHOLD",
+        "IDP_LOCKOUT_THRESHOLD",
+        5,
+        "failed logins on one account from one source (address) that lock that source out "
+        "of that account",
+        int,
+    ),
+    Setting(
+        "LOCKOUT_SECONDS",
+        "IDP_LOCKOUT_SECONDS",
+        900,
+        "lockout duration, and the window of the per-source count (s)",
+        int,
+    ),
+    Setting(
+        "LOCKOUT_CAPTCHA_AFTER",
+        "IDP_LOCKOUT_CAPTCHA_AFTER",
+        3,
+        "failed logins on one account (any source) after which the SOL form asks for a captcha",
+        int,
+    ),
+    Setting(
+        "LOCKOUT_ACCOUNT_THRESHOLD",
+        "IDP_LOCKOUT_ACCOUNT_THRESHOLD",
+        50,
+        "failed logins on one account from every source within the window that lock the "
+        "account (must be out of one source's reach)",
+        int,
+    ),
+    Setting(
+        "LOCKOUT_ACCOUNT_WINDOW",
+        "IDP_LOCKOUT_ACCOUNT_WINDOW",
+        3600,
+        "window of the per-account count (s)",
+        int,
+    ),
+    Setting(
+        "RECAPTCHA_BACKEND",
+        "IDP_RECAPTCHA_BACKEND",
+        "offline",
+        "captcha of the login form: recaptcha (siteverify) | offline (local widget) | test",
+    ),
+    Setting("RECAPTCHA_SITE_KEY", "IDP_RECAPTCHA_SITE_KEY", TEST_SITE_KEY, "reCAPTCHA v2 site key"),
+    Setting(
+        "RECAPTCHA_SECRET_KEY",
+        "IDP_RECAPTCHA_SECRET_KEY",
+        None,
+        "reCAPTCHA v2 secret (default: Google's test secret)",
+    ),
+    Setting(
+        "RECAPTCHA_VERIFY_URL",
+        "IDP_RECAPTCHA_VERIFY_URL",
+        GOOGLE_VERIFY_URL,
+        "siteverify endpoint",
+    ),
+    Setting("RECAPTCHA_TIMEOUT", "IDP_RECAPTCHA_TIMEOUT", 5.0, "timeout of siteverify (s)", float),
     Setting("LOGIN_RATE_LIMIT", "IDP_LOGIN_RATE_LIMIT", "30/minute", "login POSTs per IP"),
+    Setting(
+        "PROXY_HOPS",
+        "IDP_PROXY_HOPS",
+        0,
+        "trusted reverse proxies in front of the IdP: the client address (lockout source, "
+        "per-IP limits) is then read from X-Forwarded-For",
+        int,
+    ),
     Setting(
         "PROFILE_DELAY_SECONDS",
         "IDP_PROFILE_DELAY_SECONDS",
@@ -142,8 +209,28 @@ def _check_production(cfg: dict) -> None:
         problems.append("IDP_ISSUER must be https")
     if cfg["ARGON2_PROFILE"] not in ("default", "rfc9106"):
         problems.append("IDP_ARGON2_PROFILE must be 'default' or 'rfc9106'")
+    problems += captcha.check_production_login(
+        str(cfg["RECAPTCHA_BACKEND"]).strip().lower(), cfg["RECAPTCHA_SECRET_KEY"]
+    )
+    if lockout_policy(cfg).single_source_can_lock_account():
+        problems.append(
+            "IDP_LOCKOUT_ACCOUNT_THRESHOLD must be out of one source's reach (more than "
+            "IDP_LOCKOUT_THRESHOLD per IDP_LOCKOUT_SECONDS over IDP_LOCKOUT_ACCOUNT_WINDOW)"
+        )
     if problems:
         raise ConfigError("production settings refused: " + "; ".join(problems))
+
+
+def lockout_policy(cfg) -> LockoutPolicy:
+    """The login lockout policy of these settings (``idp.domain.lockout``)."""
+    return LockoutPolicy(
+        max_failures=int(cfg["LOCKOUT_THRESHOLD"]),
+        window_seconds=int(cfg["LOCKOUT_SECONDS"]),
+        lock_seconds=int(cfg["LOCKOUT_SECONDS"]),
+        captcha_after=int(cfg["LOCKOUT_CAPTCHA_AFTER"]),
+        account_max_failures=int(cfg["LOCKOUT_ACCOUNT_THRESHOLD"]),
+        account_window_seconds=int(cfg["LOCKOUT_ACCOUNT_WINDOW"]),
+    )
 
 
 def log_dev_warnings(cfg: dict) -> None:

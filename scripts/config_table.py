@@ -76,8 +76,8 @@ def rows() -> list[tuple[str, str, str, str, str]]:
     """(env var, app, default, production, description) for every setting."""
     from idp import config as idp_config
     from launcher.cli import SETTINGS as LAUNCHER_SETTINGS
-    from vuce_client import captcha
     from vuce_client import config as vuce_config
+    from webcommon import captcha
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:

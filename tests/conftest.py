@@ -61,6 +61,7 @@ def idp_session(tmp_path_factory):
         redis_url=redis_url(0),
         SECRET_KEY="test-secret-key-idp-0123456789",
         BACKCHANNEL_TIMEOUT=2.0,
+        RECAPTCHA_BACKEND="test",  # the login captcha after failures: token PASSED
     )
     yield handle
     handle.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from webcommon.captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 from webcommon.settings import (
     ConfigError,
     Setting,
@@ -17,8 +18,6 @@ from webcommon.settings import (
     read_table,
 )
 from webcommon.settings import log_dev_warnings as _log_dev_warnings
-
-from .captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 
 log = logging.getLogger("vuce_client.config")
 __all__ = ["COMPONENTS", "SETTINGS", "ConfigError", "Setting", "load_settings", "log_dev_warnings"]

@@ -37,7 +37,8 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import AppGroup
 
-from . import captcha as captcha_mod
+from webcommon import captcha as captcha_mod
+
 from .domain.contingency import (
     ContingencyMode,
     Ineligible,

@@ -63,6 +63,11 @@ LOGIN_LOCKED = (
     "Por seguridad, el acceso ha sido bloqueado temporalmente debido a varios intentos "
     "fallidos. Vuelva a intentarlo en {minutes} minutos."
 )
+LOGIN_CAPTCHA_LABEL = "No soy un robot"
+LOGIN_CAPTCHA_REQUIRED = (
+    "Por seguridad, luego de varios intentos fallidos debe marcar la casilla «No soy un "
+    "robot» e ingresar nuevamente su clave."
+)
 # Q5: a secondary user without the effective "Mis trámites aduaneros → VUCE" option.
 NO_VUCE_PROFILE = (
     "Su usuario no tiene asignado el perfil «Mis trámites aduaneros - VUCE». "

@@ -9,7 +9,6 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
-from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.core.grants import OpenIDCode
@@ -18,8 +17,10 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from joserfc import jwt
 
 from ..domain import claims as claims_domain
+from ..domain import clients as clients_domain
 from ..services import clients, rp_faults, snapshots, tokens
 from ..storage.db import db
+from .pkce import S256Required
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
 
@@ -253,7 +254,12 @@ class Introspection(IntrospectionEndpoint):
         return ("refresh_token", row) if row else None
 
     def check_permission(self, token, client, request):
-        return True  # any authenticated confidential client may introspect (RFC 7662 §4)
+        # RFC 7662 §4: the token's own client, or a resource server; else {"active": false}
+        return clients_domain.may_introspect(
+            token_client_id=token[1].client_id,
+            caller_client_id=client.get_client_id(),
+            caller_is_resource_server=bool(getattr(client, "introspection", False)),
+        )
 
     def create_introspection_payload(self, found):
         if not found:
@@ -339,10 +345,7 @@ class SolAuthorizationServer(AuthorizationServer):
             ),
         )
         self.scopes_supported = list(claims_domain.SCOPES_SUPPORTED)
-        code_challenge = CodeChallenge(required=True)
-        code_challenge.SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # no "plain"
-        code_challenge.DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-        self.register_grant(CodeGrant, [code_challenge, SolOpenIDCode(self)])
+        self.register_grant(CodeGrant, [S256Required(required=True), SolOpenIDCode(self)])
         self.register_grant(RefreshGrant)
         self.register_grant(ClientCredentials)
         self.register_endpoint(Introspection)

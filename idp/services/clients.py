@@ -38,6 +38,8 @@ def register(
     post_logout_redirect_uris=(),
     backchannel_logout_uri=None,
     accepts_inactive_accounts=False,
+    introspection=False,
+    pkce_optional=False,
     scope=None,
     grant_types=None,
     required_profile=None,
@@ -77,6 +79,8 @@ def register(
     row.scope = scope or DEFAULT_SCOPE
     row.first_party = bool(first_party)
     row.accepts_inactive_accounts = bool(accepts_inactive_accounts)
+    row.introspection = bool(introspection)
+    row.pkce_optional = bool(pkce_optional)
     row.required_profile = required_profile
     row.name = name or client_id
     row.id_token_signed_response_alg = id_token_signed_response_alg
@@ -119,6 +123,8 @@ _COLUMNS = (
     "scope",
     "first_party",
     "accepts_inactive_accounts",
+    "introspection",
+    "pkce_optional",
     "required_profile",
     "id_token_signed_response_alg",
     "name",
@@ -195,6 +201,8 @@ _FILE_FIELDS = {
     "post_logout_redirect_uris",
     "backchannel_logout_uri",
     "accepts_inactive_accounts",
+    "introspection",
+    "pkce_optional",
     "scope",
     "grant_types",
     "required_profile",

@@ -1,11 +1,22 @@
-"""Password login with a lockout that every worker shares (counters live in the store)."""
+"""Password login with a lockout that every worker shares (counters live in the store).
+
+The rules are ``idp.domain.lockout.LockoutPolicy``: failures count per account *and source*
+(a stranger locks only himself out), a captcha guards an account after a few failures from
+anywhere, and a slower account-wide threshold stops guessing spread over many sources.
+"""
 
 from dataclasses import dataclass
 
+from ..domain.lockout import Gate, LockoutPolicy
 from . import accounts, passwords
 from .accounts import Account
 
-OK, BAD_CREDENTIALS, LOCKED = "ok", "bad_credentials", "locked"
+OK, BAD_CREDENTIALS, LOCKED, CAPTCHA_REQUIRED = (
+    "ok",
+    "bad_credentials",
+    "locked",
+    "captcha_required",
+)
 
 
 @dataclass(frozen=True)
@@ -13,27 +24,56 @@ class LoginResult:
     outcome: str
     account: Account | None = None
     rehashed: bool = False  # the stored hash was re-made: the caller commits
+    captcha: bool = False  # the next attempt on this account needs a solved captcha
 
 
-def _fail_key(login_id: str) -> str:
-    return f"lockout:{login_id}"
+def _source_key(login_id: str, source: str) -> str:
+    return f"lockout:{login_id}|{source}"
 
 
-def attempt(store, login_id: str, find, password: str, *, threshold: int, lock_seconds: int):
-    """Check a password; after ``threshold`` failures the login id is locked for a while.
+def _account_key(login_id: str) -> str:
+    return f"lockout-account:{login_id}"
 
-    The counter is keyed by what was typed (not by a found account) so an unknown user
-    locks exactly like a known one and the answer reveals nothing.
+
+def gate(store, login_id: str, source: str, policy: LockoutPolicy) -> Gate:
+    """What the next attempt on ``login_id`` from ``source`` meets (no counting)."""
+    return policy.gate(store.get(_source_key(login_id, source)), store.get(_account_key(login_id)))
+
+
+def attempt(
+    store,
+    login_id: str,
+    find,
+    password: str,
+    *,
+    policy: LockoutPolicy,
+    source: str,
+    captcha_solved=lambda: False,
+):
+    """Check a password under the lockout policy.
+
+    ``source`` is where the attempt comes from (the client address); ``captcha_solved`` is
+    asked only when the policy demands a captcha. The counters are keyed by what was typed
+    (not by a found account) so an unknown user locks exactly like a known one and the
+    answer reveals nothing.
     """
-    key = _fail_key(login_id)
-    failures = int(store.get(key) or 0)
-    if failures >= threshold:
+    src_key, acct_key = _source_key(login_id, source), _account_key(login_id)
+    before = policy.gate(store.get(src_key), store.get(acct_key))
+    if before is Gate.LOCKED:
         return LoginResult(LOCKED)
+    if before is Gate.CAPTCHA and not captcha_solved():
+        return LoginResult(CAPTCHA_REQUIRED, captcha=True)  # not counted: no clave was tried
     account = find()
     if not passwords.verify_password(account.password_hash if account else None, password):
-        count = store.incr(key, ttl=lock_seconds)
-        return LoginResult(LOCKED if count >= threshold else BAD_CREDENTIALS)
-    store.delete(key)
+        after = policy.gate(
+            store.incr(src_key, ttl=policy.lock_seconds),
+            store.incr(acct_key, ttl=policy.account_window_seconds),
+        )
+        if after is Gate.LOCKED:
+            return LoginResult(LOCKED)
+        return LoginResult(BAD_CREDENTIALS, captcha=after is Gate.CAPTCHA)
+    # The real user got in: a stranger's earlier failures no longer weigh on the account.
+    store.delete(src_key, acct_key)
     if not passwords.needs_rehash(account.password_hash):
         return LoginResult(OK, account)
     # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password is

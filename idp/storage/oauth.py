@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 
+import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import UniqueConstraint
@@ -30,6 +31,10 @@ class OAuthClient(db.Model, ClientMixin):
     scope = db.Column(db.String(500), nullable=False)
     first_party = db.Column(db.Boolean, nullable=False, default=False)
     accepts_inactive_accounts = db.Column(db.Boolean, nullable=False, default=False)
+    # a resource server: may introspect every client's tokens (RFC 7662 §4)
+    introspection = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
+    # legacy opt-out of PKCE (RFC 9700 wants it of every client); off unless asked for
+    pkce_optional = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
     required_profile = db.Column(db.String(64))
     id_token_signed_response_alg = db.Column(db.String(10), nullable=False, default="RS256")
     name = db.Column(db.String(200))

@@ -6,6 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 
+from webcommon import captcha
+
+from ..config import lockout_policy
 from ..domain import messages
 from ..services import consents, login, sessions
 from ..storage.db import db
@@ -27,8 +30,23 @@ def _expired():
 
 
 def _policy():
-    cfg = current_app.config
-    return {"threshold": cfg["LOCKOUT_THRESHOLD"], "lock_seconds": cfg["LOCKOUT_SECONDS"]}
+    """The lockout policy (idp.domain.lockout), the source and the captcha of this request."""
+    app = current_app
+    policy = app.extensions.get("sol_lockout_policy")
+    if policy is None:
+        policy = app.extensions["sol_lockout_policy"] = lockout_policy(app.config)
+    verifier = app.extensions["sol_captcha"]
+    return {
+        "policy": policy,
+        "source": request.remote_addr or "-",
+        "captcha_solved": lambda: (
+            verifier.verify(request.form.get(captcha.FIELD), request.remote_addr).ok
+        ),
+    }
+
+
+def _captcha_widget():
+    return current_app.extensions["sol_captcha"].widget()
 
 
 def safe_next(path: object, default: str = "/sol") -> str:
@@ -85,6 +103,7 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
         return _expired()
     form = form_cls()
     error = None
+    ask_captcha = False
     if request.method == "GET":
         form.challenge.data = cid
         hint = pending.get("login_hint") or ""
@@ -98,15 +117,25 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
             if result.rehashed:
                 db.session.commit()
             return _start_session(result.account, pending)
-        error = (
-            messages.LOGIN_LOCKED.format(minutes=current_app.config["LOCKOUT_SECONDS"] // 60)
-            if result.outcome == login.LOCKED
-            else failed
-        )
+        ask_captcha = result.captcha
+        if result.outcome == login.LOCKED:
+            error = messages.LOGIN_LOCKED.format(minutes=_policy()["policy"].lock_minutes)
+        elif result.outcome == login.CAPTCHA_REQUIRED:
+            error = messages.LOGIN_CAPTCHA_REQUIRED
+        else:
+            error = failed
     else:
         error = failed
     status = 200 if error is None else 401
-    return render_template(template, form=form, error=error, pending=pending, challenge=cid), status
+    return render_template(
+        template,
+        form=form,
+        error=error,
+        pending=pending,
+        challenge=cid,
+        captcha=_captcha_widget() if ask_captcha else None,
+        captcha_label=messages.LOGIN_CAPTCHA_LABEL,
+    ), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

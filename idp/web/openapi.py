@@ -513,7 +513,12 @@ def document(issuer: str) -> dict:
             "title": "SUNAT Clave SOL (stand-in) — API de administración",
             "version": "1",
             "description": "Contribuyentes, usuarios secundarios, perfiles, roles, "
-            "estados, usuarios Extranet, padrón y registro del ITP.",
+            "estados, usuarios Extranet, padrón y registro del ITP. Fuera de esta API, "
+            "`/introspect` (RFC 7662) responde a cada cliente solo sobre sus propios tokens; "
+            "los servidores de recursos registrados con `flask --app idp clients add "
+            "--introspection` pueden consultar los de todos, y cualquier otro recibe "
+            '`{"active": false}`. Todo cliente debe usar PKCE S256 (RFC 9700) salvo los '
+            "registrados con `--pkce-optional`.",
         },
         "servers": [{"url": issuer}],
         "paths": PATHS,

@@ -1,5 +1,6 @@
 """CSRF protection and security headers on every response."""
 
+from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
@@ -31,6 +32,21 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+RECAPTCHA_CSP = CSP.replace(
+    "script-src 'self';",
+    "script-src 'self' https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/; "
+    "frame-src https://www.google.com/recaptcha/ https://recaptcha.google.com/recaptcha/;",
+)
+
+
 def register(app) -> None:
     security.install(app, CSP)
     app.session_interface = SessionInterface()
+    captcha = app.extensions.get("sol_captcha")
+    if captcha is not None and captcha.backend == "recaptcha":
+        # Google's widget needs its script and frame; only on the login forms.
+        @app.after_request
+        def _recaptcha_csp(response):
+            if request.path.startswith("/login"):
+                response.headers["Content-Security-Policy"] = RECAPTCHA_CSP
+            return response

@@ -8,8 +8,8 @@ import pytest
 
 from tests.contingency.helpers import set_outage, wait_until
 from tests.support.screens import SHOTS as SCREENSHOTS
-from vuce_client.captcha import OfflineVerifier
 from vuce_client.domain import messages
+from webcommon.captcha import OfflineVerifier
 
 
 @pytest.mark.browser

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from kvstore import MemoryStore
-from vuce_client import captcha
+from webcommon import captcha
 
 SECRET = "local-secret-0123456789"
 

@@ -105,8 +105,8 @@ def test_issuer_and_back_channel_are_set_apart(compose):
 def test_the_apps_accept_the_production_settings_of_the_file(compose, tmp_path):
     """What compose passes satisfies IDP_ENV/VUCE_ENV=production (https, PostgreSQL, Redis…)."""
     from idp.config import load_settings as idp_settings
-    from vuce_client import captcha
     from vuce_client.config import load_settings as vuce_settings
+    from webcommon import captcha
 
     shared: dict[str, str] = {}
     idp_env = {

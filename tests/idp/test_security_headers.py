@@ -14,7 +14,8 @@ def test_pages_carry_security_headers_and_safe_cookies(sol):
     assert headers["Cache-Control"] == "no-store"
     raw = requests.get(
         f"{sol.url}/authorize?response_type=code&client_id=rp1"
-        "&redirect_uri=http://127.0.0.1:9/cb&scope=openid&state=x",
+        "&redirect_uri=http://127.0.0.1:9/cb&scope=openid&state=x&code_challenge_method=S256"
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         allow_redirects=False,
         timeout=30,
     ).headers["Set-Cookie"]

@@ -72,7 +72,12 @@ def test_lockout_holds_across_workers(tmp_path, shared_redis_url):
     """Two IdP instances (as two granian workers or two hosts) on one Redis and one
     database: five failures spread over both lock the account on both."""
     db_url = f"sqlite:///{tmp_path}/shared.sqlite3"
-    settings = {"SECRET_KEY": "shared-secret-key-0123456789abcdef", "LOCKOUT_THRESHOLD": 5}
+    settings = {
+        "SECRET_KEY": "shared-secret-key-0123456789abcdef",
+        "LOCKOUT_THRESHOLD": 5,
+        "RECAPTCHA_BACKEND": "test",
+    }
+    solved = {"g-recaptcha-response": "PASSED"}  # asked after 3 failures
     a = start_idp(str(tmp_path / "a"), database_url=db_url, redis_url=shared_redis_url, **settings)
     b = start_idp(str(tmp_path / "b"), database_url=db_url, redis_url=shared_redis_url, **settings)
     try:
@@ -85,12 +90,12 @@ def test_lockout_holds_across_workers(tmp_path, shared_redis_url):
         current = {n: f.start() for n, f in pages.items()}
         for i, name in enumerate("ababa"):
             current[name] = pages[name].agent.submit(
-                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": f"Wrong{i}x"}
+                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": f"Wrong{i}x", **solved}
             )
             assert current[name].status_code == 401
         for name in "ab":  # the right clave is refused on both instances now
             resp = pages[name].agent.submit(
-                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD}
+                current[name], {"ruc": RUC, "usuario": "OPERADO1", "clave": PASSWORD, **solved}
             )
             assert resp.status_code == 401 and "bloqueado" in resp.text, (name, resp.text[:300])
         # Another user of the same RUC is not affected, on either instance.

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from idp.domain import audit, errors, messages
 from idp.domain.audit import AuditAction
-from idp.domain.lockout import LockoutPolicy
+from idp.domain.lockout import Gate, LockoutPolicy
 
 # --- lockout ---
 
@@ -178,3 +178,28 @@ def test_login_failure_text_does_not_say_which_field():
     assert "{minutes}" in messages.LOGIN_LOCKED
     assert messages.LOGIN_LOCKED.format(minutes=15).endswith("15 minutos.")
     assert "Clave" in messages.PASSWORD_CHANGE_REMINDER
+
+
+# --- per account and source, captcha, across sources (issue #16) ---
+
+
+@pytest.mark.parametrize(
+    "source,account,gate",
+    [
+        (0, 0, Gate.OPEN),
+        (0, 2, Gate.OPEN),
+        (0, 3, Gate.CAPTCHA),  # failures from anywhere: a captcha, never a lock
+        (4, 4, Gate.CAPTCHA),
+        (5, 5, Gate.LOCKED),  # this source guessed too much on this account
+        (0, 49, Gate.CAPTCHA),
+        (0, 50, Gate.LOCKED),  # many sources together: the account is locked
+        (None, None, Gate.OPEN),
+    ],
+)
+def test_gate(source, account, gate):
+    assert LockoutPolicy().gate(source, account) is gate
+
+
+def test_one_source_cannot_reach_the_account_threshold_by_default():
+    assert not LockoutPolicy().single_source_can_lock_account()
+    assert LockoutPolicy(account_max_failures=20).single_source_can_lock_account()

@@ -1,4 +1,5 @@
-"""The captcha of the contingency forms (domain.md §8), chosen by ``RECAPTCHA_BACKEND``.
+"""Captcha backends shared by both apps, chosen by ``RECAPTCHA_BACKEND``: VUCE's contingency
+forms (domain.md §8) and the IdP's SOL login form after failed claves (``IDP_RECAPTCHA_*``).
 
 - ``recaptcha``: Google reCAPTCHA v2; the token the widget posts in ``g-recaptcha-response`` is
   checked server-side at ``RECAPTCHA_VERIFY_URL`` (form fields ``secret``, ``response``,
@@ -7,7 +8,8 @@
   signed by this server (itsdangerous, 2-minute validity like Google's, single use); no network.
 - ``test``: accepts exactly the token ``PASSED`` (automated tests cover the failure path too).
 
-``VUCE_ENV=production`` refuses the offline/test backends and Google's published test secret.
+VUCE in production refuses the offline/test backends and Google's published test secret; the
+IdP refuses the test backend and Google's test secret (``check_production``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Protocol
 import requests
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-log = logging.getLogger("vuce_client.captcha")
+log = logging.getLogger("webcommon.captcha")
 
 FIELD = "g-recaptcha-response"
 GOOGLE_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
@@ -124,11 +126,18 @@ class OfflineVerifier:
     SALT = "vuce.captcha.offline"
 
     def __init__(
-        self, secret_key: str, store=None, *, max_age: int = TOKEN_VALIDITY_SECONDS, clock=time.time
+        self,
+        secret_key: str,
+        store=None,
+        *,
+        max_age: int = TOKEN_VALIDITY_SECONDS,
+        clock=time.time,
+        salt: str = SALT,
     ) -> None:
         signer = type("Signer", (_ClockSigner,), {"clock": staticmethod(clock)})
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=self.SALT, signer=signer)
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=salt, signer=signer)
         self.store = store
+        self.used_prefix = f"{salt}:used:"
         self.max_age = max_age
         self.clock = clock
 
@@ -152,7 +161,7 @@ class OfflineVerifier:
         if age > self.max_age or age < -60:
             return CaptchaResult(False, ("timeout-or-duplicate",))
         if self.store is not None and not self.store.add(
-            f"vuce:captcha:used:{nonce}", "1", ttl=self.max_age + 60
+            f"{self.used_prefix}{nonce}", "1", ttl=self.max_age + 60
         ):
             return CaptchaResult(False, ("timeout-or-duplicate",))
         return CaptchaResult(True)
@@ -185,14 +194,33 @@ def check_production(backend: str, secret: str | None) -> list[str]:
     return problems
 
 
-def build_verifier(config: dict, *, store=None, clock=time.time) -> CaptchaVerifier:
-    """The verifier named by ``RECAPTCHA_BACKEND`` (``offline`` by default)."""
+def check_production_login(backend: str, secret: str | None) -> list[str]:
+    """The IdP's rule: the login captcha may be the local checkbox (it still costs a robot a
+    fetch and a single-use token per attempt), never the always-passing test backend."""
+    problems = []
+    if backend == "test":
+        problems.append("IDP_RECAPTCHA_BACKEND=test is for tests only")
+    elif backend == "recaptcha" and (not secret or secret == TEST_SECRET_KEY):
+        problems.append("IDP_RECAPTCHA_SECRET_KEY must be set (Google's test secret always passes)")
+    return problems
+
+
+def build_verifier(
+    config: dict,
+    *,
+    store=None,
+    clock=time.time,
+    check=check_production,
+    salt: str = OfflineVerifier.SALT,
+) -> CaptchaVerifier:
+    """The verifier named by ``RECAPTCHA_BACKEND`` (``offline`` by default); ``check`` is the
+    app's production rule (VUCE's by default)."""
     backend = (config.get("RECAPTCHA_BACKEND") or "offline").strip().lower()
     if backend not in BACKENDS:
         raise CaptchaConfigError(f"RECAPTCHA_BACKEND must be one of {', '.join(BACKENDS)}")
     secret = config.get("RECAPTCHA_SECRET_KEY") or TEST_SECRET_KEY
     if config.get("ENV") == "production":
-        problems = check_production(backend, config.get("RECAPTCHA_SECRET_KEY"))
+        problems = check(backend, config.get("RECAPTCHA_SECRET_KEY"))
         if problems:
             raise CaptchaConfigError("production settings refused: " + "; ".join(problems))
     if backend == "recaptcha":
@@ -206,4 +234,4 @@ def build_verifier(config: dict, *, store=None, clock=time.time) -> CaptchaVerif
         )
     if backend == "test":
         return TestVerifier()
-    return OfflineVerifier(config["SECRET_KEY"], store, clock=clock)
+    return OfflineVerifier(config["SECRET_KEY"], store, clock=clock, salt=salt)
