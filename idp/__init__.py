@@ -25,7 +25,7 @@ def create_app(settings: dict | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.update(cfg)
-    logs.configure()
+    logs.configure(cfg["LOG_FORMAT"])
     log_dev_warnings(cfg)
     if cfg["ENV"] == "production" and cfg["ALLOW_SIMULATION"]:
         logging.getLogger("idp").warning(
@@ -79,9 +79,11 @@ def create_app(settings: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0
         )
+    from webcommon.observe import RequestObserver
+
     from .web.public_docs import PublicDocuments
 
-    app.wsgi_app = PublicDocuments(app, app.wsgi_app)
+    app.wsgi_app = RequestObserver(PublicDocuments(app, app.wsgi_app))
     return app
 
 

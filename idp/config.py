@@ -165,6 +165,13 @@ SETTINGS: tuple[Setting, ...] = (
         "with IDP_ENV=production, turn the outage and rp-fault simulators on (off otherwise)",
         bool,
     ),
+    Setting(
+        "LOG_FORMAT",
+        "LOG_FORMAT",
+        "text",
+        "log lines: text (for people) | json (one object per line, with request_id)",
+        choice("text", "json"),
+    ),
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
     Setting(
         "ARGON2_PROFILE",

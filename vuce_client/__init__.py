@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 
 from webcommon import logs
+from webcommon.observe import RequestObserver
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -27,7 +28,7 @@ def create_app(settings: dict | None = None) -> Flask:
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     app.config.update(cfg)
-    logs.configure()
+    logs.configure(cfg["LOG_FORMAT"])
 
     auths = [VuceAuth(app, component=comp) for comp in COMPONENTS]
     Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
@@ -44,4 +45,5 @@ def create_app(settings: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    app.wsgi_app = RequestObserver(app.wsgi_app)
     return app

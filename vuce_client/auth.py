@@ -463,6 +463,12 @@ class VuceAuth:
                 params=list(decision.params),
             )
             db.session.commit()
+            log.info(
+                "entry denied component=%s message=%s reason=%s",
+                self.component,
+                decision.message_number,
+                decision.reason.value,
+            )
             session.pop("vuce_sid", None)
             return render_template("vuce/denied.html", decision=decision), 403
         if decision.opens_session:
@@ -470,6 +476,7 @@ class VuceAuth:
                 accounts.update_registered_as(account, decision.registered_as)
             audit.record("LOGIN", account_key=identity.account_key, component=self.component)
             db.session.commit()
+            log.info("login ok component=%s account=%s", self.component, identity.account_key)
             open_session(
                 account,
                 claims,
@@ -500,6 +507,7 @@ class VuceAuth:
             "REGISTRATION_STARTED", account_key=identity.account_key, component=self.component
         )
         db.session.commit()
+        log.info("registration started component=%s", self.component)
         session.pop("vuce_sid", None)
         session["vuce_pending"] = pending_id
         return redirect(url_for("vuce_core.register"))

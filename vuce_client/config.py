@@ -13,6 +13,7 @@ from webcommon.captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 from webcommon.settings import (
     ConfigError,
     Setting,
+    choice,
     finish,
     infrastructure_problems,
     read_table,
@@ -100,6 +101,13 @@ _BASE: tuple[Setting, ...] = (
         "VUCE_PADRON_CLIENT",
         "MR",
         "component whose client (grant client_credentials, scope padron) calls the padrón",
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "LOG_FORMAT",
+        "text",
+        "log lines: text (for people) | json (one object per line, with request_id)",
+        choice("text", "json"),
     ),
     Setting("INSTANCE_PATH", "VUCE_INSTANCE_PATH", None, "folder for SQLite and secrets"),
     Setting("MAIL_SERVER", "MAIL_SERVER", "127.0.0.1", "SMTP host (Flask-Mail)"),

@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from webcommon import request_id
+
 from .domain.contingency import BreakerState, breaker_step
 
 log = logging.getLogger("vuce_client.idp_health")
@@ -134,16 +136,22 @@ class IdpHealth:
 def probe(base_url: str, *, timeout: float = 2.0, http=None) -> bool:
     """True when the IdP serves its discovery document and its JWKS within ``timeout``."""
     http = http or requests
+    headers = request_id.outgoing_headers()  # none from the probe thread; one in a request
     base = base_url.rstrip("/")
     try:
         resp = http.get(
-            f"{base}/.well-known/openid-configuration", timeout=timeout, allow_redirects=False
+            f"{base}/.well-known/openid-configuration",
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
         )
         if resp.status_code != 200:
             return False
         jwks_uri = resp.json().get("jwks_uri") or f"{base}/jwks"
         # The browser-facing jwks_uri may not be reachable from here: ask the back-channel.
-        resp = http.get(base + urlsplit(jwks_uri).path, timeout=timeout, allow_redirects=False)
+        resp = http.get(
+            base + urlsplit(jwks_uri).path, headers=headers, timeout=timeout, allow_redirects=False
+        )
         return resp.status_code == 200 and bool(resp.json().get("keys"))
     except (requests.RequestException, ValueError, AttributeError):
         return False

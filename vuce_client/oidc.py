@@ -36,6 +36,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from webcommon import request_id
+
 log = logging.getLogger("vuce_client.oidc")
 
 SCOPE = "openid profile email sol"
@@ -85,7 +87,7 @@ class IdpMetadata:
         self.timeout = timeout
         self.discovery_ttl = discovery_ttl
         self.jwks_ttl = jwks_ttl
-        self.http = http or requests.Session()
+        self.http = http or request_id.TracedSession()  # every call names our request
         self._local: dict[str, tuple[float, dict]] = {}
 
     # -- plumbing -------------------------------------------------------------------------
@@ -322,6 +324,13 @@ class VuceOAuthApp(FlaskOAuth2App):
     """Authlib's Flask client, fed with our cached, rebased discovery document."""
 
     vuce_metadata: IdpMetadata | None = None
+
+    def _get_oauth_client(self, **metadata):
+        # Authlib makes one session per call (token exchange, userinfo): it carries the id of
+        # the request being served, so the IdP's log lines of this login name it too
+        session = super()._get_oauth_client(**metadata)
+        session.headers.update(request_id.outgoing_headers())
+        return session
 
     def load_server_metadata(self):
         if self.vuce_metadata is not None:

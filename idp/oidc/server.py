@@ -1,6 +1,7 @@
 """The Authlib authorization server: grants, endpoints and their storage hooks."""
 
 import json
+import logging
 import secrets
 import time
 
@@ -21,6 +22,8 @@ from ..domain import clients as clients_domain
 from ..services import clients, rp_faults, snapshots, tokens
 from ..storage.db import db
 from .pkce import S256Required
+
+log = logging.getLogger("idp.oidc")
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
 
@@ -387,3 +390,9 @@ class SolAuthorizationServer(AuthorizationServer):
             auth_time=auth_time,
             refresh_ttl=self.config["REFRESH_TOKEN_TTL"],
         )
+        if code is not None:  # a login's exchange (one line each; not per client_credentials)
+            log.info(
+                "token issued grant=authorization_code client=%s sid=%s",
+                request.client.client_id,
+                sid,
+            )

@@ -2,6 +2,8 @@
 
 from flask import has_request_context, request
 
+from webcommon import request_id
+
 from ..storage.audit import AuditEvent
 from ..storage.db import db
 
@@ -21,6 +23,7 @@ def record(action, *, actor: str, ruc=None, target=None, before=None, after=None
         before=before,
         after=after,
         ip=ip if ip is not None else client_ip(),
+        request_id=request_id.current(),
     )
     db.session.add(event)
     return event

@@ -14,3 +14,4 @@ class AuditEvent(db.Model):
     before = db.Column(db.JSON)
     after = db.Column(db.JSON)
     ip = db.Column(db.String(64))
+    request_id = db.Column(db.String(64), index=True)  # the request that caused it

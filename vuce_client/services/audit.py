@@ -2,6 +2,8 @@
 
 from flask import has_request_context, request
 
+from webcommon import request_id
+
 from ..storage import AuditEvent, db
 
 
@@ -21,6 +23,7 @@ def record(
         component=component,
         reason=reason,
         ip=ip,
+        request_id=request_id.current(),
         detail={k: v for k, v in detail.items() if v is not None},
     )
     db.session.add(row)

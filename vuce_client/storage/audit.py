@@ -20,4 +20,6 @@ class AuditEvent(db.Model):
     component: Mapped[str | None] = mapped_column(sa.String(16))
     reason: Mapped[str | None] = mapped_column(sa.String(48))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
+    # the request that caused it (the same id is in both apps' logs)
+    request_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
