@@ -118,3 +118,49 @@ def test_guessing_spread_over_many_sources_locks_the_account(sources):
     fresh = _flow_from(sol, f"127.0.0.{host}")
     locked = _try(fresh, fresh.start(), PASSWORD)
     assert locked.status_code == 401 and "bloqueado temporalmente" in locked.text
+
+
+def _flow_with_forwarded(base_url, forwarded: str) -> Flow:
+    agent = Agent()
+    agent.http.headers["X-Forwarded-For"] = forwarded
+    return Flow(base_url, "rp1", "s3cret-rp1", agent=agent)
+
+
+def test_a_spoofed_x_forwarded_for_buys_no_fresh_source(sol):
+    """Without IDP_PROXY_HOPS the header is ignored: rotating it does not escape the lock."""
+    for i in range(5):
+        flow = _flow_with_forwarded(sol.url, f"203.0.113.{i + 1}")
+        assert _try(flow, flow.start(), f"Wrong{i}xx").status_code == 401
+    flow = _flow_with_forwarded(sol.url, "203.0.113.99")
+    locked = _try(flow, flow.start(), PASSWORD)
+    assert locked.status_code == 401 and "bloqueado temporalmente" in locked.text
+
+
+def test_behind_a_trusted_proxy_the_source_is_the_client(tmp_path):
+    """IDP_PROXY_HOPS=1 (one reverse proxy): the lockout counts by the forwarded client."""
+    from idp.testing import start_idp
+    from tests.support.databases import fresh_database_url
+    from tests.support.oidc import REDIRECT
+
+    idp = start_idp(
+        str(tmp_path),
+        database_url=fresh_database_url("idp_proxy", tmp_path),
+        redis_url=None,  # its own in-process store: nothing shared to flush
+        SECRET_KEY="proxy-secret-key-0123456789abcdef",
+        RECAPTCHA_BACKEND="test",
+        PROXY_HOPS=1,
+    )
+    try:
+        idp.create_taxpayer(RUC)
+        idp.create_user(RUC, "OPERADO1")
+        idp.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True)
+        attacker = _flow_with_forwarded(idp.url, "203.0.113.7")
+        page = attacker.start()
+        for i in range(5):
+            page = _try(attacker, page, f"Wrong{i}xx")
+        assert "bloqueado temporalmente" in page.text
+        victim = _flow_with_forwarded(idp.url, "198.51.100.20")  # same proxy, another client
+        done = _try(victim, victim.start(), PASSWORD)
+        assert "code=" in getattr(done, "location", ""), getattr(done, "text", "")[:300]
+    finally:
+        idp.stop()
