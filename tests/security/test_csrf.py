@@ -20,7 +20,7 @@ EXEMPT_ALLOWED = {
     "oidc.revoke",
     "oidc.end_session",
 }
-EXEMPT_BLUEPRINTS_ALLOWED = {"api", "sim"}
+EXEMPT_BLUEPRINTS_ALLOWED = {"api", "sim", "rp_faults"}  # bearer-token APIs
 
 
 def _is_exempt(app, endpoint: str) -> bool:
