@@ -82,8 +82,12 @@ def discard_session(db) -> None:
 
 
 def commit_if_begun(db) -> None:
-    """Commit the request's session only when it began a transaction: an empty commit still
+    """Commit the request's session only when it began a transaction or holds changes: merely
+    opening a session costs (~8 % of a userinfo request), and an empty commit still
     builds a session and a transaction (~10 % of a client_credentials request, whose token
     lives in the store and which touches no table)."""
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()
+    if not db.session.registry.has():
+        return
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        session.commit()

@@ -251,8 +251,7 @@ def token():
 @csrf.exempt
 def userinfo():
     response = _server().create_endpoint_response("userinfo")
-    if db.session.new:  # the audit row of an RP test bench fault
-        db.session.commit()
+    commit_if_begun(db)  # the audit row of an RP test bench fault, if any
     return response
 
 
