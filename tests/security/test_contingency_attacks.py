@@ -177,3 +177,21 @@ def test_links_die_with_their_episode(idp, cvuce, smtp_sink):
     page = _open(Agent(), link)
     assert page.status_code == 410 and messages.CONTINGENCY_LINK_EXPIRED in page.text
     assert 'id="auth-method"' not in page.text
+
+
+def test_the_per_ip_limit_still_answers_429(idp, cvuce):
+    """The account quota no longer blocks; the per-IP limit (VUCE_CONTINGENCY_RATE_IP) does."""
+    from vuce_client.web.contingency import limiter
+
+    vuce = cvuce
+    _switch(vuce, True)
+    cfg = vuce.app.config
+    saved = cfg["CONTINGENCY_RATE_IP"]
+    cfg["CONTINGENCY_RATE_IP"] = "3 per minute"
+    limiter.reset()
+    try:
+        codes = [_request_link(Agent(), vuce, f"OTRO000{i}").status_code for i in range(4)]
+    finally:
+        cfg["CONTINGENCY_RATE_IP"] = saved
+        limiter.reset()
+    assert codes == [200, 200, 200, 429]
