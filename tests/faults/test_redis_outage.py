@@ -40,8 +40,9 @@ def test_redis_killed_under_load(faults_idp):
     idp = faults_idp
     base = idp.url
     # Before the outage: a token, an unredeemed code, a redeemed code, a live SSO browser.
-    first = Flow(base, CLIENT_ID, CLIENT_SECRET)
+    first = Flow(base, CLIENT_ID, CLIENT_SECRET, scope="openid sol offline_access")
     tokens = first.full_login(RUC, USER, PASSWORD)
+    assert "refresh_token" in tokens
     pending_flow = Flow(base, CLIENT_ID, CLIENT_SECRET)
     pending_callback = _code(pending_flow)
     used_flow = Flow(base, CLIENT_ID, CLIENT_SECRET)
@@ -119,25 +120,33 @@ def test_redis_killed_under_load(faults_idp):
     assert not hasattr(again, "location"), "an SSO session from before the outage was reused"
     assert "Ingrese su Clave SOL" in again.text
     # The refresh token lives in the database: it still works exactly once.
-    refreshed = (
-        requests.post(
-            f"{base}/token",
-            auth=(CLIENT_ID, CLIENT_SECRET),
-            timeout=8,
-            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        )
-        if "refresh_token" in tokens
-        else None
+    refreshed = requests.post(
+        f"{base}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=8,
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
     )
-    if refreshed is not None:
-        assert refreshed.status_code == 200, refreshed.text
-        reuse = requests.post(
-            f"{base}/token",
-            auth=(CLIENT_ID, CLIENT_SECRET),
-            timeout=8,
-            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        )
-        assert reuse.status_code == 400
+    # Access tokens lived in Redis: the restarted, empty Redis knows none of them.
+    old = requests.get(
+        f"{base}/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=8,
+    )
+    assert old.status_code == 401, old.text
+    assert refreshed.status_code == 200, refreshed.text
+    fresh = requests.get(
+        f"{base}/userinfo",
+        headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
+        timeout=8,
+    )
+    assert fresh.status_code == 200, fresh.text  # the account is in SQL, untouched
+    reuse = requests.post(
+        f"{base}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=8,
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert reuse.status_code == 400
 
 
 def test_rate_limiter_survives_redis_outage(faults_idp, monkeypatch):
