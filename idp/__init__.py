@@ -81,9 +81,10 @@ def create_app(settings: dict | None = None) -> Flask:
         )
     from webcommon.observe import RequestObserver
 
+    from . import metrics
     from .web.public_docs import PublicDocuments
 
-    app.wsgi_app = RequestObserver(PublicDocuments(app, app.wsgi_app))
+    app.wsgi_app = RequestObserver(PublicDocuments(app, app.wsgi_app), **metrics.install(app))
     return app
 
 

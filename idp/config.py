@@ -166,6 +166,19 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting(
+        "METRICS_TOKEN",
+        "IDP_METRICS_TOKEN",
+        None,
+        "bearer token of /metrics for non-loopback callers (open on loopback)",
+    ),
+    Setting(
+        "METRICS_ENABLED",
+        "IDP_METRICS_ENABLED",
+        True,
+        "count and time requests for /metrics (false: bench comparison only)",
+        bool,
+    ),
+    Setting(
         "LOG_FORMAT",
         "LOG_FORMAT",
         "text",
@@ -212,6 +225,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
 
 def _check_production(cfg: dict) -> None:
     problems = infrastructure_problems(cfg, "IDP", ("SECRET_KEY", "ADMIN_TOKEN", "SUBJECT_SALT"))
+    if cfg["METRICS_ENABLED"] and not cfg["METRICS_TOKEN"]:
+        problems.append("IDP_METRICS_TOKEN is required (bearer token of /metrics)")
     if not cfg["ISSUER"].startswith("https://"):
         problems.append("IDP_ISSUER must be https")
     if cfg["ARGON2_PROFILE"] not in ("default", "rfc9106"):

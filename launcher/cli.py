@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from vuce_client.config import COMPONENTS
-from webcommon import logs
+from webcommon import logs, metrics
 from webcommon.health import LOADING_FILE
 
 from . import demo
@@ -40,6 +40,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("VUCE_SOL_INSTANCE", "./instance", "instance folder of `vuce-sol up` (or --instance DIR)"),
     ("VUCE_SOL_WORKERS", "1 (2 with both *_REDIS_URL)", "granian workers (processes) per app"),
     ("VUCE_SOL_THREADS", "32", "granian blocking threads per worker (requests served at once)"),
+    (
+        "PROMETHEUS_MULTIPROC_DIR",
+        "<instance>/metrics/idp, …/vuce",
+        "folder of the workers' metric files, one per app, emptied at each start (vuce-sol up "
+        "sets it; set it yourself when serving with granian directly)",
+    ),
     ("MAIL_INBOX_PORT", "1080", "port of the sink's web inbox (no sink when MAIL_SERVER is set)"),
 )
 READY_TIMEOUT = 90.0
@@ -252,10 +258,10 @@ class Supervisor:
         self.out = out
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, label: str, argv: list[str]) -> subprocess.Popen:
+    def start(self, label: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
         proc = subprocess.Popen(
             argv,
-            env=self.env,
+            env=self.env if env is None else {**self.env, **env},
             cwd=self.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -471,9 +477,24 @@ def check_ports(plan: Plan) -> None:
 def start_services(plan: Plan, sup: Supervisor) -> None:
     if plan.sink:
         sup.start("correo", _mailsink_argv(plan))
-    sup.start("idp", _server("idp", plan, plan.idp_port))
-    sup.start("vuce", _server("vuce_client", plan, plan.vuce_port))
-    sup.start("mail-worker", [_bin("flask"), "--app", "vuce_client", "mail-worker"])
+    folders = metrics_folders(plan)
+    sup.start("idp", _server("idp", plan, plan.idp_port), folders["idp"])
+    sup.start("vuce", _server("vuce_client", plan, plan.vuce_port), folders["vuce"])
+    # the mail worker counts the contingency links it sends into VUCE's metrics
+    sup.start(
+        "mail-worker", [_bin("flask"), "--app", "vuce_client", "mail-worker"], folders["vuce"]
+    )
+
+
+def metrics_folders(plan: Plan) -> dict[str, dict[str, str]]:
+    """Each app's PROMETHEUS_MULTIPROC_DIR, emptied for this run (the files of a previous run
+    would be added to the new counts); an operator's own value is kept, and emptied too."""
+    out = {}
+    for app in ("idp", "vuce"):
+        given = plan.env.get(metrics.ENV_DIR)
+        folder = Path(given) / app if given else plan.instance / "metrics" / app
+        out[app] = {metrics.ENV_DIR: str(metrics.reset_dir(folder))}
+    return out
 
 
 def loading_flags(plan: Plan) -> list[Path]:

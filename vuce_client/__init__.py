@@ -45,5 +45,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
-    app.wsgi_app = RequestObserver(app.wsgi_app)
+    from . import metrics
+
+    app.wsgi_app = RequestObserver(app.wsgi_app, **metrics.install(app))
     return app

@@ -42,6 +42,7 @@ from flask import (
 from kvstore import store_from_url
 from webcommon import favicon
 
+from . import metrics
 from .config import COMPONENTS, load_settings, log_dev_warnings
 from .domain.contingency import AUTH_METHOD as CONTINGENCY_METHOD
 from .domain.entry_checks import run_entry_checks
@@ -463,6 +464,7 @@ class VuceAuth:
                 params=list(decision.params),
             )
             db.session.commit()
+            metrics.count_denial(decision.message_number)
             log.info(
                 "entry denied component=%s message=%s reason=%s",
                 self.component,
@@ -476,6 +478,7 @@ class VuceAuth:
                 accounts.update_registered_as(account, decision.registered_as)
             audit.record("LOGIN", account_key=identity.account_key, component=self.component)
             db.session.commit()
+            metrics.count_login(self.component)
             log.info("login ok component=%s account=%s", self.component, identity.account_key)
             open_session(
                 account,

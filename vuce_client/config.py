@@ -103,6 +103,19 @@ _BASE: tuple[Setting, ...] = (
         "component whose client (grant client_credentials, scope padron) calls the padrón",
     ),
     Setting(
+        "METRICS_TOKEN",
+        "VUCE_METRICS_TOKEN",
+        None,
+        "bearer token of /metrics for non-loopback callers (open on loopback)",
+    ),
+    Setting(
+        "METRICS_ENABLED",
+        "VUCE_METRICS_ENABLED",
+        True,
+        "count and time requests for /metrics",
+        bool,
+    ),
+    Setting(
         "LOG_FORMAT",
         "LOG_FORMAT",
         "text",
@@ -255,6 +268,8 @@ def _check_production(cfg: dict) -> None:
     problems = infrastructure_problems(cfg, "VUCE", ("SECRET_KEY", "ADMIN_TOKEN"))
     if not cfg["IDP_ISSUER"].startswith("https://"):
         problems.append("VUCE_IDP_ISSUER must be https")
+    if cfg["METRICS_ENABLED"] and not cfg["METRICS_TOKEN"]:
+        problems.append("VUCE_METRICS_TOKEN is required (bearer token of /metrics)")
     if not cfg["BASE_URL"].startswith("https://"):
         problems.append("VUCE_BASE_URL must be https")
     for comp in COMPONENTS:

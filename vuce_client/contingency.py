@@ -39,6 +39,7 @@ from flask.cli import AppGroup
 
 from webcommon import captcha as captcha_mod
 
+from . import metrics
 from .domain.contingency import (
     ContingencyMode,
     Ineligible,
@@ -167,6 +168,8 @@ class Contingency:
         from .storage import AuditEvent, db
 
         event = "CONTINGENCY_ON" if active else "CONTINGENCY_OFF"
+        if changed:
+            metrics.count_switch(source)
         log.warning(
             "contingency %s (mode=%s, source=%s, actor=%s, changed=%s)",
             "ON" if active else "OFF",
@@ -221,6 +224,7 @@ class Contingency:
         from .services import accounts, audit
         from .storage import db
 
+        metrics.count_link("requested")
         key = (
             extranet_account_key(usuario)
             if kind == "extranet"

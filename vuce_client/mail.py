@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from flask_mail import Mail, Message
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import metrics
 from .storage.db import db, utcnow
 
 log = logging.getLogger("vuce_client.mail")
@@ -113,6 +114,8 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
         .limit(limit)
     ).all()
     db.session.commit()
+    from .contingency import LINK_EMAIL_KIND
+
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for row_id in ids:
         if not _claim(row_id, now):
@@ -137,6 +140,8 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
         else:
             row.status = SENT
             row.sent_at = utcnow()
+            if row.kind == LINK_EMAIL_KIND:
+                metrics.count_link("sent")
             row.last_error = None
             counts["sent"] += 1
         db.session.commit()

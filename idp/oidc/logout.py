@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from joserfc import jwt
 
+from .. import metrics
+
 log = logging.getLogger("idp.logout")
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bcl")
@@ -48,7 +50,9 @@ def _post(uri: str, token: str, timeout: float) -> bool:
 def notify(targets: list[tuple[str, str]], timeout: float) -> list[bool]:
     """POST each (uri, token) in parallel; wait for all (bounded by the timeout)."""
     futures = [_pool.submit(_post, uri, token, timeout) for uri, token in targets]
-    return [f.result() for f in futures]
+    results = [f.result() for f in futures]
+    metrics.count_backchannel(results)
+    return results
 
 
 def _targets(server, ended, account) -> list[tuple[str, str]]:

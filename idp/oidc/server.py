@@ -17,6 +17,7 @@ from authlib.oidc.core.grants.util import create_half_hash
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from joserfc import jwt
 
+from .. import metrics
 from ..domain import claims as claims_domain
 from ..domain import clients as clients_domain
 from ..services import clients, rp_faults, snapshots, tokens
@@ -390,6 +391,7 @@ class SolAuthorizationServer(AuthorizationServer):
             auth_time=auth_time,
             refresh_ttl=self.config["REFRESH_TOKEN_TTL"],
         )
+        metrics.count_token(request.payload.grant_type or "", request.client.client_id)
         if code is not None:  # a login's exchange (one line each; not per client_credentials)
             log.info(
                 "token issued grant=authorization_code client=%s sid=%s",

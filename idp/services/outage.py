@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from .. import metrics
 from . import audit
 
 KEY = "sim:outage"
@@ -126,6 +127,8 @@ def set_outage(store, outage: Outage, *, actor: str) -> tuple[Outage, Outage]:
     else:
         store.set(KEY, json.dumps(after.to_dict()))
     cache.put(store, after if after.mode != "none" else NORMAL)
+    if after.mode != before.mode:
+        metrics.count_outage_switch(after.mode)
     audit.record(
         "OUTAGE_MODE_SET",
         actor=actor,

@@ -7,6 +7,7 @@ from flask_limiter import RateLimitExceeded
 
 from webcommon import errors as common
 
+from .. import metrics
 from ..domain import messages
 from ..storage.db import db
 
@@ -63,6 +64,7 @@ def _wait_text(seconds: int) -> str:
 
 def rate_limited(exc: RateLimitExceeded):
     """429 from Flask-Limiter (the login forms): SOL's page for a person, JSON for a program."""
+    metrics.count_login("rate_limited")
     if wants_json():
         return error_response(429)
     seconds = exc.limit.limit.get_expiry()  # the window: the longest one may have to wait

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from webcommon import captcha
 
+from .. import metrics
 from ..config import lockout_policy
 from ..domain import messages
 from ..services import consents, login, sessions
@@ -96,6 +97,15 @@ def _start_session(account, pending):
     return redirect(resume_url(pending, _lc=marker))
 
 
+# the service's outcomes as the metric names them (the "bad clave")
+LOGIN_OUTCOMES = {
+    login.OK: "ok",
+    login.BAD_CREDENTIALS: "bad_clave",
+    login.LOCKED: "locked",
+    login.CAPTCHA_REQUIRED: "captcha_required",
+}
+
+
 def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
     cid = request.values.get("challenge")
     pending = load_pending(cid)
@@ -113,6 +123,7 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
             form.usuario.data = hint
     elif form.validate_on_submit():
         result = attempt(form)
+        metrics.count_login(LOGIN_OUTCOMES.get(result.outcome, str(result.outcome)))
         if result.outcome == login.OK:
             if result.rehashed:
                 db.session.commit()

@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 
 from webcommon.db import commit_if_begun
 
+from .. import metrics
 from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
@@ -225,6 +226,7 @@ def _refusal(client, account) -> str | None:
     clients that asked for them (domain.md §9, Q1); the VUCE components also require the
     ADUANAS.VUCE profile of secondary users (Q5)."""
     if not account.is_active and not client.accepts_inactive_accounts:
+        metrics.count_login("inactive")
         return messages.OAUTH_ACCESS_DENIED_INACTIVE
     if client.required_profile and account.user_type == accounts.SECONDARY:
         if client.required_profile not in snapshots.identity(account).profiles:
@@ -240,6 +242,7 @@ def token():
     if faulty is not None:
         return faulty
     response = _server().create_token_response()
+    metrics.count_token_response(response)
     commit_if_begun(db)  # a refresh or code exchange wrote its refresh token; cc wrote nothing
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -251,6 +254,7 @@ def token():
 @csrf.exempt
 def userinfo():
     response = _server().create_endpoint_response("userinfo")
+    metrics.count_userinfo(response.status_code)
     commit_if_begun(db)  # the audit row of an RP test bench fault, if any
     return response
 
@@ -259,7 +263,9 @@ def userinfo():
 @limiter.exempt
 @csrf.exempt
 def introspect():
-    return _server().create_endpoint_response("introspection")
+    response = _server().create_endpoint_response("introspection")
+    metrics.count_introspection(response)
+    return response
 
 
 @bp.post("/revoke")

@@ -41,7 +41,14 @@ def test_readme_states_the_two_commands_and_links_resolve():
 ENV_READ = re.compile(
     r"""(?:\benviron|\benv|\bgetenv)\s*(?:\.get\(|\[|\()\s*(f?)["']([A-Z][A-Z0-9_{}a-z.]*)["']"""
 )
-WSGI_KEYS = {"PATH_INFO", "QUERY_STRING", "REQUEST_METHOD", "SCRIPT_NAME", "CONTENT_TYPE"}
+WSGI_KEYS = {
+    "PATH_INFO",
+    "QUERY_STRING",
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "CONTENT_TYPE",
+    "REMOTE_ADDR",
+}
 CODE_DIRS = ("idp", "vuce_client", "webcommon", "launcher", "kvstore", "peru_ids", "scripts")
 
 

@@ -152,6 +152,7 @@ def test_production_refuses_unsafe_settings(tmp_path):
             "IDP_ADMIN_TOKEN": "y" * 32,
             "IDP_SUBJECT_SALT": "z" * 32,
             "IDP_ISSUER": "https://sol.example.pe",
+            "IDP_METRICS_TOKEN": "m" * 32,
         },
     )
     assert ok["SESSION_COOKIE_SECURE"] is True

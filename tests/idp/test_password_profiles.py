@@ -18,6 +18,7 @@ PRODUCTION = {
     "IDP_ADMIN_TOKEN": "y" * 32,
     "IDP_SUBJECT_SALT": "z" * 32,
     "IDP_ISSUER": "https://sol.example.pe",
+    "IDP_METRICS_TOKEN": "m" * 32,
 }
 
 

@@ -319,6 +319,7 @@ def test_allowing_simulation_in_production_warns_at_start(caplog, tmp_path):
                 "SECRET_KEY": secret,
                 "ADMIN_TOKEN": secret,
                 "SUBJECT_SALT": secret,
+                "METRICS_TOKEN": secret,
                 "INSTANCE_PATH": str(tmp_path),
                 "ALLOW_SIMULATION": True,
             }

@@ -148,6 +148,7 @@ def _production_app(tmp_path):
             "SECRET_KEY": "p" * 32,
             "ADMIN_TOKEN": "a" * 32,
             "SUBJECT_SALT": "s" * 32,
+            "METRICS_TOKEN": "m" * 32,
         }
     )
 

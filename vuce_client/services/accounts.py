@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import metrics
 from ..domain import registration as reg
 from ..domain import ubigeo
 from ..domain.entry_checks import EntryContext
@@ -212,6 +213,7 @@ def register(
         account.linked_email = linked["email"]
         account.linked_fax = linked["fax"]
     db.session.flush()
+    metrics.count_registration(first)
     audit.record(
         "REGISTERED" if first else "SECTION_REGISTERED",
         account_key=account.account_key,

@@ -32,6 +32,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from .. import metrics
 from ..domain import messages
 from ..domain.contingency import AUTH_METHOD, LinkStatus, link_message
 from ..domain.entry_checks import EntryContext, run_entry_checks
@@ -268,6 +269,7 @@ def use_link():
     if not state.is_active():
         return _off_page()
     opened = state.links.consume(request.form.get("token"))
+    metrics.count_link(metrics.LINK_EVENTS[opened.status.value])
     component = _component(request.form.get("componente"))
     if not opened.ok:
         audit.record(
