@@ -7,11 +7,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webcommon import running
+
 from .oidc import faults
 from .services import clients, rp_faults
 from .services import outage as outage_service
 from .storage.db import db
 
+OUTAGE_PATH = "/api/v1/sim/outage"
 sim_cli = AppGroup("sim", help="Simulación de caídas y de tokens defectuosos de Clave SOL.")
 
 
@@ -27,15 +30,36 @@ sim_cli = AppGroup("sim", help="Simulación de caídas y de tokens defectuosos d
 )
 @click.option("--error-rate", type=float, default=None, help="fracción de fallos (flaky), 0..1")
 def outage(mode, latency_ms, error_rate):
-    """Fija la caída simulada (none, down, slow, flaky, timeout); sin MODE, la muestra."""
+    """Fija la caída simulada (none, down, slow, flaky, timeout); sin MODE, la muestra.
+
+    Con IDP_REDIS_URL actúa en el almacén compartido; sin él, por la API del IdP en marcha
+    (PUT /api/v1/sim/outage), o no hace nada y muestra el curl equivalente."""
     store = current_app.extensions["sol_store"]
-    if mode is None:
+    wanted = None
+    if mode is not None:
+        try:
+            wanted = outage_service.parse(mode, latency_ms, error_rate)
+        except outage_service.OutageError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    if not current_app.config["REDIS_URL"]:  # the server's store is in its own memory
+        server = running.admin_api(current_app.config, "IDP", "el IdP", "idp_admin_token")
+        try:
+            if wanted is None:
+                answer = server.call("GET", OUTAGE_PATH)
+            else:
+                body = {"mode": wanted.mode}
+                if latency_ms is not None:
+                    body["latency_ms"] = latency_ms
+                if error_rate is not None:
+                    body["error_rate"] = error_rate
+                answer = server.call("PUT", OUTAGE_PATH, body)
+        except running.NotApplied as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps(answer))
+        return
+    if wanted is None:
         click.echo(json.dumps(outage_service.read(store).to_dict()))
         return
-    try:
-        wanted = outage_service.parse(mode, latency_ms, error_rate)
-    except outage_service.OutageError as exc:
-        raise click.BadParameter(str(exc)) from exc
     _, after = outage_service.set_outage(store, wanted, actor="cli")
     db.session.commit()
     click.echo(json.dumps(after.to_dict()))

@@ -38,6 +38,7 @@ from flask import current_app, render_template
 from flask.cli import AppGroup
 
 from webcommon import captcha as captcha_mod
+from webcommon import running
 
 from . import metrics
 from .domain.contingency import (
@@ -305,9 +306,26 @@ def get() -> Contingency:
 contingency_cli = AppGroup("contingency", help="Modo contingencia de autenticación (§7).")
 
 
+API_PATH = "/api/v1/contingency"
+
+
+def _running_server():
+    """VUCE's running server when its switch lives in that server's memory (no
+    VUCE_REDIS_URL): this process's store would be a private, empty one."""
+    if current_app.config["REDIS_URL"]:
+        return None
+    return running.admin_api(current_app.config, "VUCE", "VUCE", "vuce_admin_token")
+
+
 def _switch(active: bool) -> None:
+    server = _running_server()
     try:
-        state = get().set_active(active, actor="cli", source="cli")
+        if server is not None:
+            state = server.call("PUT", API_PATH, {"active": active})
+        else:
+            state = get().set_active(active, actor="cli", source="cli")
+    except running.NotApplied as exc:
+        raise click.ClickException(str(exc)) from exc
     except ContingencyDisabled as exc:
         raise click.ClickException(
             "VUCE_CONTINGENCY=off: la contingencia está deshabilitada"
@@ -333,8 +351,13 @@ def contingency_status():
     import json
 
     c = get()
-    click.echo(json.dumps(c.status(), indent=2))
-    for row in c.history(10):
+    server = _running_server()
+    try:
+        status = server.call("GET", API_PATH) if server is not None else c.status()
+    except running.NotApplied as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(status, indent=2))
+    for row in c.history(10):  # in the database, shared with the server
         click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.event:<16} {row.detail}")
 
 

@@ -1,6 +1,7 @@
 """The IdP's outage simulation (contract.md ``/api/v1/sim/outage``, ``flask --app idp sim``)."""
 
 import time
+from urllib.parse import urlsplit
 
 import requests
 
@@ -148,7 +149,9 @@ def test_code_flow_works_again_after_an_outage(idp):
     assert flow.id_claims(token["id_token"])["ruc"] == RUC
 
 
-def test_cli_sets_and_shows_the_mode(idp):
+def test_cli_sets_and_shows_the_mode(idp, monkeypatch):
+    # without Redis the command goes through the running server's API: this one's port
+    monkeypatch.setitem(idp.app.config, "PORT", urlsplit(idp.url).port)
     runner = idp.app.test_cli_runner()
     result = runner.invoke(args=["sim", "outage", "slow", "--latency-ms", "250"])
     assert result.exit_code == 0, result.output
