@@ -11,6 +11,7 @@ from webcommon import logs
 from .config import load_settings, log_dev_warnings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+VERSION_TABLE = "idp_alembic_version"
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -40,7 +41,8 @@ def create_app(settings: dict | None = None) -> Flask:
 
     passwords.configure(cfg["ARGON2_PROFILE"])
     db.init_app(app)
-    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    # Its own version table, so that both apps can share one database (issue 13, item 9).
+    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"), version_table=VERSION_TABLE)
     store = store_from_url(cfg["REDIS_URL"])
     app.extensions["sol_store"] = store
     from .services import snapshots

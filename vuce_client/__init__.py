@@ -8,6 +8,7 @@ from webcommon import logs
 from webcommon.observe import RequestObserver
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+VERSION_TABLE = "vuce_alembic_version"
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -31,7 +32,8 @@ def create_app(settings: dict | None = None) -> Flask:
     logs.configure(cfg["LOG_FORMAT"])
 
     auths = [VuceAuth(app, component=comp) for comp in COMPONENTS]
-    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    # Its own version table, so that both apps can share one database (issue 13, item 9).
+    Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"), version_table=VERSION_TABLE)
     app.extensions["vuce_auths"] = auths
     for auth in auths:
         app.register_blueprint(components.component_blueprint(auth))
