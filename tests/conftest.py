@@ -13,6 +13,53 @@ from idp.testing import start_idp
 from tests.support.databases import flush_store, fresh_database_url, redis_url, truncate_all
 
 CHROMIUM = "/usr/bin/chromium"
+NO_CHROMIUM = (
+    "chromium not found: apt-get install -y chromium (or CHROMIUM=/path/to/chrome, or "
+    ".venv/bin/playwright install chromium)"
+)
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM, Debian's chromium, one on PATH, or the one Playwright downloaded
+    (CHROMIUM=none: run without the browser tests)."""
+    import glob
+
+    if os.environ.get("CHROMIUM") == "none":
+        return None
+    for candidate in (os.environ.get("CHROMIUM"), CHROMIUM):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("CHROMIUM"):
+        return None  # named but absent: say so rather than pick another one
+    cache = os.path.expanduser("~/.cache/ms-playwright/chromium-*/chrome-linux*/chrome")
+    found = sorted(glob.glob(cache))
+    return found[-1] if found else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a chromium the browser tests are left out, and the summary says so once."""
+    if find_chromium() is not None:
+        return
+    browser = [
+        item
+        for item in items
+        if item.get_closest_marker("browser")
+        or "chromium_path" in getattr(item, "fixturenames", ())
+    ]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if item not in set(browser)]
+        config._vuce_sol_no_browser = len(browser)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    left_out = getattr(config, "_vuce_sol_no_browser", 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} browser tests not run: {NO_CHROMIUM}")
+
 
 # Property tests draw the same examples on every run by default, so a CI result is
 # reproducible; HYPOTHESIS_PROFILE=explore draws fresh random ones (run it to hunt for bugs,
@@ -89,7 +136,8 @@ def idp(idp_session):
 
 @pytest.fixture(scope="session")
 def chromium_path():
-    """Debian's chromium, or skip with instructions."""
-    if not shutil.which(CHROMIUM) and not shutil.os.path.exists(CHROMIUM):
-        pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium")
-    return CHROMIUM
+    """A chromium to drive (see find_chromium), or skip with instructions."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip(NO_CHROMIUM)
+    return path

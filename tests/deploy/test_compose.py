@@ -123,7 +123,7 @@ def test_the_apps_accept_the_production_settings_of_the_file(compose, tmp_path):
         captcha.check_production(vuce_env["RECAPTCHA_BACKEND"], vuce_env["RECAPTCHA_SECRET_KEY"])
         == []
     )
-    # both apps get their own database (each has its own alembic_version table)
+    # each app gets its own database (one shared one works too: test_one_database.py)
     assert idp_env["IDP_DATABASE_URL"].rsplit("/", 1)[1] == "idp"
     assert vuce_env["VUCE_DATABASE_URL"].rsplit("/", 1)[1] == "vuce"
     assert "CREATE DATABASE vuce" in (ROOT / "deploy/postgres-init.sql").read_text()

@@ -2,9 +2,13 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,3 +118,56 @@ def test_readme_and_clients_add_help_say_how_sol_admin_is_granted(tmp_path):
     assert done.returncode == 0, done.stderr
     flat = " ".join(done.stdout.split())
     assert "sol:admin" in flat and "--scope" in flat and "403" in flat
+
+
+def _readme_env_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"cat > \.env <<'EOF'\n(.*?)\nEOF\n", readme, re.S)
+    assert found, "README lost its .env example"
+    return found.group(1) + "\n"
+
+
+def test_readme_env_example_is_one_variable_per_line_with_all_compose_requires():
+    from tests.deploy.test_compose import required_vars
+
+    lines = [line for line in _readme_env_example().splitlines() if line.strip()]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*=\S+", line) for line in lines), lines
+    names = [line.split("=", 1)[0] for line in lines]
+    assert len(names) == len(set(names))
+    assert "RECAPTCHA_SITE_KEY" in names
+    assert required_vars() <= set(names), required_vars() - set(names)
+
+
+@pytest.mark.skipif(
+    not shutil.which("docker-compose"),
+    reason="docker-compose not installed (apt-get install -y docker-compose)",
+)
+def test_docker_compose_config_accepts_the_readme_env_example(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(_readme_env_example(), encoding="utf-8")
+    done = subprocess.run(
+        [
+            shutil.which("docker-compose"),
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "--env-file",
+            str(env_file),
+            "config",
+        ],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    rendered = yaml.safe_load(done.stdout)
+    vuce = rendered["services"]["vuce"]["environment"]
+    assert vuce["RECAPTCHA_SITE_KEY"] == "your-recaptcha-v2-site-key"
+    assert vuce["VUCE_BASE_URL"] == "https://vuce.example.pe"
+
+
+def test_readme_says_how_to_run_the_projects_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/flask" in readme and ". .venv/bin/activate" in readme
+    assert "apt-get install -y chromium" in readme.split("## The demo")[0]  # in "Two commands"
+    assert "The instance folder" in readme and "IDP_INSTANCE_PATH" in readme
