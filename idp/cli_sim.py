@@ -1,7 +1,12 @@
 """``flask --app idp sim outage MODE`` and ``flask --app idp sim rp-fault add|list|clear``: the
-same operations as ``PUT /api/v1/sim/outage`` and ``/api/v1/sim/rp-faults``."""
+same operations as ``PUT /api/v1/sim/outage`` and ``/api/v1/sim/rp-faults``.
+
+With IDP_REDIS_URL they write the shared store the servers read. Without it the simulation
+lives in the running server's memory, so they call those APIs on it (webcommon.running), or
+refuse and change nothing."""
 
 import json
+from urllib.parse import quote
 
 import click
 from flask import current_app
@@ -15,7 +20,23 @@ from .services import outage as outage_service
 from .storage.db import db
 
 OUTAGE_PATH = "/api/v1/sim/outage"
+RP_FAULTS_PATH = "/api/v1/sim/rp-faults"
 sim_cli = AppGroup("sim", help="Simulación de caídas y de tokens defectuosos de Clave SOL.")
+
+
+def _running_server():
+    """The IdP's running server when the simulation lives in that server's memory (no
+    IDP_REDIS_URL): this process's store would be a private, empty one."""
+    if current_app.config["REDIS_URL"]:
+        return None
+    return running.admin_api(current_app.config, "IDP", "el IdP", "idp_admin_token")
+
+
+def _api(method: str, path: str, body: dict | None = None) -> dict:
+    try:
+        return _running_server().call(method, path, body)
+    except running.NotApplied as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @sim_cli.command("outage")
@@ -41,20 +62,16 @@ def outage(mode, latency_ms, error_rate):
             wanted = outage_service.parse(mode, latency_ms, error_rate)
         except outage_service.OutageError as exc:
             raise click.BadParameter(str(exc)) from exc
-    if not current_app.config["REDIS_URL"]:  # the server's store is in its own memory
-        server = running.admin_api(current_app.config, "IDP", "el IdP", "idp_admin_token")
-        try:
-            if wanted is None:
-                answer = server.call("GET", OUTAGE_PATH)
-            else:
-                body = {"mode": wanted.mode}
-                if latency_ms is not None:
-                    body["latency_ms"] = latency_ms
-                if error_rate is not None:
-                    body["error_rate"] = error_rate
-                answer = server.call("PUT", OUTAGE_PATH, body)
-        except running.NotApplied as exc:
-            raise click.ClickException(str(exc)) from exc
+    if _running_server() is not None:
+        if wanted is None:
+            answer = _api("GET", OUTAGE_PATH)
+        else:
+            body = {"mode": wanted.mode}
+            if latency_ms is not None:
+                body["latency_ms"] = latency_ms
+            if error_rate is not None:
+                body["error_rate"] = error_rate
+            answer = _api("PUT", OUTAGE_PATH, body)
         click.echo(json.dumps(answer))
         return
     if wanted is None:
@@ -88,6 +105,10 @@ def rp_fault_add(client_id, fault, times):
         client_id, fault, times = rp_faults.parse(client_id, fault, times)
     except rp_faults.RpFaultError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if _running_server() is not None:
+        body = {"client_id": client_id, "fault": fault, "times": times}
+        click.echo(json.dumps(_api("POST", RP_FAULTS_PATH, body)))
+        return
     if clients.get(client_id) is None:
         raise click.BadParameter(
             f"el cliente {client_id!r} no está registrado", param_hint="client-id"
@@ -100,6 +121,10 @@ def rp_fault_add(client_id, fault, times):
 @rp_fault.command("list")
 def rp_fault_list():
     """Las fallas aún armadas, un objeto JSON por línea."""
+    if _running_server() is not None:
+        for item in _api("GET", RP_FAULTS_PATH)["faults"]:
+            click.echo(json.dumps(item))
+        return
     for item in rp_faults.armed(_bench_store()):
         click.echo(json.dumps(item.to_dict()))
 
@@ -108,6 +133,13 @@ def rp_fault_list():
 @click.option("--id", "fault_id", default=None, help="desarma solo esta falla (por omisión: todas)")
 def rp_fault_clear(fault_id):
     """Desarma una falla (--id) o todas."""
+    if _running_server() is not None:
+        if fault_id:
+            _api("DELETE", f"{RP_FAULTS_PATH}/{quote(fault_id, safe='')}")
+            click.echo(json.dumps({"cleared": 1}))
+        else:
+            click.echo(json.dumps(_api("DELETE", RP_FAULTS_PATH)))
+        return
     store = _bench_store()
     if fault_id:
         if rp_faults.clear(store, fault_id, actor="cli") is None:

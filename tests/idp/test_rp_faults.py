@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -327,7 +328,9 @@ def test_allowing_simulation_in_production_warns_at_start(caplog, tmp_path):
     assert any("IDP_ALLOW_SIMULATION=true" in r.getMessage() for r in caplog.records)
 
 
-def test_cli_adds_lists_and_clears(bench):
+def test_cli_adds_lists_and_clears(bench, monkeypatch):
+    # without Redis the commands go through the running server's API: this one's port
+    monkeypatch.setitem(bench.app.config, "PORT", urlsplit(bench.url).port)
     runner = bench.app.test_cli_runner()
     added = runner.invoke(
         args=[

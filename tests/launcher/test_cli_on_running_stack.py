@@ -8,6 +8,7 @@ write the shared store directly. Either way the running servers must see the cha
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -133,3 +134,23 @@ def test_another_instance_folder_is_refused_not_applied(running, tmp_path):
     assert code != 0 and "rechazó el token de administración" in out
     assert _outage(running) == "none" and _contingency(running) is False
     assert os.path.exists(running["tmp"] / "inst" / "idp_admin_token")
+
+
+def test_rp_faults_are_armed_in_the_running_idp(running):
+    args = ("--app", "idp", "sim", "rp-fault")
+    code, out = _cli(running, *args, "add", "--client-id", "vuce-mr", "--fault", "token_error")
+    assert code == 0, out
+    armed = json.loads(out.strip().splitlines()[-1])
+    assert armed["client_id"] == "vuce-mr" and armed["fault"] == "token_error"
+    seen = requests.get(
+        f"{running['idp']}/api/v1/sim/rp-faults",
+        headers={"Authorization": f"Bearer {running['idp_token']}"},
+        timeout=10,
+    ).json()["faults"]
+    assert [f["id"] for f in seen] == [armed["id"]]
+    code, out = _cli(running, *args, "list")
+    assert code == 0 and armed["id"] in out
+    code, out = _cli(running, *args, "clear")
+    assert code == 0 and '"cleared": 1' in out
+    code, out = _cli(running, *args, "list")
+    assert code == 0 and armed["id"] not in out
