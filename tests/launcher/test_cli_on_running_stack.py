@@ -140,7 +140,7 @@ def test_rp_faults_are_armed_in_the_running_idp(running):
     args = ("--app", "idp", "sim", "rp-fault")
     code, out = _cli(running, *args, "add", "--client-id", "vuce-mr", "--fault", "token_error")
     assert code == 0, out
-    armed = json.loads(out.strip().splitlines()[-1])
+    armed = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     assert armed["client_id"] == "vuce-mr" and armed["fault"] == "token_error"
     seen = requests.get(
         f"{running['idp']}/api/v1/sim/rp-faults",
