@@ -27,7 +27,6 @@ ID_TOKEN, TOKEN_ENDPOINT, USERINFO = "id_token", "token_endpoint", "userinfo"
 CORE = "https://openid.net/specs/openid-connect-core-1_0.html"
 RFC7515 = "https://www.rfc-editor.org/rfc/rfc7515"
 RFC7519 = "https://www.rfc-editor.org/rfc/rfc7519"
-RFC6749 = "https://www.rfc-editor.org/rfc/rfc6749"
 
 
 @dataclass(frozen=True)
