@@ -56,5 +56,14 @@ class Store(Protocol):
     def delete_indexed(self, index: str) -> int:
         """Delete every key named in an index set, then the set; return how many existed."""
 
+    def push_capped(
+        self, key: str, value: bytes | str, maxlen: int, ttl: float | None = None
+    ) -> None:
+        """Put a value at the head of a list and keep only the newest ``maxlen``, in one round
+        trip (the TTL is refreshed)."""
+
+    def list_head(self, key: str, count: int) -> list[bytes]:
+        """Up to ``count`` values of a list, newest first."""
+
     def ping(self) -> bool:
         """True when the store answers."""

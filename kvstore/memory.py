@@ -34,7 +34,7 @@ class MemoryStore:
     def get(self, key):
         with self._lock:
             item = self._live(key)
-            return None if item is None or isinstance(item[0], set) else item[0]
+            return None if item is None or isinstance(item[0], set | list) else item[0]
 
     def set(self, key, value, ttl=None):
         with self._lock:
@@ -116,6 +116,17 @@ class MemoryStore:
             self._data.pop(index, None)
             members = item[0] if item is not None and isinstance(item[0], set) else set()
             return sum(1 for k in members if self._live(k) is not None and self._data.pop(k))
+
+    def push_capped(self, key, value, maxlen, ttl=None):
+        with self._lock:
+            item = self._live(key)
+            items = item[0] if item is not None and isinstance(item[0], list) else []
+            self._data[key] = ([_b(value), *items][:maxlen], self._expiry(ttl))
+
+    def list_head(self, key, count):
+        with self._lock:
+            item = self._live(key)
+        return list(item[0][:count]) if item is not None and isinstance(item[0], list) else []
 
     def ping(self):
         return True

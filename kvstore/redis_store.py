@@ -159,6 +159,17 @@ class RedisStore:
         pipe.delete(index)
         return int(self._call(pipe.execute)[0]) if keys else 0
 
+    def push_capped(self, key, value, maxlen, ttl=None):
+        pipe = self._r.pipeline(transaction=False)
+        pipe.lpush(key, value)
+        pipe.ltrim(key, 0, maxlen - 1)
+        if ttl is not None:
+            pipe.pexpire(key, self._px(ttl))
+        self._call(pipe.execute)
+
+    def list_head(self, key, count):
+        return self._call(self._r.lrange, key, 0, count - 1) if count > 0 else []
+
     def ping(self):
         """False at once while the breaker is open (readiness), else a real PING."""
         if self.breaker.state == OPEN:

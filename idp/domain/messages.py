@@ -178,3 +178,11 @@ OAUTH_ACCESS_DENIED_INACTIVE = "La cuenta del usuario no esta activa (suspendida
 OAUTH_ACCESS_DENIED_USER = "El usuario no autorizo el acceso de la aplicacion"
 OAUTH_REQUEST_NOT_SUPPORTED = "SOL no admite el parametro request (objetos de solicitud)"
 OAUTH_REQUEST_URI_NOT_SUPPORTED = "SOL no admite el parametro request_uri"
+
+# RP console (issue 15)
+CONSOLE_TITLE = "Consola de aplicaciones cliente (RP)"
+CONSOLE_FAULT_ARMED = "Falla {fault} armada para {client_id} ({times} vez/veces)."
+CONSOLE_FAULT_CLEARED = "Falla retirada."
+CONSOLE_FAULTS_CLEARED = "Se retiraron todas las fallas del cliente."
+CONSOLE_OUTAGE_SET = "Modo de caída simulada: {mode}."
+CONSOLE_UNKNOWN_CLIENT = "El cliente no está registrado."

@@ -15,12 +15,13 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.grants.util import create_half_hash
 from authlib.oidc.core.models import AuthorizationCodeMixin
+from flask import g
 from joserfc import jwt
 
 from .. import metrics
 from ..domain import claims as claims_domain
 from ..domain import clients as clients_domain
-from ..services import clients, rp_faults, snapshots, tokens
+from ..services import clients, console, rp_faults, snapshots, tokens
 from ..storage.db import db
 from .pkce import S256Required
 
@@ -391,7 +392,26 @@ class SolAuthorizationServer(AuthorizationServer):
             auth_time=auth_time,
             refresh_ttl=self.config["REFRESH_TOKEN_TTL"],
         )
-        metrics.count_token(request.payload.grant_type or "", request.client.client_id)
+        grant_type = request.payload.grant_type or ""
+        metrics.count_token(grant_type, request.client.client_id)
+        if console.watched(self.store, self.config, request.client.client_id):
+            now = int(time.time())
+            g.sol_console = {
+                "grant": grant_type,
+                "client_id": request.client.client_id,
+                "account": account,
+                "scope": token.get("scope"),
+                "access": {
+                    "client_id": request.client.client_id,
+                    "scope": token.get("scope"),
+                    "sub": self.subject(user.account if isinstance(user, LoginUser) else user)
+                    if user is not None
+                    else None,
+                    "iat": now,
+                    "exp": now + int(token.get("expires_in", 0)),
+                    "token_type": token.get("token_type"),
+                },
+            }
         if code is not None:  # a login's exchange (one line each; not per client_credentials)
             log.info(
                 "token issued grant=authorization_code client=%s sid=%s",

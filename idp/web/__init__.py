@@ -6,13 +6,14 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from webcommon import favicon
 
-    from . import admin, api, errors, health, login, oidc, rp_faults, security, sim
+    from . import admin, api, console, errors, health, login, oidc, rp_faults, security, sim
 
     app.register_blueprint(health.bp)
     app.register_blueprint(oidc.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(sim.bp)
     app.register_blueprint(rp_faults.bp)
     favicon.register(app, app.static_folder)

@@ -18,6 +18,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import (
     Blueprint,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -33,7 +34,7 @@ from .. import metrics
 from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
-from ..services import accounts, consents, sessions, snapshots
+from ..services import accounts, consents, console, sessions, snapshots
 from ..services import rp_faults as rp_fault_service
 from ..storage.db import db
 from . import public_docs, rp_faults
@@ -240,13 +241,39 @@ def _refusal(client, account) -> str | None:
 def token():
     faulty = rp_faults.token_endpoint_fault()  # RP test bench (a no-op unless armed)
     if faulty is not None:
+        _console_fault_event()
         return faulty
     response = _server().create_token_response()
     metrics.count_token_response(response)
+    draft = g.pop("sol_console", None)  # only when the RP console watches this client
+    if draft is not None:
+        applied = g.get("sol_applied_fault")
+        item = console.event(
+            **draft,
+            fault=applied[1] if applied else None,
+            answer=response.get_json(silent=True),
+        )
+        console.record(_store(), draft["client_id"], item)
     commit_if_begun(db)  # a refresh or code exchange wrote its refresh token; cc wrote nothing
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _console_fault_event() -> None:
+    """A token-endpoint fault answered instead of a token: the console shows it too."""
+    applied = g.get("sol_applied_fault")
+    if applied and console.watched(_store(), current_app.config, applied[0]):
+        item = console.event(
+            grant="authorization_code",
+            client_id=applied[0],
+            account=None,
+            scope=None,
+            fault=applied[1],
+            answer={"error": applied[1]},
+            access=None,
+        )
+        console.record(_store(), applied[0], item)
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
