@@ -71,11 +71,23 @@ def test_postgres_down_and_back_under_load(faults_idp):
     assert any(h.status == 503 for h in during), summary(during)
     assert max(h.elapsed for h in load.hits) < 5.0, "a request hung during the outage"
     assert login_after < 10.0
-    assert during_redeem.status_code in (400, 503), during_redeem.text
+    # The code lives in Redis, the account in the worker's snapshot and the access token goes
+    # to Redis: with no refresh token to write, the exchange needs no table and may succeed
+    # while PostgreSQL is down (a 503 if this worker had to read the account from SQL).
+    assert during_redeem.status_code in (200, 400, 503), during_redeem.text
     assert during_redeem.headers["Content-Type"].startswith("application/json")
+    if during_redeem.status_code == 200:
+        info = requests.get(
+            f"{base}/userinfo",
+            headers={"Authorization": f"Bearer {during_redeem.json()['access_token']}"},
+            timeout=8,
+        )
+        assert info.status_code == 200, info.text
 
-    # The code presented during the outage works at most once after it.
+    # The code presented during the outage works at most once in all.
     first, second = _redeem(flow, callback), _redeem(flow, callback)
+    if during_redeem.status_code == 200:
+        assert first.status_code == 400
     assert first.status_code in (200, 400) and second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     # A refresh token rotated before the outage stays spent; its successor works once.
