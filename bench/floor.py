@@ -11,7 +11,7 @@ the median over the runs and each target's CPU per op relative to the peer's in 
 Every process started here is stopped by its PID at the end, also on Ctrl-C.
 
     .venv/bin/python bench/floor.py --runs 3
-    .venv/bin/python bench/floor.py --runs 3 --configs granian,granian1,gthread,sync,gevent
+    .venv/bin/python bench/floor.py --runs 3 --configs granian,granian1,granian8,gthread,sync,gevent
     .venv/bin/python bench/floor.py --apps wsgi --configs gthread,granian --duration 10
 
 See bench/README.md, "Serving floor".
@@ -53,10 +53,11 @@ APPS = {
     "flask": ("bench.floor_app:create_flask_app()", "bench.floor_app:create_flask_app", True),
 }
 # name -> (label, server, worker flags), each with the benches' shared flags (GUNICORN_COMMON /
-# GRANIAN_COMMON; sync ignores --keep-alive: it closes after each response); granian 2x8 is what
+# GRANIAN_COMMON; sync ignores --keep-alive: it closes after each response); granian 2x4 is what
 # bench/idp_load.py serves with, gthread 2x4 what it served with before granian
 CONFIGS = {
-    "granian": ("granian 2x8", "granian", ["--workers", "2", "--blocking-threads", "8"]),
+    "granian": ("granian 2x4", "granian", ["--workers", "2", "--blocking-threads", "4"]),
+    "granian8": ("granian 2x8", "granian", ["--workers", "2", "--blocking-threads", "8"]),
     "granian1": ("granian 2x1", "granian", ["--workers", "2", "--blocking-threads", "1"]),
     "gthread": (
         "gunicorn gthread 2x4",

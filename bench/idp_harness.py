@@ -348,15 +348,14 @@ def add_server_args(p, threads_default: int | None = None) -> None:
         "--threads",
         type=int,
         default=threads_default,
-        help="granian: blocking threads per worker (default 8); gunicorn: gthread threads "
-        "(default 4)",
+        help="granian: blocking threads per worker; gunicorn: gthread threads (default 4 for both)",
     )
     p.add_argument("--worker-class", default="gthread", help="gunicorn only: gthread or sync")
 
 
 def server_defaults(a) -> None:
     if a.threads is None:
-        a.threads = 8 if a.server == "granian" else 4
+        a.threads = 4  # granian: bench/README.md "Server configuration"; gunicorn: as before
 
 
 def start_idp(args, procs: Procs, logs: Path) -> tuple[str, subprocess.Popen]:

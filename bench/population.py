@@ -382,7 +382,7 @@ def start_server(
         "--workers",
         str(workers),
         "--blocking-threads",
-        "8",
+        "4",
         "--log-level",
         "warning",
     ]
@@ -625,7 +625,7 @@ def main(argv=None) -> int:
             log("databases dropped")
 
     print(
-        f"\nIdP at scale (granian {args.workers} workers x 8 threads, argon2 production profile, "
+        f"\nIdP at scale (granian {args.workers} workers x 4 threads, argon2 production profile, "
         f"one request at a time; whole run {time.monotonic() - started:.0f} s)"
     )
     for r in results:

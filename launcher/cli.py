@@ -39,7 +39,8 @@ PROFILE_VUCE = "ADUANAS.VUCE"
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("VUCE_SOL_INSTANCE", "./instance", "instance folder of `vuce-sol up` (or --instance DIR)"),
     ("VUCE_SOL_WORKERS", "1 (2 with both *_REDIS_URL)", "granian workers (processes) per app"),
-    ("VUCE_SOL_THREADS", "32", "granian blocking threads per worker (requests served at once)"),
+    ("VUCE_SOL_IDP_THREADS", "4", "granian blocking threads per IdP worker"),
+    ("VUCE_SOL_VUCE_THREADS", "32", "granian blocking threads per VUCE worker"),
     (
         "PROMETHEUS_MULTIPROC_DIR",
         "<instance>/metrics/idp, …/vuce",
@@ -51,11 +52,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 DEFAULT_INBOX_PORT = 1080
-# Python threads per granian worker: each request holds one for its whole life, including VUCE's
-# 250 ms contingency floor (a sleep), so a burst needs many; idle ones cost nothing (granian
-# starts them on demand). 32 x 2 workers answered the contingency burst at 150+/s
-# (bench/README.md "Contingency burst").
-DEFAULT_THREADS = 32
+# Python threads per granian worker (requests it serves at once; bench/README.md "Server
+# configuration"): the IdP's requests are short; 4 gave its SSO flow the best throughput and p99
+# (1 serialises it; 8 was no better, 32 cost more CPU per request); VUCE's
+# contingency form holds its thread through a 250 ms anti-enumeration floor (a sleep), so a
+# burst needs many (bench/README.md "Contingency burst").
+DEFAULT_THREADS = {"idp": 4, "vuce_client": 32}
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -94,7 +96,7 @@ class Plan:
     smtp: tuple[str, int] = ("127.0.0.1", 1025)
     inbox_port: int = DEFAULT_INBOX_PORT
     workers: int = 1
-    threads: int = DEFAULT_THREADS
+    threads: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THREADS))
 
     @property
     def inbox_url(self) -> str:
@@ -169,7 +171,10 @@ def make_plan(
     # several granian workers need the shared store; the in-process one is single-process
     shared = env.get("IDP_REDIS_URL") and env.get("VUCE_REDIS_URL")
     workers = int(env.get("VUCE_SOL_WORKERS") or (2 if shared else 1))
-    threads = int(env.get("VUCE_SOL_THREADS") or DEFAULT_THREADS)
+    threads = {
+        "idp": int(env.get("VUCE_SOL_IDP_THREADS") or DEFAULT_THREADS["idp"]),
+        "vuce_client": int(env.get("VUCE_SOL_VUCE_THREADS") or DEFAULT_THREADS["vuce_client"]),
+    }
     env.setdefault("PYTHONUNBUFFERED", "1")
     return Plan(
         instance=inst,
@@ -366,7 +371,7 @@ def _server(app: str, plan: Plan, port: int) -> list[str]:
         "--workers",
         str(plan.workers),
         "--blocking-threads",
-        str(plan.threads),
+        str(plan.threads[app]),
         "--workers-kill-timeout",
         "5",
         "--log-level",

@@ -270,6 +270,18 @@ def test_listening_on_every_interface_keeps_browser_urls_on_loopback(tmp_path):
     assert argv[argv.index("--host") + 1] == "0.0.0.0" and "wsgi" in argv
 
 
+def test_each_app_gets_its_own_thread_count(tmp_path):
+    """VUCE's contingency floor holds a thread per request: it gets many; the IdP few."""
+    plan = cli.make_plan(str(tmp_path), environ={})
+    threads = {
+        app: cli._server(app, plan, 1)[cli._server(app, plan, 1).index("--blocking-threads") + 1]
+        for app in ("idp", "vuce_client")
+    }
+    assert threads == {"idp": "4", "vuce_client": "32"}
+    plan = cli.make_plan(str(tmp_path), environ={"VUCE_SOL_VUCE_THREADS": "64"})
+    assert plan.threads == {"idp": 4, "vuce_client": 64}
+
+
 @pytest.mark.slow
 def test_readyz_says_not_ready_until_the_demo_data_is_loaded(tmp_path):
     """#13 item 8: the servers start while the demo is still being seeded; the first 200 of
