@@ -82,12 +82,32 @@ def end_session(server, sid: str) -> int:
     return len(targets)
 
 
+def _account_wide_targets(server, account, notified: set[str]) -> list[tuple[str, str]]:
+    """A sub-only logout token (§2.4 allows sub without sid) for every other client that
+    takes back-channel logouts: a relying party may hold a session of the account that no SSO
+    session of ours knows of (VUCE's contingency access is opened while SOL is down)."""
+    from ..services import clients
+
+    sub = server.subject(account)
+    return [
+        (
+            client.backchannel_logout_uri,
+            logout_token(server.keyring, server.config["ISSUER"], client.client_id, sub, None),
+        )
+        for client in clients.all_clients()
+        if client.backchannel_logout_uri and client.client_id not in notified
+    ]
+
+
 def end_account(server, account) -> int:
-    """Suspension/deletion: end every session, revoke every token, notify every client."""
+    """Suspension/deletion: end every session, revoke every token, and tell every client
+    that takes back-channel logouts (with the sid where a session of ours names one)."""
     from ..services import sessions, tokens
 
     ended = sessions.end_all(server.store, account.key)
     tokens.revoke_account(account.key)
     targets = _targets(server, ended, account)
+    notified = {client_id for s in ended for client_id in s.clients}
+    targets += _account_wide_targets(server, account, notified)
     notify(targets, server.config["BACKCHANNEL_TIMEOUT"])
     return len(targets)

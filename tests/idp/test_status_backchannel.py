@@ -114,12 +114,16 @@ def test_reactivation_sends_no_logout(idp, receiver):
 
 
 def test_other_users_sessions_are_untouched(idp, receiver):
-    flow, token, _ = logged_in(idp, receiver)
+    flow, token, id_claims = logged_in(idp, receiver)
     idp.create_user(RUC, "OTRO0001")
     Api(idp.url, idp.admin_token).post(
         f"/taxpayers/{RUC}/users/OTRO0001/status", {"action": "suspend"}
     )
-    assert not receiver.tokens
+    # The client hears of OTRO0001 (sub only: no session of ours names one), never of the
+    # logged-in user.
+    keys = KeySet.import_key_set(requests.get(flow.meta["jwks_uri"], timeout=5).json())
+    [other] = [jwt.decode(t, keys, algorithms=["RS256"]).claims for t in receiver.tokens]
+    assert other["sub"] != id_claims["sub"] and "sid" not in other
     info = requests.post(
         flow.meta["introspection_endpoint"],
         data={"token": token["access_token"]},

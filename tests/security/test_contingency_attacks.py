@@ -123,6 +123,29 @@ def test_back_channel_logout_ends_every_session_of_the_account(idp, cvuce, smtp_
     assert _session_keys(vuce.store) == []
 
 
+def test_suspension_ends_a_contingency_only_session(idp, cvuce, smtp_sink):
+    """No SSO session at SOL knows a session opened by a link (SOL was down), so the
+    suspension's logout reaches VUCE as a sub-only token; contingency stays on."""
+    vuce = cvuce
+    idp.create_taxpayer(RUC)
+    idp.create_user(RUC, "OPERADO5", roles=(OP,))
+    vuce.import_account(sol_username="OPERADO5", email="eva@example.pe")
+    # A known user: logged in with Clave SOL once (VUCE learns the sub), and that SSO session
+    # at SOL has since expired.
+    assert sol_login(Agent(), vuce, "MR", RUC, "OPERADO5").url == f"{vuce.url}/mr/"
+    from idp.services import accounts, sessions
+
+    assert sessions.end_all(idp.store, accounts.secondary_key(RUC, "OPERADO5"))
+    _switch(vuce, True)
+    agent = _contingency_session(vuce, smtp_sink, "OPERADO5", "eva@example.pe")
+    assert _file(agent, vuce)
+    _suspend(idp, "OPERADO5")
+    page = agent.get(f"{vuce.url}/mr/", stop_prefix=vuce.url + "/mr/login")
+    assert page.status_code == 302
+    assert _file(agent, vuce) is None
+    assert _session_keys(vuce.store) == []
+
+
 def test_contingency_session_life_is_bounded(idp, cvuce, smtp_sink):
     vuce = cvuce
     vuce.import_account(sol_username="OPERADO4", email="dan@example.pe")
