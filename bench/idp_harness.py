@@ -358,11 +358,14 @@ def server_defaults(a) -> None:
         a.threads = 4  # granian: bench/README.md "Server configuration"; gunicorn: as before
 
 
-def start_idp(args, procs: Procs, logs: Path) -> tuple[str, subprocess.Popen]:
+def start_idp(
+    args, procs: Procs, logs: Path, env_extra: dict | None = None
+) -> tuple[str, subprocess.Popen]:
     """Seed the fresh database, then one server whose issuer is its own URL."""
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-idp-")
     env = idp_env(args, f"http://127.0.0.1:{port}", instance)
+    env.update(env_extra or {})
     log(f"seeding {args.database_url} / {args.redis_url} (argon2 profile {args.argon2_profile})")
     seed_idp(env)
     return start_server(args, procs, logs, env, port)

@@ -10,6 +10,7 @@ lines in ``bench/out/``.
     .venv/bin/python bench/idp_load.py            # 16 workers, 20 s per scenario and server
     .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
+    .venv/bin/python bench/idp_load.py --quick --metrics-compare   # metrics on vs off (issue 15)
 
 See bench/README.md for the columns and the server configuration.
 """
@@ -20,6 +21,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,13 +30,16 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
 
 from bench import profile  # noqa: E402
 from bench.idp_harness import (  # noqa: E402
+    PEER_SRC,
     REDIRECT_URI,
     Procs,
     add_server_args,
     describe_server,
     driver_python,
     flushed_redis,
+    free_port,
     fresh_database,
+    idp_env,
     log,
     ours_driver_args,
     peer_dir,
@@ -42,6 +47,7 @@ from bench.idp_harness import (  # noqa: E402
     server_defaults,
     start_idp,
     start_run,
+    start_server,
 )
 from bench.idp_harness import start_peer as harness_start_peer  # noqa: E402
 
@@ -66,6 +72,9 @@ def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subproc
 
 
 def describe(args, target: str) -> str:
+    if args.metrics_compare:
+        on = "metrics on (PROMETHEUS_MULTIPROC_DIR)" if target == "ours" else "metrics off"
+        return f"{describe_server(args)}, argon2 {args.argon2_profile}, {on}"
     if target == "peer":
         iters = (
             f" PBKDF2_ITERS={args.peer_pbkdf2_iters}"
@@ -108,7 +117,7 @@ def drive(
         "--label",
         f"{target}: {describe(args, target)}",
     ]
-    if target == "ours":
+    if target == "ours" or args.metrics_compare:
         extra, env_extra = ours_driver_args()
     else:
         extra, env_extra = (
@@ -154,12 +163,13 @@ def _num(r: dict | None, key: str, fmt: str) -> str:
     return format(v, fmt) if isinstance(v, (int, float)) else "-"
 
 
-def table(rows: list[tuple[str, dict | None, dict | None]]) -> str:
+def table(rows: list[tuple[str, dict | None, dict | None]], names=("ours", "peer")) -> str:
+    a, b = names
     head = (
-        f"{'scenario':<11}|{'ops/s ours':>11}{'peer':>9}{'ratio':>7} |"
-        f"{'p50 ms ours':>12}{'peer':>8} |{'p95 ours':>9}{'peer':>8} |"
-        f"{'p99 ours':>9}{'peer':>8} |{'CPU ms/op ours':>15}{'peer':>9}{'ratio':>7} |"
-        f"{'err ours/peer':>14}"
+        f"{'scenario':<11}|{'ops/s ' + a:>11}{b:>9}{'ratio':>7} |"
+        f"{'p50 ms ' + a:>12}{b:>8} |{'p95 ' + a:>9}{b:>8} |"
+        f"{'p99 ' + a:>9}{b:>8} |{'CPU ms/op ' + a:>15}{b:>9}{'ratio':>7} |"
+        f"{'err ' + a + '/' + b:>14}"
     )
     lines = [head, "-" * len(head)]
     for name, o, p in rows:
@@ -230,6 +240,12 @@ def parse_args(argv=None):
         help="Redis URL with a db index of its own (flushed)",
     )
     p.add_argument("--no-peer", action="store_true", help="only our IdP")
+    p.add_argument(
+        "--metrics-compare",
+        action="store_true",
+        help="instead of the peer, a second IdP on the same database and Redis with "
+        "IDP_METRICS_ENABLED=false: the cost of the metrics (issue 15), scenario by scenario",
+    )
     p.add_argument("--no-ours", action="store_true", help="only the peer")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
     p.add_argument(
@@ -243,6 +259,8 @@ def parse_args(argv=None):
     server_defaults(a)
     if a.quick:
         a.duration, a.warmup = 5.0, 2.0
+    if a.metrics_compare:
+        a.no_peer = a.no_ours = False
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
     unknown = set(a.scenarios) - set(SCENARIOS)
     if unknown:
@@ -277,6 +295,17 @@ def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
     return iters
 
 
+def metrics_env(logs: Path, on: bool) -> dict:
+    """The metrics settings of one IdP: on, as served (every worker counting into an emptied
+    PROMETHEUS_MULTIPROC_DIR), or off (IDP_METRICS_ENABLED=false)."""
+    if not on:
+        return {"IDP_METRICS_ENABLED": "false"}
+    from webcommon.metrics import reset_dir
+
+    folder = reset_dir(logs / "metrics-idp")
+    return {"IDP_METRICS_ENABLED": "true", "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.fair:
@@ -285,14 +314,20 @@ def main(argv=None) -> int:
     logs, out, procs = start_run("idp_load", args.out)
     rows = []
     try:
-        base = peer_dir()
+        base = PEER_SRC if args.metrics_compare else peer_dir()  # the driver only
         py = driver_python(base)
         targets = {}
         if not args.no_ours:
             args.database_url = fresh_database(args.pg, args.db_name)
             args.redis_url = flushed_redis(args.redis)
-            targets["ours"] = start_idp(args, procs, logs)
-        if not args.no_peer:
+            targets["ours"] = start_idp(args, procs, logs, metrics_env(logs, True))
+        if args.metrics_compare:
+            port = free_port()
+            env = idp_env(args, f"http://127.0.0.1:{port}", tempfile.mkdtemp(prefix="bench-idp-"))
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # an inherited one would turn it on
+            env.update(metrics_env(logs, False))
+            targets["peer"] = start_server(args, procs, logs, env, port)
+        elif not args.no_peer:
             targets["peer"] = start_peer(args, procs, base, logs)
         log(
             f"{args.concurrency} workers, {args.duration:g} s (+{args.warmup:g} s warm-up) per "
@@ -312,7 +347,8 @@ def main(argv=None) -> int:
         f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
         f"concurrency {args.concurrency}, {args.duration:g} s per scenario"
     )
-    print(f"\n{conf}\n{table(rows)}\n\nresults: {out}")
+    names = ("on", "off") if args.metrics_compare else ("ours", "peer")
+    print(f"\n{conf}\n{table(rows, names)}\n\nresults: {out}")
     return 0
 
 
