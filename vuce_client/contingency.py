@@ -38,7 +38,7 @@ from flask import current_app, render_template
 from flask.cli import AppGroup
 
 from webcommon import captcha as captcha_mod
-from webcommon import running
+from webcommon import request_id, running
 
 from . import metrics
 from .domain.contingency import (
@@ -187,7 +187,7 @@ class Contingency:
             **extra,
         }
         with self.app.app_context(), sa.orm.Session(db.engine) as s:
-            s.add(AuditEvent(event=event, detail=detail))
+            s.add(AuditEvent(event=event, detail=detail, request_id=request_id.current()))
             s.commit()
 
     def history(self, limit: int = 50) -> list:

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from joserfc import jwt
 
+from webcommon import request_id
+
 from .. import metrics
 
 log = logging.getLogger("idp.logout")
@@ -33,10 +35,14 @@ def logout_token(keyring, issuer: str, client_id: str, sub: str, sid: str | None
     return jwt.encode({"alg": "RS256", "kid": kid, "typ": "logout+jwt"}, claims, key, ["RS256"])
 
 
-def _post(uri: str, token: str, timeout: float) -> bool:
+def _post(uri: str, token: str, timeout: float, headers: dict) -> bool:
     try:
         resp = requests.post(
-            uri, data={"logout_token": token}, timeout=timeout, allow_redirects=False
+            uri,
+            data={"logout_token": token},
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
         )
         ok = resp.status_code in (200, 204)
         if not ok:
@@ -49,7 +55,9 @@ def _post(uri: str, token: str, timeout: float) -> bool:
 
 def notify(targets: list[tuple[str, str]], timeout: float) -> list[bool]:
     """POST each (uri, token) in parallel; wait for all (bounded by the timeout)."""
-    futures = [_pool.submit(_post, uri, token, timeout) for uri, token in targets]
+    # the pool's threads do not inherit the request's context: its id is read here
+    headers = request_id.outgoing_headers()
+    futures = [_pool.submit(_post, uri, token, timeout, headers) for uri, token in targets]
     results = [f.result() for f in futures]
     metrics.count_backchannel(results)
     return results

@@ -159,3 +159,58 @@ def test_idp_public_documents_carry_an_id_too(idp):
     assert resp.status_code == 200 and resp.headers["X-Request-ID"] == "jwks-probe-0001"
     resp = requests.get(f"{idp.url}/.well-known/openid-configuration", timeout=5)
     assert len(resp.headers["X-Request-ID"]) == 32
+
+
+def test_idp_back_channel_logouts_carry_the_request_id():
+    """notify() posts from a thread pool, which does not inherit the request's context."""
+    from idp.oidc import logout
+
+    seen = []
+
+    def rp(environ, start_response):
+        seen.append(environ.get("HTTP_X_REQUEST_ID"))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+    server = LiveServer(rp).start()
+    try:
+        token = request_id.bind("logout-req-0001")
+        try:
+            assert logout.notify([(server.url, "t1"), (server.url, "t2")], 5) == [True, True]
+        finally:
+            request_id.unbind(token)
+    finally:
+        server.stop()
+    assert seen == ["logout-req-0001", "logout-req-0001"]
+
+
+def test_vuce_contingency_switch_is_audited_with_the_request_id(tmp_path):
+    from flask_migrate import upgrade
+
+    from vuce_client import create_app
+    from vuce_client.storage import AuditEvent, db
+
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "TESTING": True,
+            "IDP_PROBE_ENABLED": False,
+            "ADMIN_TOKEN": "vuce-admin-token-0123456789",
+            "CONTINGENCY_MODE": "manual",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    resp = app.test_client().put(
+        "/api/v1/contingency",
+        json={"active": True},
+        headers={
+            "Authorization": "Bearer vuce-admin-token-0123456789",
+            "X-Request-ID": "switch-req-0001",
+        },
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.headers["X-Request-ID"] == "switch-req-0001"
+    with app.app_context():
+        row = db.session.query(AuditEvent).filter_by(event="CONTINGENCY_ON").one()
+    assert row.request_id == "switch-req-0001"
