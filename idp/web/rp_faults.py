@@ -113,7 +113,7 @@ def token_endpoint_fault():
     if not service.enabled(current_app.config):
         return None
     claimed = _claimed_client_id()
-    if not claimed or not service.armed(store, claimed):
+    if not claimed or not service.any_armed(store) or not service.armed(store, claimed):
         return None
     oauth_request = server.create_oauth2_request(request)
     try:
