@@ -13,7 +13,10 @@ def _app(name, tmp_path):
     else:
         from vuce_client import create_app
     return create_app(
-        {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": fresh_database_url(name, tmp_path)}
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": fresh_database_url(f"favicon_{name}", tmp_path),
+        }
     )
 
 
