@@ -271,13 +271,17 @@ def parse_args(argv=None):
 def calibrate_pbkdf2(argon2_profile: str, rounds: int = 20) -> int:
     """PBKDF2-SHA256 iterations that cost node as much CPU as one argon2id verify of ours
     (32-byte output, one SHA-256 block, as the peer's server.mjs derives it)."""
+    from flask import Flask
+
     from idp.services import passwords
 
-    passwords.configure(argon2_profile)
-    stored = passwords.hash_password("bench-password")
-    t0 = time.process_time()
-    for _ in range(rounds):
-        passwords.verify_password(stored, "bench-password")
+    app = Flask("calibrate")
+    passwords.configure(app, argon2_profile)
+    with app.app_context():
+        stored = passwords.hash_password("bench-password")
+        t0 = time.process_time()
+        for _ in range(rounds):
+            passwords.verify_password(stored, "bench-password")
     argon2_ms = (time.process_time() - t0) / rounds * 1e3
     probe = (
         "const c=require('crypto');const t=process.cpuUsage();"

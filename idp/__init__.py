@@ -39,7 +39,7 @@ def create_app(settings: dict | None = None) -> Flask:
     from .services import passwords
     from .storage import db
 
-    passwords.configure(cfg["ARGON2_PROFILE"])
+    passwords.configure(app, cfg["ARGON2_PROFILE"])
     db.init_app(app)
     # Its own version table, so that both apps can share one database (issue 13, item 9).
     Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"), version_table=VERSION_TABLE)

@@ -2,6 +2,7 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
 # "default" is the OWASP Password Storage Cheat Sheet's argon2id baseline (19 MiB, 2 passes,
 # 1 lane: ~25 ms of one core per verify); "rfc9106" is RFC 9106's low-memory choice and
@@ -14,35 +15,41 @@ _PROFILES = {
     "rfc9106": PasswordHasher(),
     "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
 }
-_hasher = _PROFILES["default"]
-_dummy_hash = None
+_EXTENSION = "sol_password_hasher"
+_dummy_hashes: dict[int, str] = {}
 
 
-def configure(profile: str) -> None:
-    """Select the hashing cost profile (done once by create_app)."""
-    global _hasher, _dummy_hash
-    _hasher = _PROFILES[profile]
-    _dummy_hash = _hasher.hash("dummy-password-0")
+def configure(app, profile: str) -> None:
+    """Select the app's hashing cost profile (create_app does it). Per app, not per process:
+    two apps in one process (tests, a script) never change each other's cost."""
+    app.extensions[_EXTENSION] = _PROFILES[profile]
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context():
+        return current_app.extensions.get(_EXTENSION, _PROFILES["default"])
+    return _PROFILES["default"]
 
 
 def hash_password(password: str) -> str:
     """Return an argon2id hash."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; an unknown user still pays one verification (no timing oracle)."""
-    global _dummy_hash
+    hasher = _hasher()
     if stored_hash is None:
-        if _dummy_hash is None:
-            _dummy_hash = _hasher.hash("dummy-password-0")
-        stored_hash, password = _dummy_hash, password + "\x00"
+        dummy = _dummy_hashes.get(id(hasher))
+        if dummy is None:
+            dummy = _dummy_hashes[id(hasher)] = hasher.hash("dummy-password-0")
+        stored_hash, password = dummy, password + "\x00"
     try:
-        return _hasher.verify(stored_hash, password)
+        return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
     """True when the stored hash was made with other parameters than the current profile."""
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hasher().check_needs_rehash(stored_hash)

@@ -4,6 +4,7 @@ next successful login."""
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 from sqlalchemy import select
 
 from idp.config import ConfigError, load_settings
@@ -24,11 +25,10 @@ PRODUCTION = {
 
 @pytest.fixture
 def profile():
-    """Switch the process-wide profile for one test, then put the suite's back."""
-    before = passwords._hasher
-    yield passwords.configure
-    passwords._hasher = before
-    passwords._dummy_hash = None
+    """An app context whose hashing profile the test picks (profiles are per app)."""
+    app = Flask("profiles")
+    with app.app_context():
+        yield lambda name: passwords.configure(app, name)
 
 
 @pytest.mark.parametrize(
