@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/contingency_burst.py [--requests 1000] [--concurrency 50]
         [--server granian|gunicorn] [--workers 2] [--threads 32] [--mail-workers 2]
-        [--min-response-ms 250]
+        [--mail-nice 10] [--min-response-ms 250]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/12]
 
@@ -44,6 +44,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from launcher.cli import MAIL_WORKER_NICE, lower_priority  # noqa: E402
 
 RUC = "20123456786"
 ADMIN = "bench-admin-token-0123456789abcdef"
@@ -155,6 +157,12 @@ def main(argv=None) -> int:
         help="granian blocking threads / gunicorn gthread threads per worker",
     )
     ap.add_argument("--mail-workers", type=int, default=2)
+    ap.add_argument(
+        "--mail-nice",
+        type=int,
+        default=MAIL_WORKER_NICE,
+        help=f"nice of the mail workers (default {MAIL_WORKER_NICE}, as vuce-sol up)",
+    )
     ap.add_argument("--min-response-ms", type=int, default=250)
     ap.add_argument(
         "--database-url",
@@ -298,7 +306,8 @@ def main(argv=None) -> int:
             ok = resp.status_code == 200 and 'id="check-email"' in resp.text
             return elapsed, resp.status_code if ok else -resp.status_code
 
-        # The mail workers run during the burst, as in production.
+        # The mail workers run during the burst, as in production, at the CPU priority
+        # `vuce-sol up` gives them (--mail-nice 0: the same as the server's).
         for _ in range(args.mail_workers):
             procs.append(
                 subprocess.Popen(
@@ -315,6 +324,9 @@ def main(argv=None) -> int:
                     start_new_session=True,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    preexec_fn=(
+                        (lambda: lower_priority(args.mail_nice)) if args.mail_nice else None
+                    ),
                 )
             )
 

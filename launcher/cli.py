@@ -218,15 +218,33 @@ def table_is_empty(url: str, table: str) -> bool:
 
 # -- processes --------------------------------------------------------------------------------
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# The mail worker delivers an outbox: a few seconds late costs nothing, while the pages it would
+# take CPU from are answering people (a contingency burst queues one e-mail per answer; on two
+# cores the worker delivering during the burst halved the answers' rate: bench/README.md
+# "Contingency burst"). It runs at a lower CPU priority; with idle CPU it is just as fast.
+MAIL_WORKER_NICE = 10
 
 
-def die_with_parent():
+def lower_priority(nice: int) -> None:
+    """Nice the calling process, and its scheduler autogroup: with autogroups (Linux's default
+    for desktops and many servers) a process that starts its own session is weighed against
+    other sessions as a group, where its plain nice value counts for nothing."""
+    os.nice(nice)
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(nice))
+    except OSError:  # no autogroups here: the plain nice is what counts
+        pass
+
+
+def die_with_parent(nice: int = 0):
     """A ``preexec_fn`` that makes the child receive SIGTERM when this process dies, however it
     dies (SIGKILL included): Linux's parent-death signal, through libc's prctl. The signal is
     tied to the forking thread, so children are started from threads that outlive them (the
-    main thread, or a thread that waits for its child). None where prctl does not exist."""
+    main thread, or a thread that waits for its child). ``nice`` lowers the child's CPU
+    priority. None when there is nothing to do (no prctl, no nice)."""
     if not sys.platform.startswith("linux"):
-        return None
+        return (lambda: lower_priority(nice)) if nice else None
     import ctypes
 
     prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the child only calls it
@@ -236,6 +254,8 @@ def die_with_parent():
         prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != launcher:  # the launcher died before the signal was armed
             os.kill(os.getpid(), signal.SIGTERM)
+        if nice:
+            lower_priority(nice)
 
     return preexec
 
@@ -263,7 +283,9 @@ class Supervisor:
         self.out = out
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, label: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+    def start(
+        self, label: str, argv: list[str], env: dict | None = None, nice: int = 0
+    ) -> subprocess.Popen:
         proc = subprocess.Popen(
             argv,
             env=self.env if env is None else {**self.env, **env},
@@ -273,7 +295,7 @@ class Supervisor:
             text=True,
             bufsize=1,
             start_new_session=True,
-            preexec_fn=die_with_parent(),
+            preexec_fn=die_with_parent(nice),
         )
         threading.Thread(target=_pump, args=(proc.stdout, label, self.out), daemon=True).start()
         self.procs.append((label, proc))
@@ -487,7 +509,10 @@ def start_services(plan: Plan, sup: Supervisor) -> None:
     sup.start("vuce", _server("vuce_client", plan, plan.vuce_port), folders["vuce"])
     # the mail worker counts the contingency links it sends into VUCE's metrics
     sup.start(
-        "mail-worker", [_bin("flask"), "--app", "vuce_client", "mail-worker"], folders["vuce"]
+        "mail-worker",
+        [_bin("flask"), "--app", "vuce_client", "mail-worker"],
+        folders["vuce"],
+        nice=MAIL_WORKER_NICE,
     )
 
 
