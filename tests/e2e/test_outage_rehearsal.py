@@ -72,7 +72,10 @@ def test_outage_rehearsal_with_the_demo_users(page, stack):
         page.click("text=VUCE - Acceso por contingencia")
         shot(page, "bandeja-correo")
         page.click("a[href*='/contingencia/enlace/']")
-        page.wait_for_selector("#link-open")
+        page.wait_for_load_state()
+        assert page.locator("#link-open").count() == 1, (  # else: say what the page shows
+            f"{page.url}: {page.inner_text('body')[:500]}"
+        )
         page.click("#link-open")
         page.wait_for_selector("#auth-method")
         assert page.inner_text("#auth-method") == "Ingreso por contingencia"
