@@ -55,6 +55,9 @@ def test_outage_rehearsal_with_the_demo_users(page, stack):
             == 503
         )
         _vuce_contingency(stack, True)
+        # The stack is shared by the e2e tests: an earlier story's link (void since its
+        # contingency episode ended) must not be the one this story clicks in the inbox.
+        assert requests.delete(f"{stack.inbox}/messages", timeout=10).status_code < 300
 
         _request_link(page, stack, "SUPERVIS")  # registered, but no consent: not eligible
         _request_link(page, stack, "OPERADOR")  # eligible
