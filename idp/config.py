@@ -9,6 +9,7 @@ import logging
 from webcommon import captcha
 from webcommon.captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 from webcommon.settings import (
+    LOG_FORMAT,
     ConfigError,
     Setting,
     choice,
@@ -178,13 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
         "count and time requests for /metrics (false: bench comparison only)",
         bool,
     ),
-    Setting(
-        "LOG_FORMAT",
-        "LOG_FORMAT",
-        "text",
-        "log lines: text (for people) | json (one object per line, with request_id)",
-        choice("text", "json"),
-    ),
+    LOG_FORMAT,
     Setting("INSTANCE_PATH", "IDP_INSTANCE_PATH", None, "folder for SQLite, keys, secrets"),
     Setting(
         "ARGON2_PROFILE",

@@ -11,9 +11,9 @@ import logging
 
 from webcommon.captcha import GOOGLE_VERIFY_URL, TEST_SITE_KEY
 from webcommon.settings import (
+    LOG_FORMAT,
     ConfigError,
     Setting,
-    choice,
     finish,
     infrastructure_problems,
     read_table,
@@ -115,13 +115,7 @@ _BASE: tuple[Setting, ...] = (
         "count and time requests for /metrics",
         bool,
     ),
-    Setting(
-        "LOG_FORMAT",
-        "LOG_FORMAT",
-        "text",
-        "log lines: text (for people) | json (one object per line, with request_id)",
-        choice("text", "json"),
-    ),
+    LOG_FORMAT,
     Setting("INSTANCE_PATH", "VUCE_INSTANCE_PATH", None, "folder for SQLite and secrets"),
     Setting("MAIL_SERVER", "MAIL_SERVER", "127.0.0.1", "SMTP host (Flask-Mail)"),
     Setting("MAIL_PORT", "MAIL_PORT", 1025, "SMTP port (Flask-Mail)", int),

@@ -41,6 +41,16 @@ class Setting:
     dev_warning: str | None = None  # logged when the embedded default is used
 
 
+# Read by both apps alike (one variable for the whole stack).
+LOG_FORMAT = Setting(
+    "LOG_FORMAT",
+    "LOG_FORMAT",
+    "text",
+    "log lines: text (for people) | json (one object per line, with request_id)",
+    choice("text", "json"),
+)
+
+
 def read_table(table, overrides: dict | None, environ) -> tuple[dict, list[str]]:
     """Values from overrides, then the environment, then defaults; plus the dev warnings."""
     environ = os.environ if environ is None else environ
