@@ -101,7 +101,7 @@ def test_vuce_accepts_key_rotation_after_refetching_jwks(idp, vuce, monkeypatch)
         page = _login(agent, vuce)
     assert page.url == f"{vuce.url}/mr/", page.text[:400]
     assert _logged_in(agent, vuce)
-    assert True in refetches
+    assert any(refetches), "VUCE never forced a JWKS refetch for the unknown kid"
     assert _applied_at_sol(idp) == ["key_rotation"]
     assert vuce.audit_events("LOGIN_REFUSED") == []
     second = Agent()
