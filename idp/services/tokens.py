@@ -87,10 +87,6 @@ class AccessToken(TokenMixin):
         return clients.cached(self.client_id)
 
 
-def _refresh_columns():
-    return [c for c in RefreshToken.__table__.columns]
-
-
 @dataclass
 class RefreshRecord(TokenMixin):
     """A refresh token row, read with one Core SELECT (no ORM unit of work)."""
@@ -131,7 +127,9 @@ class RefreshRecord(TokenMixin):
 
 
 _INSERT_REFRESH = insert(RefreshToken.__table__)  # Core: nothing reads the row back
-_BY_REFRESH = select(*_refresh_columns()).where(RefreshToken.token_hash == bindparam("h"))
+_BY_REFRESH = select(*RefreshToken.__table__.columns).where(
+    RefreshToken.token_hash == bindparam("h")
+)
 
 
 def save(
