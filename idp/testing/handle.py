@@ -149,18 +149,8 @@ class SolIdp:
         **params,
     ) -> dict:
         """The token response of a real code + PKCE flow through the SOL login form."""
-        from .flows import CodeFlow
-
-        flow = CodeFlow(
-            client_id,
-            redirect_uri or self._redirect_uri(client_id),
-            client_secret=client_secret,
-            scope=scope,
-        )
-        code = flow.authorize(
-            self.url, {"ruc": ruc, "usuario": username, "clave": password}, **params
-        )
-        return flow.redeem(self.url, code)
+        form = {"ruc": ruc, "usuario": username, "clave": password}
+        return self._code_flow(form, client_id, client_secret, scope, redirect_uri, params)
 
     def browser_login(
         self,
@@ -190,6 +180,11 @@ class SolIdp:
         redirect_uri: str | None = None,
     ) -> dict:
         """The same for an Extranet official (``login_type=extranet``)."""
+        form = {"usuario": username, "clave": password}
+        params = {"login_type": "extranet"}
+        return self._code_flow(form, client_id, client_secret, scope, redirect_uri, params)
+
+    def _code_flow(self, form, client_id, client_secret, scope, redirect_uri, params) -> dict:
         from .flows import CodeFlow
 
         flow = CodeFlow(
@@ -198,10 +193,7 @@ class SolIdp:
             client_secret=client_secret,
             scope=scope,
         )
-        code = flow.authorize(
-            self.url, {"usuario": username, "clave": password}, login_type="extranet"
-        )
-        return flow.redeem(self.url, code)
+        return flow.redeem(self.url, flow.authorize(self.url, form, **params))
 
     def client_credentials(
         self, client_id: str, client_secret: str, scope: str | None = None
