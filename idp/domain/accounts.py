@@ -20,19 +20,13 @@ from .roles import validate_role_codes
 # §5.2 / [S0 II]: at most 1,000 secondary users per RUC; Q6: ELIMINADO users do not count.
 MAX_SECONDARY_USERS = 1000
 NAMES_MAX_LENGTH = 200
-EMAIL_MAX_LENGTH = 254
 
 # Patterns are matched on the raw text *before* upper-casing: str.upper() maps some non-ASCII
 # letters onto ASCII ("ı" → "I", "ß" → "SS"), so checking afterwards would let them through.
 _USERNAME_RE = re.compile(r"[A-Za-z0-9]{8}")  # §3.3, Q12
 _PASSWORD_RE = re.compile(r"[A-Za-z0-9]{8,12}")  # §3.3, Q12 (+ at least one digit)
 _EXTRANET_RE = re.compile(r"EXT[A-Z0-9]{1,9}", re.IGNORECASE)  # §3.4, Q13
-_PHONE_RE = re.compile(r"[0-9 ()+\-/]{6,20}")  # §3.5
 _MOBILE_RE = re.compile(r"9[0-9]{8}")  # §3.5, optional stricter check
-# Simple RFC 5322 addr-spec, ASCII only: dot-atom local part and a dotted host name.
-_EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_EMAIL_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_TLD_RE = re.compile(r"[A-Za-z]{2,63}")
 
 
 class UserStatus(StrEnum):
@@ -213,22 +207,10 @@ def validate_email(value: object, *, required: bool = False) -> str | None:
         if required:
             raise errors.InvalidEmail("missing")
         return None
-    if not isinstance(value, str):
-        raise errors.InvalidEmail(f"email={value!r}")
-    text = value.strip()
-    local, at, domain = text.rpartition("@")
-    labels = domain.split(".")
-    if (
-        not at
-        or len(text) > EMAIL_MAX_LENGTH
-        or len(local) > 64  # RFC 5321 §4.5.3.1.1
-        or not _EMAIL_LOCAL_RE.fullmatch(local)
-        or len(labels) < 2
-        or not all(_EMAIL_LABEL_RE.fullmatch(label) for label in labels)
-        or not _TLD_RE.fullmatch(labels[-1])
-    ):
-        raise errors.InvalidEmail(f"email={value!r}")
-    return f"{local}@{domain.lower()}"
+    try:
+        return peru_ids.normalize_email(value)  # the syntax both apps share
+    except peru_ids.InvalidEmail:
+        raise errors.InvalidEmail(f"email={value!r}") from None
 
 
 def validate_phone(value: object, *, required: bool = False) -> str | None:
@@ -237,14 +219,10 @@ def validate_phone(value: object, *, required: bool = False) -> str | None:
         if required:
             raise errors.InvalidPhone("missing")
         return None
-    if not isinstance(value, str):
-        raise errors.InvalidPhone(f"phone={value!r}")
-    text = value.strip()
-    # The class alone would accept "------"; Peruvian numbers have at least 6 digits
-    # (provincial landlines), so ask for that many.
-    if not _PHONE_RE.fullmatch(text) or sum(c.isdigit() for c in text) < 6:
-        raise errors.InvalidPhone(f"phone={value!r}")
-    return text
+    try:
+        return peru_ids.normalize_phone(value)  # the syntax both apps share
+    except peru_ids.InvalidPhone:
+        raise errors.InvalidPhone(f"phone={value!r}") from None
 
 
 def is_peruvian_mobile(value: str) -> bool:

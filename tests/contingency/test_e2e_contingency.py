@@ -232,6 +232,9 @@ def test_captcha_is_required(active, smtp_sink):
     assert 'id="sol-captcha-error"' in r.text
     r = _request_link(Agent(), vuce, "OPERADO7", ruc="123")
     assert r.status_code == 400 and 'id="sol-ruc-error"' in r.text
+    # 11 digits are not enough: the check digit is peru_ids' (20123456786 is the valid one)
+    r = _request_link(Agent(), vuce, "OPERADO7", ruc="20123456787")
+    assert r.status_code == 400 and 'id="sol-ruc-error"' in r.text
     assert vuce.send_mail()["sent"] == 0
 
 

@@ -9,8 +9,10 @@ Field rules (§3.5, §6.4, Q16):
 
 - ``names`` 1–200 characters; ``address`` 1–200; ``reference`` optional, up to 200.
 - ``ubigeo``: a 6-digit INEI district code that exists in the shipped table (§10).
-- ``email`` required (Q16), at most 254 characters, simple RFC 5322 syntax (§3.5).
-- ``phone``, ``mobile``, ``fax`` optional, ``^[0-9 ()+\\-/]{6,20}$`` (§3.5).
+- ``email`` required (Q16), at most 254 characters, simple RFC 5322 syntax (§3.5,
+  ``peru_ids.normalize_email``, the IdP's rule too).
+- ``phone``, ``mobile``, ``fax`` optional, ``^[0-9 ()+\\-/]{6,20}$`` with at least 6 digits
+  (§3.5, ``peru_ids.normalize_phone``, the IdP's rule too).
 - ``notifications_consent`` optional (it is what contingency needs, §7).
 - The "Condiciones del Servicio" must be accepted at registration (§6.4 step 5).
 - ``area`` and ``sub_area``: Extranet only (§6.4, [S1 Anexo I]), optional, up to 100.
@@ -23,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from peru_ids import validate_ruc
+import peru_ids
 
 from . import messages
 from .identity import UserType
@@ -33,18 +35,8 @@ NAMES_MAX = 200
 ADDRESS_MAX = 200
 REFERENCE_MAX = 200
 AREA_MAX = 100
-EMAIL_MAX = 254
 
 _UBIGEO_RE = re.compile(r"[0-9]{6}")
-_PHONE_RE = re.compile(r"[0-9 ()+\-/]{6,20}")  # §3.5
-# A simple RFC 5322 dot-atom: local part up to 64 characters, no leading, trailing or doubled
-# dot, and a domain of LDH labels ending in an alphabetic TLD. Quoted local parts and IP
-# literals are valid in the RFC but never seen in practice, and are refused.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_EMAIL_RE = re.compile(
-    rf"(?=[^@]{{1,64}}@){_ATEXT}+(?:\.{_ATEXT}+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
 
 
 class RegistrationError(ValueError):
@@ -85,12 +77,7 @@ def _text(value: object, field: str) -> str:
 
 def normalize_email(value: object) -> str:
     """The e-mail stripped, with its domain lower-cased; ValueError when it is not valid."""
-    text = _text(value, "email")
-    if not text or len(text) > EMAIL_MAX or not _EMAIL_RE.fullmatch(text):
-        raise ValueError(f"invalid e-mail address: {value!r}")
-    local, _, domain = text.rpartition("@")
-    # Domains are case-insensitive; the local part may not be (RFC 5321 §2.4), so it is kept.
-    return f"{local}@{domain.lower()}"
+    return peru_ids.normalize_email(_text(value, "email"))  # the syntax both apps share
 
 
 def is_valid_email(value: object) -> bool:
@@ -153,7 +140,7 @@ def validate_registration(
     phones: dict[str, str | None] = {}
     for field in ("phone", "mobile", "fax"):
         value = _text(getattr(data, field), field)
-        if value and not _PHONE_RE.fullmatch(value):
+        if value and not peru_ids.is_valid_phone(value):
             errors[field] = messages.ERR_PHONE_INVALID
         phones[field] = value or None
 
@@ -192,7 +179,7 @@ def validate_registration(
             )
         else:
             try:
-                linked_ruc = validate_ruc(raw)
+                linked_ruc = peru_ids.validate_ruc(raw)
             except ValueError:
                 errors["linked_ruc"] = messages.ERR_LINKED_RUC_INVALID
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 import time
 
 from flask import (
@@ -32,6 +31,8 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+import peru_ids
+
 from .. import metrics
 from ..domain import messages
 from ..domain.contingency import AUTH_METHOD, LinkStatus, link_message
@@ -43,7 +44,6 @@ api_bp = Blueprint("vuce_contingency_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # bearer-token API, no cookies
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], key_prefix="vuce-contingency")
-RUC_RE = re.compile(r"^\d{11}$")
 LINK_STATUS_CODES = {
     LinkStatus.EXPIRED: 410,
     LinkStatus.USED: 410,
@@ -171,7 +171,7 @@ def _submit(kind: str):
     errors = {}
     if not result.ok:
         errors["captcha"] = messages.CONTINGENCY_CAPTCHA_FAILED
-    if kind == "sol" and not RUC_RE.match(values["ruc"]):
+    if kind == "sol" and not peru_ids.is_valid_ruc(values["ruc"]):
         errors["ruc"] = messages.CONTINGENCY_RUC_INVALID
     if not values["usuario"] or len(values["usuario"]) > 20:
         errors["usuario"] = messages.CONTINGENCY_USER_REQUIRED
