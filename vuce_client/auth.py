@@ -44,6 +44,7 @@ from webcommon import favicon
 
 from . import metrics
 from .config import COMPONENTS, load_settings, log_dev_warnings
+from .domain import messages
 from .domain.contingency import AUTH_METHOD as CONTINGENCY_METHOD
 from .domain.entry_checks import run_entry_checks
 from .domain.identity import InvalidClaims, identity_from_claims
@@ -66,18 +67,6 @@ log = logging.getLogger("vuce_client.auth")
 PACKAGE_DIR = __import__("pathlib").Path(__file__).resolve().parent
 PENDING_TTL = 1800
 
-# ours (Q19): pages of a refused callback
-CALLBACK_REFUSED = (
-    "No se pudo completar el ingreso a la VUCE. Vuelva a intentarlo desde la página de inicio."
-)
-IDP_DOWN = (
-    "El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
-    "nuevamente en unos minutos."
-)
-CLAIMS_MISSING = (
-    "SUNAT no envió los datos de su usuario que la VUCE necesita (RUC, tipo de usuario o "
-    "roles). No se pudo completar el ingreso; vuelva a intentarlo más tarde."
-)
 # OIDC Core 5.1 contact claims VUCE takes from userinfo; everything else from the ID token
 CONTACT_CLAIMS = ("name", "email", "email_verified")
 
@@ -197,8 +186,6 @@ def current_account():
 
 
 def _template_globals():
-    from .domain import messages
-
     return {
         "vuce_user": current_user(),
         "vuce_account": current_account,
@@ -376,7 +363,7 @@ class VuceAuth:
         except (IdpUnavailable, TokenRejected) as exc:
             log.error("IdP discovery failed: %s", exc)
             return render_template(
-                "vuce/error.html", error="idp_unavailable", description=IDP_DOWN
+                "vuce/error.html", error="idp_unavailable", description=messages.IDP_DOWN
             ), 503
 
     def _refuse(self, code: str, detail: str = "", status: int = 400):
@@ -385,9 +372,10 @@ class VuceAuth:
         log.warning("callback refused (%s): %s", code, detail)
         if code == "access_denied":
             return render_template("vuce/profile_missing.html"), status
-        text = {"idp_unavailable": IDP_DOWN, "invalid_claims": CLAIMS_MISSING}.get(
-            code, CALLBACK_REFUSED
-        )
+        text = {
+            "idp_unavailable": messages.IDP_DOWN,
+            "invalid_claims": messages.CLAIMS_MISSING,
+        }.get(code, messages.CALLBACK_REFUSED)
         return render_template("vuce/error.html", error=code, description=text), status
 
     def callback_view(self):
@@ -441,7 +429,7 @@ class VuceAuth:
         except IdpUnavailable as exc:
             return self._refuse("idp_unavailable", str(exc), 503)
         except InvalidClaims as exc:
-            return self._refuse("invalid_claims", str(exc))
+            return self._refuse("invalid_claims", exc.detail)
         nxt = safe_next(session.pop("vuce_next", None), self.home_url())
         return self.admit(identity, claims, token, nxt)
 

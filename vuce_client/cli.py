@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .domain import messages
+from .domain.errors import ImportRefused
 from .services import accounts as account_service
 from .storage import db
 
@@ -30,8 +32,9 @@ def accounts_import(path):
             account, created = account_service.import_account(
                 payload, terms_version=current_app.config["TERMS_VERSION"]
             )
-            click.echo(f"{'creada' if created else 'actualizada'}: {account.account_key}")
-    except account_service.ImportError_ as exc:
+            done = messages.CLI_ACCOUNT_CREATED if created else messages.CLI_ACCOUNT_UPDATED
+            click.echo(done.format(key=account.account_key))
+    except ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     db.session.commit()

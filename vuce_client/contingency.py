@@ -41,6 +41,7 @@ from webcommon import captcha as captcha_mod
 from webcommon import request_id, running
 
 from . import metrics
+from .domain import messages
 from .domain.contingency import (
     ContingencyMode,
     Ineligible,
@@ -48,6 +49,7 @@ from .domain.contingency import (
     is_contingency_active,
     is_eligible,
 )
+from .domain.errors import ContingencyDisabled
 from .domain.identity import extranet_account_key, sol_account_key
 from .idp_health import IdpHealth, ProbeThread, ReportingAdapter
 from .links import LinkService
@@ -254,7 +256,7 @@ class Contingency:
                 account=account,
             )
             mail.enqueue(
-                account.email, "VUCE - Acceso por contingencia", body, kind=LINK_EMAIL_KIND
+                account.email, messages.CONTINGENCY_EMAIL_SUBJECT, body, kind=LINK_EMAIL_KIND
             )
             audit.record(
                 "CONTINGENCY_LINK_ISSUED", account_key=key, component=component, link=link_id[:8]
@@ -292,10 +294,6 @@ class Contingency:
             self.probe_thread = None
 
 
-class ContingencyDisabled(RuntimeError):
-    """``VUCE_CONTINGENCY=off``: nobody can switch it on."""
-
-
 def get() -> Contingency:
     """The app's ``Contingency``."""
     return current_app.extensions[EXTENSION]
@@ -327,10 +325,11 @@ def _switch(active: bool) -> None:
     except running.NotApplied as exc:
         raise click.ClickException(str(exc)) from exc
     except ContingencyDisabled as exc:
-        raise click.ClickException(
-            "VUCE_CONTINGENCY=off: la contingencia está deshabilitada"
-        ) from exc
-    click.echo(f"contingencia {'ACTIVA' if state['active'] else 'INACTIVA'} (modo {state['mode']})")
+        raise click.ClickException(exc.message) from exc
+    active = (
+        messages.CLI_CONTINGENCY_ACTIVE if state["active"] else messages.CLI_CONTINGENCY_INACTIVE
+    )
+    click.echo(messages.CLI_CONTINGENCY_STATE.format(state=active, mode=state["mode"]))
 
 
 @contingency_cli.command("on")

@@ -38,6 +38,9 @@ from joserfc.jwk import KeySet
 
 from webcommon import request_id
 
+from .domain import errors
+from .domain.errors import IdpUnavailable, TokenRejected
+
 log = logging.getLogger("vuce_client.oidc")
 
 SCOPE = "openid profile email sol"
@@ -52,19 +55,6 @@ _BACKCHANNEL_ENDPOINTS = (
     "introspection_endpoint",
     "revocation_endpoint",
 )
-
-
-class IdpUnavailable(RuntimeError):
-    """The IdP did not answer (timeout, connection refused, 5xx)."""
-
-
-class TokenRejected(ValueError):
-    """A token or callback failed validation; ``code`` is a reason for logs and tests."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        self.code = code
-        self.detail = detail
-        super().__init__(f"{code}: {detail}" if detail else code)
 
 
 class IdpMetadata:
@@ -99,7 +89,7 @@ class IdpMetadata:
         if resp.status_code >= 500:
             raise IdpUnavailable(f"GET {url}: HTTP {resp.status_code}")
         if resp.status_code != 200:
-            raise TokenRejected("idp_error", f"GET {url}: HTTP {resp.status_code}")
+            raise errors.IdpError(f"GET {url}: HTTP {resp.status_code}")
         try:
             return resp.json()
         except ValueError as exc:
@@ -133,7 +123,7 @@ class IdpMetadata:
         doc = self._get_json(f"{self.internal_url}/.well-known/openid-configuration")
         # Discovery 1.0 §4.3: the issuer in the document MUST equal the one we trust.
         if doc.get("issuer", "").rstrip("/") != self.issuer:
-            raise TokenRejected("issuer_mismatch", f"discovery issuer {doc.get('issuer')!r}")
+            raise errors.IssuerMismatch(f"discovery issuer {doc.get('issuer')!r}")
         for name in _BACKCHANNEL_ENDPOINTS:
             if doc.get(name):
                 doc[name] = self.rebase(doc[name])
@@ -163,14 +153,14 @@ class IdpMetadata:
         except InvalidKeyIdError:
             kid = _unverified_kid(token)
             if not self.store.add(f"vuce:oidc:kidmiss:{self.issuer}:{kid}", "1", ttl=_MISS_TTL):
-                raise TokenRejected("unknown_key", f"kid {kid!r}") from None
+                raise errors.UnknownKey(f"kid {kid!r}") from None
             log.info("unknown kid %r: refetching JWKS once", kid)
             try:
                 return jwt.decode(
                     token, KeySet.import_key_set(self.jwks(force=True)), algorithms=algs
                 )
             except InvalidKeyIdError:
-                raise TokenRejected("unknown_key", f"kid {kid!r}") from None
+                raise errors.UnknownKey(f"kid {kid!r}") from None
             except (JoseError, ValueError) as exc:
                 raise _signature_refused(token, exc) from None
         except (JoseError, ValueError) as exc:
@@ -195,32 +185,32 @@ def _signature_refused(token: str, exc: Exception) -> TokenRejected:
     """(6)-(7): an algorithm we do not accept (``none``, HS256…) or a signature that fails."""
     alg = _unverified_header(token).get("alg")
     if isinstance(exc, UnsupportedAlgorithmError) or alg not in ALLOWED_ALGS:
-        return TokenRejected("unsupported_alg", f"alg {alg!r}")
-    return TokenRejected("bad_signature", type(exc).__name__)
+        return errors.UnsupportedAlg(f"alg {alg!r}")
+    return errors.BadSignature(type(exc).__name__)
 
 
 def _check_aud(claims: dict, client_id: str) -> None:
     aud = claims.get("aud")
     auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     if client_id not in auds:
-        raise TokenRejected("wrong_audience", f"aud {aud!r}")
+        raise errors.WrongAudience(f"aud {aud!r}")
     # Core §3.1.3.7 (4)/(5): several audiences need azp, and azp must be us.
     azp = claims.get("azp")
     if len(auds) > 1 and not azp:
-        raise TokenRejected("missing_azp")
+        raise errors.MissingAzp()
     if azp is not None and azp != client_id:
-        raise TokenRejected("wrong_azp", f"azp {azp!r}")
+        raise errors.WrongAzp(f"azp {azp!r}")
 
 
-# joserfc/Authlib claim errors -> the refusal reason VUCE audits (it names the failed check)
-_INVALID = {
-    "iss": "wrong_issuer",
-    "aud": "wrong_audience",
-    "azp": "wrong_azp",
-    "iat": "bad_iat",
-    "nonce": "wrong_nonce",
-    "at_hash": "wrong_at_hash",
-}
+def _missing(claims: str) -> TokenRejected:
+    claim = claims.split(",")[0]  # joserfc names every missing essential claim, comma-separated
+    cls = errors.MISSING_CLAIMS.get(claim)
+    return cls(claims) if cls else errors.MissingClaim(claims, claim=claim)
+
+
+def _invalid(claim: str, detail: str) -> TokenRejected:
+    cls = errors.INVALID_CLAIMS.get(claim)
+    return cls(detail) if cls else errors.InvalidClaim(claim, detail)
 
 
 def validate_id_token(
@@ -256,17 +246,16 @@ def validate_id_token(
     try:
         claims.validate(now=now, leeway=leeway)
     except ExpiredTokenError:
-        raise TokenRejected("expired", f"exp {claims.get('exp')!r}") from None
+        raise errors.Expired(f"exp {claims.get('exp')!r}") from None
     except MissingClaimError as exc:
-        raise TokenRejected(f"missing_{exc.claim.split(',')[0]}", exc.claim) from None
+        raise _missing(exc.claim) from None
     except InvalidClaimError as exc:
-        code = _INVALID.get(exc.claim, f"invalid_{exc.claim}")
-        raise TokenRejected(code, f"{exc.claim} {claims.get(exc.claim)!r}") from None
+        raise _invalid(exc.claim, f"{exc.claim} {claims.get(exc.claim)!r}") from None
     # (3): "or if it contains additional audiences not trusted by the Client" (Authlib accepts
     # them once azp names us)
     aud = claims["aud"]
     if isinstance(aud, list) and set(aud) != {client_id}:
-        raise TokenRejected("untrusted_audience", f"aud {aud!r}")
+        raise errors.UntrustedAudience(f"aud {aud!r}")
     return dict(claims)
 
 
@@ -279,12 +268,12 @@ def checked_userinfo(client, token: dict, id_claims: dict) -> dict:
         status = exc.response.status_code if exc.response is not None else 0
         if status >= 500:
             raise IdpUnavailable(f"userinfo: HTTP {status}") from exc
-        raise TokenRejected("userinfo_refused", f"HTTP {status}") from exc
+        raise errors.UserinfoRefused(f"HTTP {status}") from exc
     except (requests.RequestException, ValueError, TypeError) as exc:
         raise IdpUnavailable(f"userinfo: {type(exc).__name__}: {exc}") from exc
     sub = info.get("sub")
     if not isinstance(sub, str) or not hmac.compare_digest(sub.encode(), id_claims["sub"].encode()):
-        raise TokenRejected("userinfo_sub_mismatch", f"userinfo sub {sub!r}")
+        raise errors.UserinfoSubMismatch(f"userinfo sub {sub!r}")
     return dict(info)
 
 
@@ -300,23 +289,23 @@ def validate_logout_token(
     now = time.time() if now is None else now
     claims = dict(meta.decode(logout_token).claims)
     if claims.get("iss") != meta.issuer:
-        raise TokenRejected("wrong_issuer")
+        raise errors.WrongIssuer()
     _check_aud(claims, client_id)
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > now + leeway:
-        raise TokenRejected("bad_iat")
+        raise errors.BadIat()
     exp = claims.get("exp")
     if exp is not None and (not isinstance(exp, int | float) or now > exp + leeway):
-        raise TokenRejected("expired")
+        raise errors.Expired()
     if not isinstance(claims.get("jti"), str):
-        raise TokenRejected("missing_jti")
+        raise errors.MissingJti()
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
-        raise TokenRejected("missing_event")
+        raise errors.MissingEvent()
     if not (claims.get("sub") or claims.get("sid")):
-        raise TokenRejected("missing_sub_and_sid")
+        raise errors.MissingSubAndSid()
     if "nonce" in claims:  # §2.4: a logout token MUST NOT contain a nonce
-        raise TokenRejected("nonce_present")
+        raise errors.NoncePresent()
     return claims
 
 
@@ -389,7 +378,7 @@ def client_credentials_token(
     if resp.status_code >= 500:
         raise IdpUnavailable(f"POST {url}: HTTP {resp.status_code}")
     if resp.status_code != 200:
-        raise TokenRejected("client_credentials_refused", resp.text[:200])
+        raise errors.ClientCredentialsRefused(resp.text[:200])
     body = resp.json()
     token = body["access_token"]
     ttl = max(int(body.get("expires_in", 300)) - 30, 1)

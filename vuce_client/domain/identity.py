@@ -18,14 +18,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from .errors import InvalidClaims
 
-class InvalidClaims(ValueError):
-    """The claims of a token or userinfo answer are missing or ill-typed."""
-
-    def __init__(self, claim: str, problem: str) -> None:
-        self.claim = claim
-        self.problem = problem
-        super().__init__(f"claim {claim!r}: {problem}")
+__all__ = [
+    "DOCUMENT_TYPES",
+    "AccountStatus",
+    "InvalidClaims",
+    "SolIdentity",
+    "UserType",
+    "extranet_account_key",
+    "identity_from_claims",
+    "sol_account_key",
+]
 
 
 class UserType(StrEnum):

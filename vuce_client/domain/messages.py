@@ -142,6 +142,23 @@ PROFILE_MISSING_STEPS = (
 )
 
 # ---------------------------------------------------------------------------------------------
+# ours (Q19): a refused SOL callback. The page says only what the person can do; the reason
+# (``domain.errors``) goes to the audit trail.
+# ---------------------------------------------------------------------------------------------
+
+CALLBACK_REFUSED = (
+    "No se pudo completar el ingreso a la VUCE. Vuelva a intentarlo desde la página de inicio."
+)
+IDP_DOWN = (
+    "El servicio de autenticación de SUNAT no responde en este momento. Inténtelo "
+    "nuevamente en unos minutos."
+)
+CLAIMS_MISSING = (
+    "SUNAT no envió los datos de su usuario que la VUCE necesita (RUC, tipo de usuario o "
+    "roles). No se pudo completar el ingreso; vuelva a intentarlo más tarde."
+)
+
+# ---------------------------------------------------------------------------------------------
 # §6.4: first-login registration and "Modificación de Datos".
 # ---------------------------------------------------------------------------------------------
 
@@ -276,6 +293,21 @@ CONTINGENCY_CAPTCHA_FAILED = "Marque la casilla «No soy un robot» e inténtelo
 CONTINGENCY_RUC_INVALID = "Ingrese los 11 dígitos de un RUC válido."
 CONTINGENCY_USER_REQUIRED = "Ingrese su usuario SOL."
 TOO_MANY_ATTEMPTS = "Ha realizado demasiados intentos. Espere unos minutos e inténtelo nuevamente."
+CONTINGENCY_LINK_OPEN_BUTTON = "Ingresar a la VUCE"
+CONTINGENCY_SESSION_NOTE = "Ingreso por contingencia"
+CONTINGENCY_NEEDS_SOL = (
+    "Para completar su registro en la VUCE debe ingresar con su Clave SOL cuando el "
+    "servicio de SUNAT se restablezca."
+)
+CONTINGENCY_EMAIL_SUBJECT = "VUCE - Acceso por contingencia"
+# ours: the operator's switch (API, page and CLI)
+CONTINGENCY_DISABLED = "La contingencia está deshabilitada (VUCE_CONTINGENCY=off)."
+CONTINGENCY_SWITCH_BODY = 'Se espera {"active": true|false}.'
+ADMIN_TOKEN_REQUIRED = "Se requiere el token de administración de VUCE."
+ADMIN_TOKEN_WRONG = "Token de administración incorrecto."
+CLI_CONTINGENCY_STATE = "contingencia {state} (modo {mode})"
+CLI_CONTINGENCY_ACTIVE = "ACTIVA"
+CLI_CONTINGENCY_INACTIVE = "INACTIVA"
 
 
 def contingency_check_email(ttl_seconds: int = 600) -> str:
@@ -289,6 +321,27 @@ def contingency_check_email(ttl_seconds: int = 600) -> str:
         span = "1 minuto" if minutes == 1 else f"{minutes} minutos"
     return CONTINGENCY_CHECK_EMAIL_TEMPLATE.format(span)
 
+
+# ---------------------------------------------------------------------------------------------
+# ours: the account import (POST /api/v1/accounts and ``flask --app vuce_client accounts
+# import``), one text per refusal code of ``domain.errors``.
+# ---------------------------------------------------------------------------------------------
+
+IMPORT_INVALID_BODY = "El cuerpo debe ser un objeto JSON."
+IMPORT_UNKNOWN_FIELDS = "Campos no reconocidos: {fields}."
+IMPORT_INVALID_USER_TYPE = "user_type debe ser principal, secondary o extranet."
+IMPORT_INVALID_SOL_USERNAME = "Ingrese sol_username."
+IMPORT_EXTRANET_RUC = "Un usuario Extranet no tiene RUC."
+IMPORT_INVALID_RUC = "El RUC no es válido."
+IMPORT_INVALID_EMAIL = "El correo electrónico no es válido."
+IMPORT_INVALID_CONSENT = "notifications_consent debe ser true o false."
+IMPORT_INVALID_LAST_ROLES = "last_roles debe ser una lista de roles."
+IMPORT_INVALID_LAST_STATUS = "last_status debe ser ACTIVO, SUSPENDIDO o ELIMINADO."
+IMPORT_INVALID_REGISTERED_AS = "registered_as debe ser EMPRESA, AGENTE_ADUANA o LABORATORIO."
+IMPORT_SECTION_NOT_SECONDARY = "Solo un usuario secundario se registra como agente o laboratorio."
+IMPORT_INVALID_NAMES = "names no es válido."
+CLI_ACCOUNT_CREATED = "creada: {key}"
+CLI_ACCOUNT_UPDATED = "actualizada: {key}"
 
 # ---------------------------------------------------------------------------------------------
 # Trámites (ours): refusals of actions inside the components.

@@ -7,25 +7,23 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+import peru_ids
+
 from .. import metrics
+from ..domain import errors, ubigeo
 from ..domain import registration as reg
-from ..domain import ubigeo
 from ..domain.entry_checks import EntryContext
-from ..domain.identity import SolIdentity, UserType
-from ..domain.roles import AGENTE_ADUANA, LABORATORIO, RegisteredAs, role_for, vuce_roles
+from ..domain.identity import (
+    AccountStatus,
+    SolIdentity,
+    UserType,
+    extranet_account_key,
+    sol_account_key,
+)
+from ..domain.roles import RegisteredAs, role_for, vuce_roles
 from ..storage import Tramite, VuceAccount, db, utcnow
 from . import audit
 from .padron import PadronClient, phones_text
-
-
-class ImportError_(ValueError):
-    """An import payload is invalid; ``code`` and ``message`` go into the JSON error."""
-
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        self.code = code
-        self.message = message
-        self.status = status
-        super().__init__(message)
 
 
 def get_by_key(account_key: str) -> VuceAccount | None:
@@ -269,106 +267,106 @@ IMPORT_FIELDS = {
     "last_status",
     "registered_as",
 }
-_STATUSES = {"ACTIVO", "SUSPENDIDO", "ELIMINADO"}
 
 
-def import_account(
-    payload: dict, *, terms_version: str, now: datetime | None = None
-) -> tuple[VuceAccount, bool]:
-    """Create or update an account as already registered; returns (account, created)."""
-    from ..domain.identity import extranet_account_key, sol_account_key
-
-    now = now or utcnow()
-    if not isinstance(payload, dict):
-        raise ImportError_("invalid_body", "El cuerpo debe ser un objeto JSON.")
-    unknown = set(payload) - IMPORT_FIELDS
-    if unknown:
-        raise ImportError_(
-            "unknown_fields", f"Campos no reconocidos: {', '.join(sorted(unknown))}."
-        )
+def _import_key(payload: dict) -> tuple[UserType, str | None, str, str]:
+    """(user type, RUC, user code, account key) of an import body, or ``ImportRefused``."""
     try:
         user_type = UserType(payload.get("user_type"))
     except ValueError:
-        raise ImportError_(
-            "invalid_user_type", "user_type debe ser principal, secondary o extranet."
-        ) from None
+        raise errors.InvalidUserType() from None
     username = payload.get("sol_username")
     if not isinstance(username, str) or not username.strip():
-        raise ImportError_("invalid_sol_username", "Ingrese sol_username.")
+        raise errors.InvalidSolUsername()
     ruc = payload.get("ruc")
     if user_type is UserType.EXTRANET:
         if ruc not in (None, ""):
-            raise ImportError_("invalid_ruc", "Un usuario Extranet no tiene RUC.")
-        ruc = None
-        key = extranet_account_key(username)
-    else:
-        from peru_ids import validate_ruc
+            raise errors.ExtranetWithRuc()
+        return user_type, None, username, extranet_account_key(username)
+    try:
+        ruc = peru_ids.validate_ruc(str(ruc or ""))
+    except peru_ids.InvalidRuc:
+        raise errors.InvalidRuc() from None
+    return user_type, ruc, username, sol_account_key(ruc, username)
 
-        try:
-            ruc = validate_ruc(str(ruc or ""))
-        except ValueError:
-            raise ImportError_("invalid_ruc", "El RUC no es válido.") from None
-        key = sol_account_key(ruc, username)
+
+def _import_registered_as(value: object, user_type: UserType) -> str | None:
+    if user_type is UserType.EXTRANET:
+        return None
+    if value is None:
+        return RegisteredAs.EMPRESA.value
+    try:
+        registered_as = RegisteredAs(value).value
+    except ValueError:
+        raise errors.InvalidRegisteredAs() from None
+    if registered_as != RegisteredAs.EMPRESA and user_type is not UserType.SECONDARY:
+        raise errors.SectionNotSecondary()
+    return registered_as
+
+
+def _import_fields(payload: dict, user_type: UserType) -> dict:
+    """The checked values of an import body besides its key, or ``ImportRefused``."""
     email = payload.get("email")
     if email is not None:
         try:
             email = reg.normalize_email(email)
         except (ValueError, TypeError):
-            raise ImportError_("invalid_email", "El correo electrónico no es válido.") from None
+            raise errors.InvalidEmail() from None
     consent = payload.get("notifications_consent", False)
     if not isinstance(consent, bool):
-        raise ImportError_(
-            "invalid_notifications_consent", "notifications_consent debe ser true o false."
-        )
+        raise errors.InvalidNotificationsConsent()
     roles = payload.get("last_roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise ImportError_("invalid_last_roles", "last_roles debe ser una lista de roles.")
+        raise errors.InvalidLastRoles()
     status = payload.get("last_status", "ACTIVO")
-    if status not in _STATUSES:
-        raise ImportError_(
-            "invalid_last_status", "last_status debe ser ACTIVO, SUSPENDIDO o ELIMINADO."
-        )
-    registered_as = payload.get("registered_as")
-    if user_type is UserType.EXTRANET:
-        registered_as = None
-    elif registered_as is None:
-        registered_as = RegisteredAs.EMPRESA.value
-    else:
-        try:
-            registered_as = RegisteredAs(registered_as).value
-        except ValueError:
-            raise ImportError_(
-                "invalid_registered_as",
-                "registered_as debe ser EMPRESA, AGENTE_ADUANA o LABORATORIO.",
-            ) from None
-        if registered_as != RegisteredAs.EMPRESA and user_type is not UserType.SECONDARY:
-            raise ImportError_(
-                "invalid_registered_as",
-                "Solo un usuario secundario se registra como agente o laboratorio.",
-            )
+    if status not in {s.value for s in AccountStatus}:
+        raise errors.InvalidLastStatus()
+    registered_as = _import_registered_as(payload.get("registered_as"), user_type)
     names = payload.get("names")
     if names is not None and (not isinstance(names, str) or len(names) > reg.NAMES_MAX):
-        raise ImportError_("invalid_names", "names no es válido.")
+        raise errors.InvalidNames()
+    return {
+        "email": email,
+        "consent": consent,
+        "roles": roles,
+        "status": status,
+        "registered_as": registered_as,
+        "names": names,
+    }
 
+
+def import_account(
+    payload: dict, *, terms_version: str, now: datetime | None = None
+) -> tuple[VuceAccount, bool]:
+    """Create or update an account as already registered; returns (account, created).
+
+    Raises an ``ImportRefused`` (one class per error code, ``domain.errors``).
+    """
+    now = now or utcnow()
+    if not isinstance(payload, dict):
+        raise errors.InvalidBody()
+    unknown = set(payload) - IMPORT_FIELDS
+    if unknown:
+        raise errors.UnknownFields(fields=", ".join(sorted(unknown)))
+    user_type, ruc, username, key = _import_key(payload)
+    fields = _import_fields(payload, user_type)
     account = get_by_key(key)
     created = account is None
     if created:
         account = _new_account(user_type.value, ruc, username.strip().upper(), key)
-    account.names = names or account.names
+    account.names = fields["names"] or account.names
+    email, consent = fields["email"], fields["consent"]
     if email is not None:
         if account.email != email or account.notifications_consent != consent:
             account.email_updated_at = now
         account.email = email
     account.notifications_consent = consent
-    account.last_roles = sorted(vuce_roles(roles))
-    account.last_status = status
-    account.registered_as = registered_as
+    account.last_roles = sorted(vuce_roles(fields["roles"]))
+    account.last_status = fields["status"]
+    account.registered_as = fields["registered_as"]
     account.registered_at = account.registered_at or now
     account.terms_version = account.terms_version or terms_version
     account.terms_accepted_at = account.terms_accepted_at or now
     db.session.flush()
     audit.record("ACCOUNT_IMPORTED", account_key=key, created=created)
     return account, created
-
-
-SECTION_ROLE = {RegisteredAs.AGENTE_ADUANA: AGENTE_ADUANA, RegisteredAs.LABORATORIO: LABORATORIO}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import requests
 
-from ..oidc import IdpMetadata, IdpUnavailable, client_credentials_token
+from ..domain.errors import IdpUnavailable
+from ..oidc import IdpMetadata, client_credentials_token
 
 PADRON_SCOPE = "padron"
 

@@ -7,6 +7,8 @@ import hmac
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import messages
+from ..domain.errors import ImportRefused
 from ..services import accounts
 from ..storage import db
 from .security import csrf
@@ -25,7 +27,7 @@ def require_admin_token():
     token = header[7:] if header.startswith("Bearer ") else ""
     expected = current_app.config["ADMIN_TOKEN"]
     if not token or not hmac.compare_digest(token.encode(), str(expected).encode()):
-        return _error(401, "unauthorized", "Se requiere el token de administración de VUCE.")
+        return _error(401, "unauthorized", messages.ADMIN_TOKEN_REQUIRED)
     return None
 
 
@@ -40,7 +42,7 @@ def import_account():
             )
             db.session.commit()
             break
-        except accounts.ImportError_ as exc:
+        except ImportRefused as exc:
             db.session.rollback()
             return _error(exc.status, exc.code, exc.message)
         except IntegrityError:

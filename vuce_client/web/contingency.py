@@ -37,6 +37,7 @@ from .. import metrics
 from ..domain import messages
 from ..domain.contingency import AUTH_METHOD, LinkStatus, link_message
 from ..domain.entry_checks import EntryContext, run_entry_checks
+from ..domain.errors import ContingencyDisabled
 from .security import csrf
 
 bp = Blueprint("vuce_contingency", __name__)
@@ -50,13 +51,6 @@ LINK_STATUS_CODES = {
     LinkStatus.SUPERSEDED: 410,
     LinkStatus.INVALID: 400,
 }
-# ours (Q19)
-LINK_OPEN_BUTTON = "Ingresar a la VUCE"
-CONTINGENCY_SESSION_NOTE = "Ingreso por contingencia"
-NEEDS_SOL = (
-    "Para completar su registro en la VUCE debe ingresar con su Clave SOL cuando el "
-    "servicio de SUNAT se restablezca."
-)
 
 
 def _state():
@@ -254,7 +248,7 @@ def open_link(token):
         text=messages.CONTINGENCY_PROCEED,
         token=token,
         component=_component(request.args.get("componente")),
-        button=LINK_OPEN_BUTTON,
+        button=messages.CONTINGENCY_LINK_OPEN_BUTTON,
     )
 
 
@@ -314,7 +308,9 @@ def use_link():
             auth_method=AUTH_METHOD,
         )
         db.session.commit()
-        return render_template("vuce/error.html", error="needs_sol", description=NEEDS_SOL), 409
+        return render_template(
+            "vuce/error.html", error="needs_sol", description=messages.CONTINGENCY_NEEDS_SOL
+        ), 409
     audit.record(
         "CONTINGENCY_LINK_USED",
         account_key=account.account_key,
@@ -369,10 +365,8 @@ def _api_error(status: int, code: str, message: str):
 @api_bp.route("/contingency", methods=["GET", "PUT"])
 def api_contingency():
     """``GET``: the state; ``PUT {"active": bool}``: the operator's switch."""
-    from ..contingency import ContingencyDisabled
-
     if not _admin_token_ok(_bearer()):
-        return _api_error(401, "unauthorized", "Se requiere el token de administración de VUCE.")
+        return _api_error(401, "unauthorized", messages.ADMIN_TOKEN_REQUIRED)
     state = _state()
     if request.method == "GET":
         return jsonify(state.status())
@@ -382,22 +376,16 @@ def api_contingency():
         or set(body) - {"active"}
         or not isinstance(body.get("active"), bool)
     ):
-        return _api_error(422, "invalid_body", 'Se espera {"active": true|false}.')
+        return _api_error(422, "invalid_body", messages.CONTINGENCY_SWITCH_BODY)
     try:
         return jsonify(state.set_active(body["active"], actor="admin-api", source="api"))
-    except ContingencyDisabled:
-        return _api_error(
-            409,
-            "contingency_disabled",
-            "La contingencia está deshabilitada (VUCE_CONTINGENCY=off).",
-        )
+    except ContingencyDisabled as exc:
+        return _api_error(exc.status, exc.code, exc.message)
 
 
 @bp.route("/contingencia/operador", methods=["GET", "POST"])
 def operator():
     """State, breaker, history and the switch; the admin token opens it once per session."""
-    from ..contingency import ContingencyDisabled
-
     state = _state()
     error = None
     if request.method == "POST":
@@ -406,12 +394,12 @@ def operator():
             if _admin_token_ok(request.form.get("token")):
                 session["vuce_operator"] = True
             else:
-                error = "Token de administración incorrecto."
+                error = messages.ADMIN_TOKEN_WRONG
         elif session.get("vuce_operator") and action in ("on", "off"):
             try:
                 state.set_active(action == "on", actor="operator-page", source="page")
-            except ContingencyDisabled:
-                error = "La contingencia está deshabilitada (VUCE_CONTINGENCY=off)."
+            except ContingencyDisabled as exc:
+                error = exc.message
         if error is None:
             return redirect(url_for("vuce_contingency.operator"))
     authorized = bool(session.get("vuce_operator"))
@@ -452,7 +440,10 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _contingency_globals():
-        return {"contingency_note": CONTINGENCY_SESSION_NOTE, "contingency_method": AUTH_METHOD}
+        return {
+            "contingency_note": messages.CONTINGENCY_SESSION_NOTE,
+            "contingency_method": AUTH_METHOD,
+        }
 
     if app.extensions["vuce_contingency"].captcha.backend == "recaptcha":
         # Google's widget needs its script and frame; only on the contingency pages.

@@ -20,9 +20,9 @@ from flask import (
 from webcommon.health import readiness
 
 from ..domain import messages, ubigeo
+from ..domain.errors import IdpUnavailable, TokenRejected
 from ..domain.identity import identity_from_claims
 from ..domain.registration import RegistrationData, RegistrationError
-from ..oidc import IdpUnavailable, TokenRejected
 from ..services import accounts
 from ..storage import db
 
