@@ -56,7 +56,7 @@ def create_app(settings: dict | None = None) -> Flask:
     )
 
     from .oidc.keys import KeyRing
-    from .oidc.server import SolAuthorizationServer
+    from .oidc.server import MachineServer, SolAuthorizationServer
     from .web import register_blueprints
     from .web.limits import init_limiter
     from .web.security import csrf
@@ -65,6 +65,7 @@ def create_app(settings: dict | None = None) -> Flask:
     keyring = KeyRing(verify_window=max(cfg["ID_TOKEN_TTL"], cfg["ACCESS_TOKEN_TTL"]) + 300)
     app.extensions["sol_keyring"] = keyring
     app.extensions["sol_server"] = SolAuthorizationServer(app, store, keyring)
+    app.extensions["sol_machine_server"] = MachineServer(app, store, keyring)
     register_blueprints(app)
     init_limiter(app)
 
@@ -73,20 +74,22 @@ def create_app(settings: dict | None = None) -> Flask:
     register_cli(app)
     if not cfg["READ_ONLY"]:  # `flask --app idp --help` only lists the commands
         _prepare_database(app, cfg["CLIENTS_FILE"])
+    from webcommon.observe import RequestObserver
+
+    from . import metrics
+    from .web.machine import MachineEndpoints
+    from .web.public_docs import PublicDocuments
+
+    # Outermost first: request id and timing, the client address, then the answers made
+    # below Flask (public documents, machine endpoints), then Flask for everything else.
+    wsgi = PublicDocuments(app, MachineEndpoints(app, app.wsgi_app))
     if cfg["PROXY_HOPS"]:
         # The login lockout and the per-IP limit count by client address: behind N trusted
         # proxies it is the N-th X-Forwarded-For entry from the right, not the proxy's.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0
-        )
-    from webcommon.observe import RequestObserver
-
-    from . import metrics
-    from .web.public_docs import PublicDocuments
-
-    app.wsgi_app = RequestObserver(PublicDocuments(app, app.wsgi_app), **metrics.install(app))
+        wsgi = ProxyFix(wsgi, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0)
+    app.wsgi_app = RequestObserver(wsgi, **metrics.install(app))
     return app
 
 

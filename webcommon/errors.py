@@ -44,10 +44,30 @@ CSRF_MESSAGE = (
 )
 
 
+def describe(status: int, message: str | None = None, code: str | None = None) -> tuple[str, str]:
+    """(code, Spanish message) of an error answer: the given ones, or the status's own."""
+    return code or CODES.get(status, "error"), message or MESSAGES.get(status, MESSAGES[500])
+
+
+def status_of(exc: Exception, db) -> int:
+    """The status an exception escaping a view gets (and its log line): a store or database
+    outage is a 503, anything else a 500. A failed session is discarded either way."""
+    if isinstance(exc, HTTPException):
+        return exc.code or 500
+    if isinstance(exc, StoreUnavailable):
+        log.error("store unavailable: %s", exc)
+        return 503
+    discard_session(db)
+    if isinstance(exc, OperationalError):
+        log.error("database unavailable: %s", exc)
+        return 503
+    log.exception("unexpected error", exc_info=exc)
+    return 500
+
+
 def render(status: int, message: str | None, code: str | None, *, template: str, as_json: bool):
     """One error as JSON or as the app's Spanish error page."""
-    message = message or MESSAGES.get(status, MESSAGES[500])
-    code = code or CODES.get(status, "error")
+    code, message = describe(status, message, code)
     if as_json:
         return jsonify(error=code, message=message), status
     return render_template(template, error=code, description=message), status
@@ -61,22 +81,14 @@ def register(app, error_response, db, on_unexpected=None) -> None:
         return error_response(400, CSRF_MESSAGE, "csrf_failed")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc):
-        return error_response(exc.code or 500)
-
     @app.errorhandler(StoreUnavailable)
-    def store_down(exc):
-        log.error("store unavailable: %s", exc)
-        return error_response(503)
+    def known(exc):
+        return error_response(status_of(exc, db))
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        discard_session(db)
-        if isinstance(exc, OperationalError):
-            log.error("database unavailable: %s", exc)
-            return error_response(503)
         answer = on_unexpected(exc) if on_unexpected else None
         if answer is not None:
+            discard_session(db)
             return answer
-        log.exception("unexpected error")
-        return error_response(500)
+        return error_response(status_of(exc, db))

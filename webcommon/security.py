@@ -49,10 +49,11 @@ def _may_hold_nul(raw: bytes) -> bool:
     return b"\x00" in raw or b"%00" in raw or b"\\u0000" in raw
 
 
-def request_has_nul() -> bool:
+def request_has_nul(request=request) -> bool:
     """A NUL byte anywhere a text field can come from: the query, a form (urlencoded or
     multipart), or a JSON body. SQLite would store it and PostgreSQL refuse it (a 500), so every
-    app refuses it up front with the same 400 whatever the database."""
+    app refuses it up front with the same 400 whatever the database. ``request``: Flask's, or
+    a werkzeug request served below Flask."""
     if _may_hold_nul(request.query_string) and (
         _has_nul(request.args.keys()) or _has_nul(request.args.values())
     ):

@@ -5,10 +5,17 @@ import logging
 import secrets
 import time
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
+from authlib.consts import default_json_headers
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.integrations.flask_oauth2.requests import (
+    FlaskJsonRequest,
+    FlaskOAuth2Payload,
+    FlaskOAuth2Request,
+)
+from authlib.oauth2 import AuthorizationServer, OAuth2Request, ResourceProtector
 from authlib.oauth2.rfc6749 import InvalidGrantError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
-from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint
@@ -317,36 +324,55 @@ class AccessTokenValidator(BearerTokenValidator):
 
 
 class UserInfo(UserInfoEndpoint):
+    """OIDC Core §5.3, answered from the bearer token of the request at hand.
+
+    Authlib's endpoint asks Flask's request proxy for the token (``acquire_token``); served
+    below Flask (``web/machine.py``) the OAuth2Request it is given carries the same header.
+    Signed userinfo is not offered (discovery: ``userinfo_signing_alg_values_supported``)."""
+
     def __init__(self, server, resource_protector):
         super().__init__(resource_protector=resource_protector)
         self._server = server
 
-    def get_issuer(self):
-        return self._server.config["ISSUER"]
-
-    def generate_user_info(self, user, scope):
-        claims = self._server.claims_for(user, scope)
-        return rp_faults.userinfo(self._server, getattr(current_token, "client_id", None), claims)
-
-    def resolve_private_key(self):
-        return self._server.keyring.signing_key("RS256")[1]
+    def __call__(self, request):
+        token = self.resource_protector.validate_request(["openid"], request)
+        account = token.get_user()
+        if account is None:  # gone since the token was issued
+            raise InvalidTokenError()
+        claims = self._server.claims_for(account, token.scope)
+        return 200, rp_faults.userinfo(self._server, token.client_id, claims), default_json_headers
 
 
-class SolAuthorizationServer(AuthorizationServer):
-    """Authlib's Flask server wired to our services, store and key ring."""
+class Answer:
+    """A protocol answer made below Flask: status, body bytes and header pairs."""
 
-    def __init__(self, app, store, keyring):
-        self.config = app.config
+    __slots__ = ("status_code", "body", "headers")
+
+    def __init__(self, status_code: int, body: bytes, headers: list[tuple[str, str]]):
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+
+    def json(self) -> dict | None:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+class _SolServer:
+    """What both servers share: the grants, endpoints and storage hooks on our services."""
+
+    def _setup(self, config, store, keyring) -> None:
+        self.config = config
         self.store = store
         self.keyring = keyring
-        super().__init__(query_client=clients.cached, save_token=self._save_token)
-        self.init_app(app)
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
                 access_token_generator=lambda **kw: secrets.token_urlsafe(32),
                 refresh_token_generator=lambda **kw: secrets.token_urlsafe(48),
-                expires_generator=lambda client, grant_type: app.config["ACCESS_TOKEN_TTL"],
+                expires_generator=lambda client, grant_type: config["ACCESS_TOKEN_TTL"],
             ),
         )
         self.scopes_supported = list(claims_domain.SCOPES_SUPPORTED)
@@ -359,6 +385,9 @@ class SolAuthorizationServer(AuthorizationServer):
         self.resource_protector.register_token_validator(AccessTokenValidator())
         self.register_endpoint(UserInfo(self, self.resource_protector))
 
+    def query_client(self, client_id):
+        return clients.cached(client_id)
+
     def subject(self, account) -> str:
         return claims_domain.subject_for(
             account.user_type, account.key, self.config["SUBJECT_SALT"]
@@ -368,7 +397,7 @@ class SolAuthorizationServer(AuthorizationServer):
         account = user.account if isinstance(user, LoginUser) else user
         return claims_domain.build_claims(snapshots.identity(account), scope_to_list(scope or ""))
 
-    def _save_token(self, token, request):
+    def save_token(self, token, request):
         code = getattr(request, "authorization_code", None)
         previous = getattr(request, "refresh_token", None)
         user = request.user
@@ -418,3 +447,52 @@ class SolAuthorizationServer(AuthorizationServer):
                 request.client.client_id,
                 sid,
             )
+
+
+class SolAuthorizationServer(_SolServer, FlaskAuthorizationServer):
+    """Authlib's Flask server, for the requests people's browsers make (authorize, logout):
+    the same grants and hooks as the machine server, answering with Flask responses."""
+
+    def __init__(self, app, store, keyring):
+        FlaskAuthorizationServer.__init__(self)
+        self.load_config(app.config)
+        self._setup(app.config, store, keyring)
+
+
+class MachineRequest(FlaskOAuth2Request):
+    """Authlib's request over a werkzeug request, as its Flask integration builds it, but with
+    the URI (only read by the transport check) from the WSGI environ: werkzeug's
+    ``request.url`` decodes it into an IRI, ~10 % of a client_credentials request."""
+
+    def __init__(self, request):
+        env = request.environ
+        host = env.get("HTTP_HOST") or env.get("SERVER_NAME", "")
+        uri = f"{env.get('wsgi.url_scheme', 'http')}://{host}{env.get('PATH_INFO', '')}"
+        OAuth2Request.__init__(self, request.method, uri, headers=request.headers)
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)
+
+
+class MachineServer(_SolServer, AuthorizationServer):
+    """The same server for /token, /userinfo, /introspect and /revoke served below Flask
+    (``web/machine.py``): it reads the werkzeug request it is handed and answers with an
+    ``Answer``, not a Flask response (no Response object, no header validation per call)."""
+
+    def __init__(self, app, store, keyring):
+        super().__init__()
+        self._setup(app.config, store, keyring)
+
+    def create_oauth2_request(self, request):
+        return MachineRequest(request)
+
+    def create_json_request(self, request):
+        return FlaskJsonRequest(request)
+
+    def handle_response(self, status_code, payload, headers):
+        if isinstance(payload, dict):
+            payload = json.dumps(payload)
+        body = payload.encode() if isinstance(payload, str) else payload
+        return Answer(status_code, body, list(headers))
+
+    def send_signal(self, name, *args, **kwargs):
+        pass  # nothing here listens to Authlib's signals

@@ -1,6 +1,6 @@
 """Record administrative and security events in the audit trail."""
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 
 from webcommon import request_id
 
@@ -9,8 +9,11 @@ from ..storage.db import db
 
 
 def client_ip() -> str | None:
-    """The caller's address (ProxyFix, when configured, has already applied X-Forwarded-For)."""
-    return request.remote_addr if has_request_context() else None
+    """The caller's address (ProxyFix, when configured, has already applied X-Forwarded-For);
+    the endpoints served below Flask (``web.machine``) leave it in ``g``."""
+    if has_request_context():
+        return request.remote_addr
+    return g.get("client_ip") if has_app_context() else None
 
 
 def record(action, *, actor: str, ruc=None, target=None, before=None, after=None, ip=None):

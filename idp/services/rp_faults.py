@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from flask import g, has_request_context
+from flask import g, has_app_context
 from joserfc.jwk import KeySet
 
 from ..oidc import faults
@@ -193,7 +193,7 @@ def take(store, config, client_id: str | None, stage: str) -> ArmedFault | None:
         if used == item.times:
             _forget(store, item)
         applied = ArmedFault(**{**asdict(item), "remaining": item.times - used})
-        if has_request_context():  # the RP console names the fault on the token event
+        if has_app_context():  # the RP console names the fault on the token event
             g.sol_applied_fault = (client_id, item.fault)
         audit.record(
             "RP_FAULT_APPLIED",

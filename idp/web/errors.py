@@ -45,14 +45,18 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return common.render(status, message, code, template="idp/error.html", as_json=wants_json())
 
 
-def _malformed_oauth(exc):
+def malformed_oauth(exc) -> bool:
+    """Authlib refuses to build an OAuth error whose description would echo what RFC 6749
+    forbids there (quotes, backslash, controls, non-ASCII) taken from the request: the
+    request was malformed (a 400 invalid_request), never redirect with it."""
     if isinstance(exc, ValueError) and "forbidden characters" in str(exc):
-        # Authlib refuses to build an OAuth error whose description would echo what
-        # RFC 6749 forbids there (quotes, backslash, controls, non-ASCII) taken from the
-        # request: the request was malformed, never redirect with it.
         log.info("malformed OAuth request: %s", exc)
-        return error_response(400, code="invalid_request")
-    return None
+        return True
+    return False
+
+
+def _malformed_oauth(exc):
+    return error_response(400, code="invalid_request") if malformed_oauth(exc) else None
 
 
 def _wait_text(seconds: int) -> str:

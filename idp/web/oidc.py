@@ -18,7 +18,6 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import (
     Blueprint,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -28,16 +27,14 @@ from flask import (
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from webcommon.db import commit_if_begun
-
 from .. import metrics
 from ..domain import messages
 from ..oidc import logout
 from ..oidc.server import LoginUser
-from ..services import accounts, consents, console, sessions, snapshots
+from ..services import accounts, consents, sessions, snapshots
 from ..services import rp_faults as rp_fault_service
 from ..storage.db import db
-from . import public_docs, rp_faults
+from . import public_docs
 from .limits import limiter
 from .security import csrf
 
@@ -233,73 +230,6 @@ def _refusal(client, account) -> str | None:
         if client.required_profile not in snapshots.identity(account).profiles:
             return messages.OAUTH_ACCESS_DENIED_PROFILE.format(profile=client.required_profile)
     return None
-
-
-@bp.post("/token")
-@limiter.exempt
-@csrf.exempt
-def token():
-    faulty = rp_faults.token_endpoint_fault()  # RP test bench (a no-op unless armed)
-    if faulty is not None:
-        _console_fault_event()
-        return faulty
-    response = _server().create_token_response()
-    metrics.count_token_response(response)
-    draft = g.pop("sol_console", None)  # only when the RP console watches this client
-    if draft is not None:
-        applied = g.get("sol_applied_fault")
-        item = console.event(
-            **draft,
-            fault=applied[1] if applied else None,
-            answer=response.get_json(silent=True),
-        )
-        console.record(_store(), draft["client_id"], item)
-    commit_if_begun(db)  # a refresh or code exchange wrote its refresh token; cc wrote nothing
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
-
-
-def _console_fault_event() -> None:
-    """A token-endpoint fault answered instead of a token: the console shows it too."""
-    applied = g.get("sol_applied_fault")
-    if applied and console.watched(_store(), current_app.config, applied[0]):
-        item = console.event(
-            grant="authorization_code",
-            client_id=applied[0],
-            account=None,
-            scope=None,
-            fault=applied[1],
-            answer={"error": applied[1]},
-            access=None,
-        )
-        console.record(_store(), applied[0], item)
-
-
-@bp.route("/userinfo", methods=["GET", "POST"])
-@limiter.exempt
-@csrf.exempt
-def userinfo():
-    response = _server().create_endpoint_response("userinfo")
-    metrics.count_userinfo(response.status_code)
-    commit_if_begun(db)  # the audit row of an RP test bench fault, if any
-    return response
-
-
-@bp.post("/introspect")
-@limiter.exempt
-@csrf.exempt
-def introspect():
-    response = _server().create_endpoint_response("introspection")
-    metrics.count_introspection(response)
-    return response
-
-
-@bp.post("/revoke")
-@limiter.exempt
-@csrf.exempt
-def revoke():
-    return _server().create_endpoint_response("revocation")
 
 
 def _public_json(path: str):

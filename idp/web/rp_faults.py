@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from webcommon import errors as common
 
 from ..oidc import faults
-from ..oidc.server import CodeGrant
+from ..oidc.server import Answer, CodeGrant
 from ..services import clients
 from ..services import rp_faults as service
 from ..storage.db import db
@@ -97,22 +97,23 @@ def clear_all():
 # -- the token endpoint's faults -------------------------------------------------------------
 
 
-def _claimed_client_id() -> str | None:
+def _claimed_client_id(request) -> str | None:
     auth = request.authorization
     if auth is not None and auth.type == "basic" and auth.username:
         return unquote(auth.username)  # RFC 6749 §2.3.1: form-encoded in Basic
     return request.form.get("client_id")
 
 
-def token_endpoint_fault():
-    """The answer of a token-endpoint fault armed for the (authenticated) client of this code
-    exchange, or None: Authlib then answers as usual. One store lookup when none is armed."""
-    server, store = current_app.extensions["sol_server"], _store()
+def token_endpoint_fault(server, request):
+    """The answer (``oidc.server.Answer``) of a token-endpoint fault armed for the
+    (authenticated) client of this code exchange, or None: Authlib then answers as usual.
+    No store lookup while nothing is armed (the per-process gate of ``services.rp_faults``)."""
     if request.form.get("grant_type") != "authorization_code":
         return None
     if not service.enabled(current_app.config):
         return None
-    claimed = _claimed_client_id()
+    store = current_app.extensions["sol_store"]
+    claimed = _claimed_client_id(request)
     if not claimed or not service.any_armed(store) or not service.armed(store, claimed):
         return None
     oauth_request = server.create_oauth2_request(request)
@@ -126,6 +127,9 @@ def token_endpoint_fault():
     db.session.commit()  # the audit row of the fault
     if item.fault == "token_error":
         return server.handle_error_response(oauth_request, InvalidGrantError())
-    return common.render(
-        500, SERVER_ERROR_MESSAGE, "server_error", template="idp/error.html", as_json=False
-    )
+    # a broken token endpoint: the HTML error page a failing server or proxy gives
+    with current_app.request_context(request.environ):
+        page, status = common.render(
+            500, SERVER_ERROR_MESSAGE, "server_error", template="idp/error.html", as_json=False
+        )
+    return Answer(status, page.encode(), [("Content-Type", "text/html; charset=utf-8")])

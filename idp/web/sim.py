@@ -69,40 +69,43 @@ def _affected(path: str) -> bool:
     return path in AFFECTED_PATHS or path.startswith(AFFECTED_PREFIXES)
 
 
+RETRY_AFTER = (("Retry-After", "30"),)
+
+
 def _unavailable():
-    retry_after = {"Retry-After": "30"}
     if request.path in API_PATHS:
         body = jsonify(error="temporarily_unavailable", message=DOWN_MESSAGE)
-        return body, 503, retry_after
+        return body, 503, RETRY_AFTER
     response, status = error_response(503, DOWN_MESSAGE, "temporarily_unavailable")
-    return response, status, retry_after
+    return response, status, RETRY_AFTER
 
 
-@bp.before_app_request
-def apply_outage():
-    """Make SOL misbehave as the simulation says (only on the affected endpoints)."""
-    if not _affected(request.path) or not simulation_enabled(current_app.config):
-        return None
+def simulate_outage(path: str) -> bool:
+    """Apply the simulation in effect to a request for ``path``: sleep as the mode says, and
+    say whether SOL answers "unavailable" (503). Only the affected endpoints misbehave."""
+    if not _affected(path) or not simulation_enabled(current_app.config):
+        return False
     sim = outage_service.current(_store())
     mode = sim.mode
-    if mode == "none":
-        return None
-    if mode == "down":
-        return _unavailable()
     if mode == "slow":
         time.sleep(sim.latency_ms / 1000)
-        return None
-    if mode == "flaky":
+    elif mode == "flaky":
         if sim.latency_ms:
             time.sleep(sim.latency_ms / 1000)
-        return _unavailable() if _random.random() < sim.error_rate else None
-    if mode == "timeout":
+        return _random.random() < sim.error_rate
+    elif mode == "timeout":
         hang = (
             sim.latency_ms / 1000 if sim.latency_ms else current_app.config["SIM_TIMEOUT_SECONDS"]
         )
         time.sleep(min(hang, MAX_TIMEOUT_SECONDS))
-        return _unavailable()
-    return None
+        return True
+    return mode == "down"
+
+
+@bp.before_app_request
+def apply_outage():
+    """Make SOL misbehave as the simulation says (the machine endpoints: ``web.machine``)."""
+    return _unavailable() if simulate_outage(request.path) else None
 
 
 # -- the simulation API ------------------------------------------------------------------------
