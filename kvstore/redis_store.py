@@ -1,5 +1,7 @@
 """Redis backend: shared by every worker and instance, behind a circuit breaker."""
 
+import os
+import threading
 from urllib.parse import urlsplit
 
 import redis
@@ -39,6 +41,8 @@ class RedisStore:
     ):
         self._r = client
         self.url = url
+        self._local = threading.local()  # each thread's own connection (see _command)
+        self._generation = 0  # bumped to make every thread reconnect
         self._probe_client: redis.Redis | None = None
         self.breaker = Breaker(
             self._probe,
@@ -81,7 +85,44 @@ class RedisStore:
 
     def _drop_idle_connections(self) -> None:
         """Connections pooled before the outage may point at a dead server: reconnect."""
+        self._generation += 1
         self._r.connection_pool.disconnect(inuse_connections=False)
+
+    def _connection(self):
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or local.stamp != (os.getpid(), self._generation):
+            if conn is not None and local.stamp[0] == os.getpid():
+                conn.disconnect()  # (a parent's socket after a fork is left alone)
+            pool = self._r.connection_pool
+            conn = local.conn = pool.connection_class(**pool.connection_kwargs)
+            local.stamp = (os.getpid(), self._generation)
+        return conn
+
+    def _command(self, *args):
+        """One command of the hot path (GET, SET, GETDEL, MGET) on this thread's connection.
+
+        redis-py's client path (pool lock, a readiness poll of the socket, the retry wrapper,
+        response callbacks) costs about three times the I/O itself: 80 vs 24 µs of CPU per
+        command, measured here, and a userinfo request makes one. The semantics stay: one
+        retry on a fresh connection when the server dropped ours (a restart, an idle timeout),
+        and a refused, broken or timed-out connection counts towards the breaker."""
+        self.breaker.check()
+        conn = self._connection()
+        try:
+            try:
+                conn.send_command(*args)
+                out = conn.read_response()
+            except redis.ConnectionError:
+                conn.disconnect()
+                conn.send_command(*args)
+                out = conn.read_response()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            conn.disconnect()
+            self.breaker.failure()
+            raise StoreUnavailable(str(exc)) from exc
+        self.breaker.success()
+        return out
 
     def _call(self, fn, *args, **kwargs):
         self.breaker.check()
@@ -98,16 +139,19 @@ class RedisStore:
         return None if ttl is None else max(1, int(ttl * 1000))
 
     def get(self, key):
-        return self._call(self._r.get, key)
+        return self._command("GET", key)
 
     def set(self, key, value, ttl=None):
-        self._call(self._r.set, key, value, px=self._px(ttl))
+        if ttl is None:
+            self._command("SET", key, value)
+        else:
+            self._command("SET", key, value, "PX", self._px(ttl))
 
     def add(self, key, value, ttl=None):
         return bool(self._call(self._r.set, key, value, px=self._px(ttl), nx=True))
 
     def pop(self, key):
-        return self._call(self._r.getdel, key)
+        return self._command("GETDEL", key)
 
     def delete(self, *keys):
         return self._call(self._r.delete, *keys) if keys else 0
@@ -137,7 +181,7 @@ class RedisStore:
         self._call(self._r.srem, key, member)
 
     def mget(self, *keys):
-        return self._call(self._r.mget, keys) if keys else []
+        return self._command("MGET", *keys) if keys else []
 
     def set_indexed(self, key, value, ttl, indexes=()):
         if not indexes:
