@@ -4,11 +4,26 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kvstore import store_from_url
-from webcommon import logs
+from webcommon import captcha, logs
+from webcommon.observe import RequestObserver
 
+from .cli import register_cli
 from .config import load_settings, log_dev_warnings
+from .oidc.keys import KeyRing
+from .oidc.server import MachineServer, SolAuthorizationServer
+from .services import clients, gauges, passwords, snapshots
+from .storage import db
+from .web import register_blueprints
+from .web.limits import init_limiter
+from .web.machine import MachineEndpoints
+from .web.public_docs import PublicDocuments
+from .web.security import csrf
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VERSION_TABLE = "idp_alembic_version"
@@ -34,32 +49,17 @@ def create_app(settings: dict | None = None) -> Flask:
             "ON (the admin API can make SOL fail or issue bad tokens)"
         )
 
-    from flask_migrate import Migrate
-
-    from .services import passwords
-    from .storage import db
-
     passwords.configure(app, cfg["ARGON2_PROFILE"])
     db.init_app(app)
     # Its own version table, so that both apps can share one database (issue 13, item 9).
     Migrate(app, db, directory=str(PACKAGE_DIR / "migrations"), version_table=VERSION_TABLE)
     store = store_from_url(cfg["REDIS_URL"])
     app.extensions["sol_store"] = store
-    from .services import snapshots
-
     snapshots.install(app)
     # the SOL form's captcha after failed claves (idp.domain.lockout), VUCE's backends
-    from webcommon import captcha
-
     app.extensions["sol_captcha"] = captcha.build_verifier(
         cfg, store=store, check=captcha.check_production_login, salt="sol.captcha.login"
     )
-
-    from .oidc.keys import KeyRing
-    from .oidc.server import MachineServer, SolAuthorizationServer
-    from .web import register_blueprints
-    from .web.limits import init_limiter
-    from .web.security import csrf
 
     csrf.init_app(app)
     keyring = KeyRing(verify_window=max(cfg["ID_TOKEN_TTL"], cfg["ACCESS_TOKEN_TTL"]) + 300)
@@ -69,27 +69,17 @@ def create_app(settings: dict | None = None) -> Flask:
     register_blueprints(app)
     init_limiter(app)
 
-    from .cli import register_cli
-
     register_cli(app)
     if not cfg["READ_ONLY"]:  # `flask --app idp --help` only lists the commands
         _prepare_database(app, cfg["CLIENTS_FILE"])
-    from webcommon.observe import RequestObserver
-
-    from . import metrics
-    from .web.machine import MachineEndpoints
-    from .web.public_docs import PublicDocuments
-
     # Outermost first: request id and timing, the client address, then the answers made
     # below Flask (public documents, machine endpoints), then Flask for everything else.
     wsgi = PublicDocuments(app, MachineEndpoints(app, app.wsgi_app))
     if cfg["PROXY_HOPS"]:
         # The login lockout and the per-IP limit count by client address: behind N trusted
         # proxies it is the N-th X-Forwarded-For entry from the right, not the proxy's.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         wsgi = ProxyFix(wsgi, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0)
-    app.wsgi_app = RequestObserver(wsgi, **metrics.install(app))
+    app.wsgi_app = RequestObserver(wsgi, **gauges.install(app))
     return app
 
 
@@ -98,12 +88,6 @@ def _prepare_database(app: Flask, clients_file: str | None) -> None:
     IDP_CLIENTS_FILE and create the first signing keys before the first request (see
     KeyRing.ensure_committed). A database that cannot be reached yet is not fatal: keys are
     then created on first use, and /readyz says the database is down."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .services import clients
-    from .storage import db
-
     log = logging.getLogger("idp")
     with app.app_context():
         try:

@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from . import cli_directory, cli_sim
+from .services import audit
 from .services import clients as client_service
 from .storage.db import db
 
@@ -141,8 +143,6 @@ def keys_rotate(lead):
     """Publica llaves nuevas ya; firman tras el margen; las anteriores siguen publicadas."""
     lead = current_app.config["KEY_LEAD_SECONDS"] if lead is None else lead
     kids = _server().keyring.rotate(lead)
-    from .services import audit
-
     audit.record("KEY_ROTATED", actor="cli", after={"kids": kids, "lead": lead})
     db.session.commit()
     click.echo(f"nuevas llaves {', '.join(kids)}; firman dentro de {lead} s")
@@ -158,7 +158,5 @@ def keys_list():
 def register_cli(app) -> None:
     app.cli.add_command(clients_cli)
     app.cli.add_command(keys_cli)
-    from . import cli_directory, cli_sim
-
     cli_directory.register(app)
     cli_sim.register(app)

@@ -3,8 +3,11 @@
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from .domain import accounts as rules
+from .domain import messages
 from .domain.errors import DomainError
-from .services import directory
+from .services import clients, directory
+from .services import seed as seed_service
 from .storage.db import db
 
 
@@ -89,9 +92,6 @@ def users_extranet_status(username, action, yes):
     Suspender o eliminar cierra sus sesiones y revoca sus tokens al instante; la eliminación
     no se puede revertir. ACTION: suspend, reactivate o delete.
     """
-    from .domain import accounts as rules
-    from .domain import messages
-
     row = _run(directory.get_extranet_user, username=username)
     try:
         target = rules.next_status(row.status, action)
@@ -117,9 +117,6 @@ def users_extranet_status(username, action, yes):
 )
 def seed(path):
     """Carga contribuyentes, usuarios, usuarios Extranet, laboratorios y clientes de un archivo."""
-    from .services import clients
-    from .services import seed as seed_service
-
     try:
         counts = seed_service.load(seed_service.read(path), actor="cli")
         db.session.commit()

@@ -1,18 +1,19 @@
 """The IdP's Prometheus metrics (``/metrics``; see ``webcommon.metrics``).
 
 Counters are incremented where the event happens (one ``inc`` on a label child); the gauges
-of shared state (outage mode, armed RP faults, signing keys) are read when Prometheus scrapes.
-Label values come from fixed sets, or from registered client ids.
+of shared state (outage mode, armed RP faults, signing keys) are read when Prometheus scrapes
+(``idp.services.gauges``, which also wires ``/metrics``). Label values come from fixed sets,
+or from registered client ids. This module imports nothing else of ``idp``: every layer
+counts through it.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 from prometheus_client import Counter, Histogram
 
-from webcommon.metrics import LATENCY_BUCKETS, ScrapeGauge, build_registry
+from webcommon.metrics import LATENCY_BUCKETS
 
 LOGINS = Counter(
     "sol_logins_total",
@@ -149,70 +150,3 @@ def count_token_response(status: int, body: bytes) -> None:
         document = None
     error = document.get("error") if isinstance(document, dict) else None
     TOKEN_ERRORS.labels(str(error or "server_error")[:40]).inc()
-
-
-def _outage_mode(app) -> dict:
-    from .services import outage
-
-    mode = outage.read(app.extensions["sol_store"]).mode
-    return {(m,): float(m == mode) for m in outage.MODES}
-
-
-def _faults_armed(app) -> dict:
-    from .services import rp_faults
-
-    faults: dict[tuple[str, str], float] = {}
-    for armed in rp_faults.armed(app.extensions["sol_store"]):
-        key = (armed.client_id, armed.fault)
-        faults[key] = faults.get(key, 0) + 1
-    return faults
-
-
-def _signing_keys(app) -> dict:
-    """published (not signing yet), signing, retired (still verifying): the key ring's life."""
-    from .storage.db import db
-    from .storage.oauth import SigningKey
-
-    now = int(time.time())
-    states = {("published",): 0.0, ("signing",): 0.0, ("retired",): 0.0}
-    with app.app_context():
-        try:
-            for key in db.session.query(SigningKey).all():
-                if key.retired_at is not None and key.retired_at <= now:
-                    state = "retired"
-                elif key.not_before > now:
-                    state = "published"
-                else:
-                    state = "signing"
-                states[(state,)] += 1
-        finally:
-            db.session.remove()
-    return states
-
-
-def install(app) -> dict:
-    """The registry and token of ``/metrics`` for ``RequestObserver``."""
-    ON[0] = bool(app.config["METRICS_ENABLED"])
-    gauges = [
-        ScrapeGauge(
-            "sol_outage_mode",
-            "The simulated outage in effect (1 for the current mode)",
-            ("mode",),
-            lambda: _outage_mode(app),
-        ),
-        ScrapeGauge(
-            "sol_rp_faults_armed",
-            "RP test bench faults armed, by client and fault",
-            ("client", "fault"),
-            lambda: _faults_armed(app),
-        ),
-        ScrapeGauge(
-            "sol_signing_keys", "Signing keys by state", ("state",), lambda: _signing_keys(app)
-        ),
-    ]
-    return {
-        "registry": build_registry(ALL, gauges),
-        "token": app.config["METRICS_TOKEN"],
-        "endpoint_of": endpoint_of,
-        "latency": LATENCY if app.config["METRICS_ENABLED"] else None,
-    }

@@ -5,6 +5,8 @@ chatter, no ANSI in files."""
 import logging
 import re
 
+from pythonjsonlogger.json import JsonFormatter
+
 from . import request_id
 
 FORMAT = "%(levelname)s %(name)s%(request_tag)s: %(message)s"
@@ -36,8 +38,6 @@ def _install_record_factory() -> None:
 
 def formatter(log_format: str = "text") -> logging.Formatter:
     if log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
         return JsonFormatter(
             " ".join(f"%({f})s" for f in JSON_FIELDS),
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},

@@ -24,6 +24,7 @@ from prometheus_client import (
     CollectorRegistry,
     disable_created_metrics,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 
@@ -55,8 +56,6 @@ def build_registry(metrics, collectors=()) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=True)
     folder = multiprocess_dir()
     if folder:
-        from prometheus_client import multiprocess
-
         Path(folder).mkdir(parents=True, exist_ok=True)
         multiprocess.MultiProcessCollector(registry, path=folder)
     else:

@@ -11,6 +11,7 @@ from joserfc import jwt
 from webcommon import request_id
 
 from .. import metrics
+from ..services import accounts, clients, sessions, tokens
 
 log = logging.getLogger("idp.logout")
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -64,8 +65,6 @@ def notify(targets: list[tuple[str, str]], timeout: float) -> list[bool]:
 
 
 def _targets(server, ended, account) -> list[tuple[str, str]]:
-    from ..services import clients
-
     sub = server.subject(account)
     targets = []
     for s in ended:
@@ -79,8 +78,6 @@ def _targets(server, ended, account) -> list[tuple[str, str]]:
 
 def end_session(server, sid: str) -> int:
     """End one SSO session and tell every client that holds a login from it."""
-    from ..services import accounts, sessions
-
     s = sessions.end(server.store, sid)
     account = accounts.load(s.account) if s else None
     if account is None:
@@ -94,8 +91,6 @@ def _account_wide_targets(server, account, notified: set[str]) -> list[tuple[str
     """A sub-only logout token (§2.4 allows sub without sid) for every other client that
     takes back-channel logouts: a relying party may hold a session of the account that no SSO
     session of ours knows of (VUCE's contingency access is opened while SOL is down)."""
-    from ..services import clients
-
     sub = server.subject(account)
     return [
         (
@@ -110,8 +105,6 @@ def _account_wide_targets(server, account, notified: set[str]) -> list[tuple[str
 def end_account(server, account) -> int:
     """Suspension/deletion: end every session, revoke every token, and tell every client
     that takes back-channel logouts (with the sid where a session of ours names one)."""
-    from ..services import sessions, tokens
-
     ended = sessions.end_all(server.store, account.key)
     tokens.revoke_account(account.key)
     targets = _targets(server, ended, account)

@@ -1,6 +1,7 @@
 """Record administrative and security events in the audit trail."""
 
 from flask import g, has_app_context, has_request_context, request
+from sqlalchemy import func, select
 
 from webcommon import request_id
 
@@ -34,8 +35,6 @@ def record(action, *, actor: str, ruc=None, target=None, before=None, after=None
 
 def history(ruc: str, *, page: int = 1, per_page: int = 50):
     """The audit trail of one RUC, newest first: (events, total)."""
-    from sqlalchemy import func, select
-
     page, per_page = max(1, int(page)), min(max(1, int(per_page)), 200)
     where = AuditEvent.ruc == ruc
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(where))

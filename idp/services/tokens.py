@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from ..storage.db import db
 from ..storage.oauth import RefreshToken, secret_hash
-from . import snapshots
+from . import clients, snapshots
 
 ACCESS_PREFIX = "at:"
 
@@ -82,8 +82,6 @@ class AccessToken(TokenMixin):
         return snapshots.account(self.account, getattr(self, "directory_version", None))
 
     def get_client(self):
-        from . import clients  # late: clients imports storage.oauth too
-
         return clients.cached(self.client_id)
 
 

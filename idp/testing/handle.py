@@ -4,7 +4,17 @@ import contextlib
 import socket
 import threading
 
+import requests
+from flask_migrate import upgrade
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from werkzeug.serving import make_server
+
+from idp import create_app
+from idp.services import clients, directory
+from idp.storage import db
+
+from .flows import CodeFlow, browser_login, token_request
 
 DEFAULT_PASSWORD = "Clave123"
 VUCE_PROFILE = "ADUANAS.VUCE"
@@ -28,8 +38,6 @@ class SolIdp:
 
     # -- directory -------------------------------------------------------------------------
     def _commit(self, fn, **kwargs):
-        from idp.storage import db
-
         with self.app.app_context():
             try:
                 result = fn(**kwargs)
@@ -48,8 +56,6 @@ class SolIdp:
         **padron,
     ) -> str:
         """A RUC with its Usuario Principal; returns the RUC."""
-        from idp.services import directory
-
         self._commit(
             directory.create_taxpayer,
             ruc=ruc,
@@ -74,8 +80,6 @@ class SolIdp:
         **extra,
     ):
         """A secondary user (ACTIVO) with profiles and roles."""
-        from idp.services import directory
-
         self._commit(
             directory.create_secondary_user,
             ruc=ruc,
@@ -98,7 +102,6 @@ class SolIdp:
         entity: str = "DIGESA",
         email: str | None = None,
     ) -> str:
-        from idp.services import directory
 
         self._commit(
             directory.create_extranet_user,
@@ -113,8 +116,6 @@ class SolIdp:
 
     def register_client(self, client_id: str, **kwargs) -> str | None:
         """Register a client (see ``idp.services.clients.register``); returns its secret."""
-        from idp.services import clients
-
         return self._commit(clients.register, client_id=client_id, **kwargs)[1]
 
     def rotate_keys(self, lead: int = 0) -> list[str]:
@@ -128,8 +129,6 @@ class SolIdp:
 
     # -- tokens and outages (real HTTP against the live server) ---------------------------
     def _redirect_uri(self, client_id: str) -> str:
-        from idp.services import clients
-
         with self.app.app_context():
             row = clients.get(client_id)
             if row is None or not row.redirect_uris:
@@ -164,8 +163,6 @@ class SolIdp:
         """Log in through YOUR relying party as a browser would: GET ``start_url`` (its login
         URL), fill SOL's form, follow back. Returns the relying party's last response; pass a
         ``requests.Session`` as ``http`` to keep its cookies."""
-        from .flows import browser_login
-
         credentials = {"ruc": ruc, "usuario": username, "clave": password}
         return browser_login(self.url, start_url, credentials, http)
 
@@ -185,8 +182,6 @@ class SolIdp:
         return self._code_flow(form, client_id, client_secret, scope, redirect_uri, params)
 
     def _code_flow(self, form, client_id, client_secret, scope, redirect_uri, params) -> dict:
-        from .flows import CodeFlow
-
         flow = CodeFlow(
             client_id,
             redirect_uri or self._redirect_uri(client_id),
@@ -199,17 +194,11 @@ class SolIdp:
         self, client_id: str, client_secret: str, scope: str | None = None
     ) -> dict:
         """A client_credentials token response (e.g. scope ``padron``)."""
-        from .flows import token_request
-
         data = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
         return token_request(self.url, data, client_id, client_secret)
 
     def claims(self, token: str) -> dict:
         """The verified claims of an ID token (or JWT access token) signed by this IdP."""
-        import requests
-        from joserfc import jwt
-        from joserfc.jwk import KeySet
-
         keys = KeySet.import_key_set(requests.get(f"{self.url}/jwks", timeout=10).json())
         return dict(jwt.decode(token, keys, algorithms=["RS256", "ES256"]).claims)
 
@@ -217,8 +206,6 @@ class SolIdp:
         self, mode: str = "none", *, latency_ms: int | None = None, error_rate: float | None = None
     ) -> dict:
         """``PUT /api/v1/sim/outage``: none | down | slow | flaky | timeout."""
-        import requests
-
         body = {"mode": mode}
         if latency_ms is not None:
             body["latency_ms"] = latency_ms
@@ -244,8 +231,6 @@ class SolIdp:
 
     # -- RP test bench: bad tokens on demand (real HTTP against the live server) -----------
     def _sim(self, method: str, path: str = "", **kwargs):
-        import requests
-
         return requests.request(
             method,
             f"{self.url}/api/v1/sim/rp-faults{path}",
@@ -303,10 +288,6 @@ def start_idp(
     **settings,
 ) -> SolIdp:
     """Create, migrate and serve an IdP on a free loopback port."""
-    from flask_migrate import upgrade
-
-    from idp import create_app
-
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     config = {

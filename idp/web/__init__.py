@@ -2,12 +2,12 @@
 
 from flask import Flask
 
+from webcommon import favicon
+
+from . import admin, api, console, errors, health, login, oidc, rp_faults, security, sim
+
 
 def register_blueprints(app: Flask) -> None:
-    from webcommon import favicon
-
-    from . import admin, api, console, errors, health, login, oidc, rp_faults, security, sim
-
     app.register_blueprint(health.bp)
     app.register_blueprint(oidc.bp)
     app.register_blueprint(login.bp)

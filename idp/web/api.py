@@ -18,6 +18,7 @@ from ..domain import profiles as profile_rules
 from ..domain.accounts import UserStatus
 from ..services import accounts, directory, snapshots, tokens
 from ..storage.db import db
+from .openapi import document
 from .security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -409,6 +410,4 @@ def create_laboratory():
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 document of this API."""
-    from .openapi import document
-
     return jsonify(document(current_app.config["ISSUER"]))

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, jsonify
 
 from webcommon.health import readiness
 
+from ..services import rp_faults
+from ..services.outage import read as sim_outage
 from ..storage import db
 
 bp = Blueprint("health", __name__)
@@ -20,9 +22,6 @@ def readyz():
     """The database and the store are reachable, and `vuce-sol up` is not loading its demo."""
     store = current_app.extensions["sol_store"]
     ready, checks = readiness(db, store, current_app.instance_path)
-    from ..services import rp_faults
-    from ..services.outage import read as sim_outage
-
     # The simulations in effect are reported (never a failed check): a probe tells the truth
     # about a SOL that answers "down" or issues bad tokens on purpose.
     simulating = ready and rp_faults.enabled(current_app.config)

@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import AccessDeniedError
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     LoginRequiredError,
@@ -164,8 +164,6 @@ def authorize():
     prompts = set(request.values.get("prompt", "").split())
     needs_login, bad_param = _needs_login(sso, account, prompts, fresh)
     if bad_param:
-        from authlib.oauth2.rfc6749 import InvalidRequestError
-
         return _error_response(
             InvalidRequestError(
                 f"Invalid '{bad_param}'.",

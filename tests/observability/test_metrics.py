@@ -166,7 +166,8 @@ metrics.LATENCY.labels("token").observe(0.002)
 READER = """
 from idp import metrics
 from prometheus_client import generate_latest
-print(generate_latest(metrics.build_registry(metrics.ALL)).decode())
+from webcommon.metrics import build_registry
+print(generate_latest(build_registry(metrics.ALL)).decode())
 """
 
 
