@@ -5,6 +5,10 @@
   library; ``idp/domain`` also reaches nothing else of ``idp`` (storage, services would drag
   SQLAlchemy and Flask in).
 - ``vuce_client`` never imports ``idp``: the two apps share only the protocol.
+- The import graph of the whole tree has no circle, function-local imports included (a late
+  import hides a circle from Python, not from this test).
+- In each app ``web`` imports only downward: no other room (domain, storage, services, oidc…)
+  imports ``web``; only the app factory (``<app>/__init__.py``) wires the blueprints in.
 
 Directories that do not exist yet are skipped.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -126,6 +131,180 @@ def test_vuce_client_never_imports_idp():
     assert not _violations(files, lambda n: _top(n) == "idp")
 
 
+# --- the import graph of the tree ---
+
+TREE = ("idp", "vuce_client", "webcommon", "kvstore", "peru_ids", "launcher")
+APPS = ("idp", "vuce_client")
+
+# Circles of vuce_client still on main (issue 14, item 3, the VUCE half): each entry is one
+# import (importer, imported) that the circle check skips. The VUCE change that removes the
+# import removes its entry; an entry whose import is gone fails
+# test_allow_lists_name_only_imports_that_exist.
+KNOWN_CIRCLE_IMPORTS = {
+    ("vuce_client.web.core", "vuce_client.auth"),
+    ("vuce_client.web.contingency", "vuce_client.auth"),
+    ("vuce_client.web.contingency", "vuce_client.contingency"),
+    ("vuce_client.mail", "vuce_client.contingency"),
+    ("vuce_client.metrics", "vuce_client.mail"),
+}
+# Imports of ``web`` from outside it, other than the app factory's (same VUCE half, item 2).
+KNOWN_UPWARD_IMPORTS = {
+    ("vuce_client.auth", "vuce_client.web.core"),
+    ("vuce_client.auth", "vuce_client.web.errors"),
+    ("vuce_client.auth", "vuce_client.web.security"),
+    ("vuce_client.contingency", "vuce_client.web.contingency"),
+}
+
+
+def module_of(path: Path) -> str:
+    """The dotted module name of a file (a package's ``__init__`` is the package)."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _tree_modules() -> dict[str, Path]:
+    return {
+        module_of(path): path
+        for package in TREE
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "__pycache__" not in path.parts
+    }
+
+
+def _import_targets(node: ast.AST, package: str) -> Iterator[tuple[str, bool]]:
+    """(name, exact) pairs of one import node; exact names are ``from x import y`` members
+    that are a submodule when ``x.y`` is one (else the import is of ``x``)."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield alias.name, False
+    elif isinstance(node, ast.ImportFrom):
+        base = _resolve(package, node.module, node.level)
+        for alias in node.names:
+            yield f"{base}.{alias.name}", True
+        yield base, False
+
+
+def import_edges(path: Path, modules) -> dict[str, int]:
+    """The modules of the tree that this file imports, anywhere in it (module level, inside
+    functions, ``import_module`` with a literal name), each with the line of its first import.
+
+    ``import a.b.c`` and ``from a.b import c`` point at ``a.b.c`` when that is a module of the
+    tree (else at the nearest enclosing one); the parent packages are not counted, as in
+    import-linter: ``a/__init__.py`` is a module like any other.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = _package_of(path)
+    edges: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            targets = list(_import_targets(node, package))
+            members = [name for name, exact in targets if exact and name in modules]
+            if isinstance(node, ast.ImportFrom):
+                # "from x import a, b": the submodules named, and x itself for any other name
+                names_only_modules = len(members) == len(node.names)
+                targets = [(n, e) for n, e in targets if e or not names_only_modules]
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node):
+            targets = [(node.args[0].value, False)]
+        else:
+            continue
+        for name, exact in targets:
+            if exact and name not in modules:
+                continue
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != module_of(path):
+                edges.setdefault(name, node.lineno)
+    return edges
+
+
+def _is_dynamic_import(node: ast.Call) -> bool:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return (
+        name in ("import_module", "__import__")
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
+
+
+def import_graph() -> dict[str, dict[str, int]]:
+    """importer -> {imported: line} over every module of TREE."""
+    modules = _tree_modules()
+    return {name: import_edges(path, modules) for name, path in modules.items()}
+
+
+def find_circle(graph: dict[str, dict[str, int]], skip=frozenset()) -> list[str] | None:
+    """One circle of the graph as [a, b, …, a], or None (iterative DFS, sorted for a stable
+    report)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path = [start]
+        stack = [iter(sorted(graph[start]))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if (path[-1], nxt) in skip or nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph[nxt])))
+    return None
+
+
+def _describe(circle: list[str], graph) -> str:
+    modules = _tree_modules()
+    steps = [
+        f"  {a} -> {b}  ({modules[a].relative_to(ROOT)}:{graph[a][b]})"
+        for a, b in zip(circle, circle[1:], strict=False)
+    ]
+    return "import circle:\n" + "\n".join(steps)
+
+
+def test_the_import_graph_has_no_circle():
+    graph = import_graph()
+    circle = find_circle(graph, skip=KNOWN_CIRCLE_IMPORTS)
+    assert circle is None, _describe(circle, graph)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_web_imports_only_downward(app):
+    """Nothing of the app but its factory imports ``web``: domain, storage, services, oidc
+    and the rest sit below the views."""
+    graph = import_graph()
+    web = f"{app}.web"
+    upward = [
+        f"{importer} -> {imported} (line {line})"
+        for importer, imports in sorted(graph.items())
+        if importer.split(".")[0] == app and importer != app
+        if importer != web and not importer.startswith(web + ".")
+        for imported, line in sorted(imports.items())
+        if imported == web or imported.startswith(web + ".")
+        if (importer, imported) not in KNOWN_UPWARD_IMPORTS
+    ]
+    assert not upward, "imports of web from below it:\n" + "\n".join(upward)
+
+
+def test_allow_lists_name_only_imports_that_exist():
+    """A removed import takes its allow-list entry with it (no blanket exemptions)."""
+    graph = import_graph()
+    stale = sorted(
+        (a, b) for a, b in KNOWN_CIRCLE_IMPORTS | KNOWN_UPWARD_IMPORTS if b not in graph.get(a, {})
+    )
+    assert not stale, f"remove these entries, the imports are gone: {stale}"
+
+
 # --- the checker itself ---
 
 
@@ -149,3 +328,20 @@ def test_checker_sees_every_import_form(tmp_path, monkeypatch):
     found = imported_modules(module)
     assert {"flask", "sqlalchemy.orm", "redis", "idp.storage", "idp.domain.errors"} <= found
     assert {"authlib.jose", "werkzeug", "importlib"} <= found
+
+
+def test_checker_finds_a_circle_hidden_in_a_function(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    pkg = tmp_path / "idp" / "services"
+    pkg.mkdir(parents=True)
+    (tmp_path / "idp" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "a.py").write_text("from . import b\n", encoding="utf-8")
+    (pkg / "b.py").write_text("def late():\n    from .a import thing\n", encoding="utf-8")
+    (pkg / "c.py").write_text("from idp.services import a, b\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "TREE", ("idp",))
+    graph = import_graph()
+    assert graph["idp.services.c"] == {"idp.services.a": 1, "idp.services.b": 1}
+    assert find_circle(graph) == ["idp.services.a", "idp.services.b", "idp.services.a"]
+    assert "idp/services/b.py:2" in _describe(find_circle(graph), graph)
+    assert find_circle(graph, skip={("idp.services.b", "idp.services.a")}) is None
