@@ -36,7 +36,8 @@ class Gate(StrEnum):
 @dataclass(frozen=True)
 class LockoutPolicy:
     """``max_failures`` within ``window_seconds`` lock the (login id, source) for
-    ``lock_seconds``; see the module docstring for the per-account thresholds."""
+    ``lock_seconds``; see the module docstring for the per-account thresholds. A window opens
+    with its first failure; a lock runs from the failure that reaches its threshold."""
 
     max_failures: int = 5
     window_seconds: int = 900
@@ -63,14 +64,15 @@ class LockoutPolicy:
         """True once the failures counted in the current window reach ``max_failures``."""
         return int(failures_in_window or 0) >= self.max_failures
 
-    def remaining_attempts(self, failures_in_window: int | None) -> int:
-        """How many more failures are allowed before the lock."""
-        return max(0, self.max_failures - int(failures_in_window or 0))
-
     def locks_now(self, failures_in_window: int) -> bool:
         """True for the failure that reaches the threshold: the moment to start the lock."""
         # Exactly equal: later failures (if a caller still counts them) must not extend it.
         return int(failures_in_window) == self.max_failures
+
+    def account_locks_now(self, account_failures: int) -> bool:
+        """True for the failure that reaches ``account_max_failures``: the account's lock
+        starts, for ``lock_seconds``."""
+        return int(account_failures) == self.account_max_failures
 
     def gate(self, source_failures: int | None, account_failures: int | None) -> Gate:
         """What the next attempt meets, from this source's failures on the account and the

@@ -65,10 +65,7 @@ def attempt(
         return LoginResult(CAPTCHA_REQUIRED, captcha=True)  # not counted: no clave was tried
     account = find()
     if not passwords.verify_password(account.password_hash if account else None, password):
-        after = policy.gate(
-            store.incr(src_key, ttl=policy.lock_seconds),
-            store.incr(acct_key, ttl=policy.account_window_seconds),
-        )
+        after = _count_failure(store, src_key, acct_key, policy)
         if after is Gate.LOCKED:
             return LoginResult(LOCKED)
         return LoginResult(BAD_CREDENTIALS, captcha=after is Gate.CAPTCHA)
@@ -80,6 +77,18 @@ def attempt(
     # at hand only now, so re-hash it.
     accounts.replace_password_hash(account, passwords.hash_password(password))
     return LoginResult(OK, account, rehashed=True)
+
+
+def _count_failure(store, src_key: str, acct_key: str, policy: LockoutPolicy) -> Gate:
+    """Count a wrong clave in both windows; the failure that reaches a threshold starts its
+    lock, ``lock_seconds`` from now (a locked gate counts nothing more, so it just expires)."""
+    source = store.incr(src_key, ttl=policy.window_seconds)
+    account = store.incr(acct_key, ttl=policy.account_window_seconds)
+    if policy.locks_now(source):
+        store.set(src_key, source, ttl=policy.lock_seconds)
+    if policy.account_locks_now(account):
+        store.set(acct_key, account, ttl=policy.lock_seconds)
+    return policy.gate(source, account)
 
 
 def sol_login_id(ruc: str, username: str) -> str:

@@ -20,13 +20,11 @@ def test_default_policy():
 
 
 @pytest.mark.parametrize(
-    ("failures", "locked", "remaining"),
-    [(None, False, 5), (0, False, 5), (1, False, 4), (4, False, 1), (5, True, 0), (9, True, 0)],
+    ("failures", "locked"),
+    [(None, False), (0, False), (1, False), (4, False), (5, True), (9, True)],
 )
-def test_is_locked(failures, locked, remaining):
-    policy = LockoutPolicy()
-    assert policy.is_locked(failures) is locked
-    assert policy.remaining_attempts(failures) == remaining
+def test_is_locked(failures, locked):
+    assert LockoutPolicy().is_locked(failures) is locked
 
 
 def test_store_values_as_bytes_count():
@@ -37,6 +35,11 @@ def test_store_values_as_bytes_count():
 @pytest.mark.parametrize(("count", "starts"), [(1, False), (4, False), (5, True), (6, False)])
 def test_locks_now_only_on_the_locking_failure(count, starts):
     assert LockoutPolicy().locks_now(count) is starts
+
+
+@pytest.mark.parametrize(("count", "starts"), [(5, False), (49, False), (50, True), (51, False)])
+def test_the_account_lock_starts_on_the_failure_that_reaches_its_threshold(count, starts):
+    assert LockoutPolicy().account_locks_now(count) is starts
 
 
 def test_lock_minutes_round_up():
@@ -55,7 +58,7 @@ def test_policy_settings_must_be_positive(kwargs):
 def test_locked_exactly_from_the_threshold(threshold, failures):
     policy = LockoutPolicy(max_failures=threshold)
     assert policy.is_locked(failures) is (failures >= threshold)
-    assert policy.remaining_attempts(failures) + min(failures, threshold) == threshold
+    assert policy.locks_now(failures) is (failures == threshold)
 
 
 # --- audit ---
