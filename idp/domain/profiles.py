@@ -103,12 +103,13 @@ def requires_roles(codes: Iterable[str]) -> bool:
     return any(get_option(c).requires_roles for c in codes)
 
 
-def has_vuce_access(user_type: str, effective: Iterable[str]) -> bool:
-    """The VUCE gate (§5.3, Q5): principals always, secondaries with ``ADUANAS.VUCE`` in effect."""
+def has_vuce_access(user_type: str, effective: Iterable[str], required: str = VUCE_PROFILE) -> bool:
+    """The VUCE gate (§5.3, Q5): principals always, secondaries with the ``required`` profile
+    in effect (``ADUANAS.VUCE`` for VUCE's components: a client's ``required_profile``)."""
     # Extranet officials have no perfiles; their entity, not SOL, decides their access.
     if user_type in ("principal", "extranet"):
         return True
-    return VUCE_PROFILE in set(effective)
+    return required in set(effective)
 
 
 class Assignment(NamedTuple):
@@ -139,43 +140,22 @@ def effective_profiles(assignments: Iterable[Any], now: datetime) -> frozenset[s
     return frozenset(a.code for a in map(_as_assignment, assignments) if a.in_effect(now))
 
 
+def next_change(assignments: Iterable[Any], now: datetime) -> datetime | None:
+    """The first moment after ``now`` at which the effective set may change (a row starts or
+    ends), or None: until then ``effective_profiles`` stays what it is at ``now``."""
+    moments = [
+        t
+        for a in map(_as_assignment, assignments)
+        for t in (a.effective_from, a.effective_until)
+        if t is not None and t > now
+    ]
+    return min(moments, default=None)
+
+
 def _delay(delay_seconds: float) -> timedelta:
     if delay_seconds < 0:
         raise ValueError("the profile change delay cannot be negative")
     return timedelta(seconds=delay_seconds)
-
-
-@dataclass(frozen=True)
-class ProfileChange:
-    """What a "Modificar Perfiles" + "Grabar" does: which codes start and stop, and when."""
-
-    added: frozenset[str]
-    removed: frozenset[str]
-    kept: frozenset[str]
-    effective_at: datetime
-
-    @property
-    def changed(self) -> bool:
-        """False when the new selection equals the current one."""
-        return bool(self.added or self.removed)
-
-    def new_assignments(self) -> tuple[Assignment, ...]:
-        """Rows to insert for the added codes, effective from ``effective_at``."""
-        return tuple(Assignment(c, self.effective_at) for c in sorted(self.added))
-
-
-def plan_profile_change(
-    current_effective: Iterable[str], new: Iterable[str], now: datetime, delay_seconds: float
-) -> ProfileChange:
-    """Additions start and removals end at ``now + delay`` (§5.3); the new codes are validated."""
-    current = frozenset(current_effective)
-    target = frozenset(validate_profile_codes(new))
-    return ProfileChange(
-        added=target - current,
-        removed=current - target,
-        kept=current & target,
-        effective_at=now + _delay(delay_seconds),
-    )
 
 
 def initial_assignments(codes: Iterable[str], now: datetime) -> tuple[Assignment, ...]:
@@ -189,11 +169,11 @@ def reschedule(
     """The full row set after saving ``new`` at ``now``: unchanged before ``now + delay``.
 
     Each save takes effect one delay after it was made: an earlier save still pending keeps
-    its own boundary, and from this save's boundary on exactly ``new`` is in effect. Unlike
-    ``plan_profile_change`` this is right when a change is saved while another is pending:
-    rows that would only start at or after the new boundary are cancelled, rows running across
-    it are cut (or left open when the code stays selected). Rows that ended before are returned
-    untouched so the history survives. The caller replaces the user's rows with these.
+    its own boundary, and from this save's boundary on exactly ``new`` is in effect, also when
+    a change is saved while another is pending: rows that would only start at or after the new
+    boundary are cancelled, rows running across it are cut (or left open when the code stays
+    selected). Rows that ended before are returned untouched so the history survives. The
+    caller replaces the user's rows with these.
     """
     boundary = now + _delay(delay_seconds)
     target = frozenset(validate_profile_codes(new))

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal_column, select, union_all, update
+from sqlalchemy import bindparam, cast, literal_column, null, select, union_all, update
 
 from ..domain import claims as claims_domain
+from ..domain import profiles as profile_rules
 from ..storage.db import db, utcnow
 from ..storage.identities import (
     ExtranetUser,
@@ -146,49 +147,60 @@ def load(key: str | None) -> Account | None:
     return None
 
 
-def _profiles_query(user_id: int, now: datetime):
-    return select(ProfileAssignment.code).where(
-        ProfileAssignment.user_id == user_id,
-        ProfileAssignment.effective_from <= now,
-        (ProfileAssignment.effective_until.is_(None)) | (ProfileAssignment.effective_until > now),
-    )
+# A user's profile rows are few (the current set plus the history of its changes): they are
+# read whole and ``domain.profiles`` decides which are in effect, the rule its tests pin.
+_ASSIGNMENTS = select(
+    ProfileAssignment.code, ProfileAssignment.effective_from, ProfileAssignment.effective_until
+).where(ProfileAssignment.user_id == bindparam("user_id"))
+_ROLES = select(RoleAssignment.role).where(
+    RoleAssignment.user_id == bindparam("user_id"), RoleAssignment.revoked_at.is_(None)
+)
+_NO_TIME = cast(null(), ProfileAssignment.effective_from.type)
+_ASSIGNMENTS_AND_ROLES = union_all(
+    _ASSIGNMENTS.add_columns(literal_column("'p'")),
+    _ROLES.add_columns(_NO_TIME, _NO_TIME, literal_column("'r'")),
+)
 
 
-def _roles_query(user_id: int):
-    return select(RoleAssignment.role).where(
-        RoleAssignment.user_id == user_id, RoleAssignment.revoked_at.is_(None)
-    )
+def _assignments(user_id: int) -> list[profile_rules.Assignment]:
+    rows = db.session.execute(_ASSIGNMENTS, {"user_id": user_id})
+    return [profile_rules.Assignment(*row) for row in rows]
 
 
 def effective_profiles(user_id: int, now: datetime | None = None) -> tuple[str, ...]:
     """Profile option codes in effect now (§5.3: modifications wait for their delay)."""
-    rows = db.session.execute(_profiles_query(user_id, now or utcnow())).scalars()
-    return tuple(sorted(set(rows)))
+    return tuple(sorted(profile_rules.effective_profiles(_assignments(user_id), now or utcnow())))
 
 
 def current_roles(user_id: int) -> tuple[str, ...]:
     """VUCE role codes assigned and not revoked (role changes take effect at once, Q4)."""
-    rows = db.session.execute(_roles_query(user_id)).scalars()
+    rows = db.session.execute(_ROLES, {"user_id": user_id}).scalars()
     return tuple(sorted(set(rows)))
 
 
-_PROFILES_AND_ROLES = union_all(
-    _profiles_query(bindparam("user_id"), bindparam("now")).add_columns(literal_column("'p'")),
-    _roles_query(bindparam("user_id")).add_columns(literal_column("'r'")),
-)
-
-
-def profiles_and_roles(user_id: int, now: datetime | None = None):
-    """``(effective_profiles, current_roles)`` in one round trip (the claims need both)."""
-    found: dict[str, set] = {"p": set(), "r": set()}
-    params = {"user_id": user_id, "now": now or utcnow()}
-    for code, kind in db.session.execute(_PROFILES_AND_ROLES, params):
-        found[kind].add(code)
-    return tuple(sorted(found["p"])), tuple(sorted(found["r"]))
+def assignments_and_roles(user_id: int):
+    """The profile rows and the current roles of a user, in one round trip (the claims need
+    both): ``([Assignment, …], (role, …))``."""
+    assignments, roles = [], set()
+    for code, start, until, kind in db.session.execute(
+        _ASSIGNMENTS_AND_ROLES, {"user_id": user_id}
+    ):
+        if kind == "p":
+            assignments.append(profile_rules.Assignment(code, start, until))
+        else:
+            roles.add(code)
+    return assignments, tuple(sorted(roles))
 
 
 def identity(account: Account, salt: str, now: datetime | None = None):
     """Build the domain Identity (the one source of every claim) for an account."""
+    return identity_until(account, salt, now)[0]
+
+
+def identity_until(account: Account, salt: str, now: datetime | None = None):
+    """``(Identity, until)``: the Identity as of ``now`` and the moment it may stop holding
+    (a secondary user's pending profile change, §5.3), None when nothing is scheduled."""
+    now = now or utcnow()
     sub = claims_domain.subject_for(account.user_type, account.key, salt)
     if account.user_type == PRINCIPAL:
         p = db.session.get(PrincipalUser, account.db_id)
@@ -198,18 +210,12 @@ def identity(account: Account, salt: str, now: datetime | None = None):
             ruc=p.ruc,
             sol_username=p.username,
             company_name=p.taxpayer.company_name,
-            document_type=None,
-            document_number=None,
-            profiles=(),
-            roles=(),
-            account_status="ACTIVO",
             name=p.taxpayer.company_name,
             email=p.email or p.taxpayer.email or None,
-            email_verified=False,
-        )
+        ), None
     if account.user_type == SECONDARY:
         s = db.session.get(SecondaryUser, account.db_id)
-        profiles, roles = profiles_and_roles(s.id, now)
+        assignments, roles = assignments_and_roles(s.id)
         return claims_domain.Identity(
             sub=sub,
             user_type=SECONDARY,
@@ -218,13 +224,12 @@ def identity(account: Account, salt: str, now: datetime | None = None):
             company_name=s.taxpayer.company_name,
             document_type=s.document_type,
             document_number=s.document_number,
-            profiles=profiles,
+            profiles=tuple(sorted(profile_rules.effective_profiles(assignments, now))),
             roles=roles,
             account_status=s.status,
             name=s.names,
             email=s.email,
-            email_verified=False,
-        )
+        ), profile_rules.next_change(assignments, now)
     e = db.session.get(ExtranetUser, account.db_id)
     return claims_domain.Identity(
         sub=sub,
@@ -234,12 +239,7 @@ def identity(account: Account, salt: str, now: datetime | None = None):
         # An official has no RUC: its organization is its entity (VUCE lets only officials of
         # a trámite's entity move it).
         company_name=e.entity,
-        document_type=None,
-        document_number=None,
-        profiles=(),
-        roles=(),
         account_status=e.status,
         name=e.names,
         email=e.email,
-        email_verified=False,
-    )
+    ), None

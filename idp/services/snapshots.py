@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g
-from sqlalchemy import event, select, union_all
-from sqlalchemy import func as sql_func
+from sqlalchemy import event
 
 from ..storage.db import db, utcnow
 from ..storage.identities import (
@@ -79,25 +78,11 @@ def bump(store=None) -> None:
     (store or _store()).set(VERSION_KEY, secrets.token_hex(8))
 
 
-def _next_profile_change(user_id: int, now: datetime) -> datetime | None:
-    starts = select(ProfileAssignment.effective_from.label("at")).where(
-        ProfileAssignment.user_id == user_id, ProfileAssignment.effective_from > now
-    )
-    ends = select(ProfileAssignment.effective_until.label("at")).where(
-        ProfileAssignment.user_id == user_id, ProfileAssignment.effective_until > now
-    )
-    boundaries = union_all(starts, ends).subquery()
-    return db.session.scalar(select(sql_func.min(boundaries.c.at)))
-
-
 def _load(key: str, version: bytes, now: datetime) -> Snapshot | None:
     account = accounts.load(key)
     if account is None:
         return None
-    identity = accounts.identity(account, current_app.config["SUBJECT_SALT"], now)
-    until = None
-    if account.user_type == accounts.SECONDARY:
-        until = _next_profile_change(account.db_id, now)
+    identity, until = accounts.identity_until(account, current_app.config["SUBJECT_SALT"], now)
     return Snapshot(account, identity, version, until)
 
 

@@ -114,6 +114,14 @@ def test_vuce_gate(user_type, effective, ok):
     assert profiles.has_vuce_access(user_type, effective) is ok
 
 
+@pytest.mark.parametrize(
+    ("user_type", "ok"), [("principal", True), ("secondary", False), ("extranet", True)]
+)
+def test_the_gate_asks_for_the_clients_required_profile(user_type, ok):
+    assert profiles.has_vuce_access(user_type, {VUCE_PROFILE}, required=DRAWBACK) is ok
+    assert profiles.has_vuce_access(user_type, {DRAWBACK}, required=DRAWBACK)
+
+
 # --- effective set ---
 
 
@@ -149,57 +157,6 @@ def test_creation_profiles_are_effective_at_once():
     assert profiles.effective_profiles(rows, T0) == {VUCE_PROFILE, IMPORTADOR}
     with pytest.raises(errors.UnknownProfile):
         profiles.initial_assignments(["NOPE"], T0)
-
-
-# --- plan_profile_change: additions start and removals end at now + delay ---
-
-
-def _apply(current_rows, change):
-    """What a service does with a ProfileChange: close removed rows, insert added ones."""
-    rows = []
-    for code, start, until in current_rows:
-        if code in change.removed and until is None:
-            until = change.effective_at
-        rows.append(Assignment(code, start, until))
-    return rows + list(change.new_assignments())
-
-
-@pytest.mark.parametrize("delay", [0, 3600])
-def test_plan_addition_and_removal_timing(delay):
-    saved_at = T0 + timedelta(days=1)
-    current_rows = profiles.initial_assignments([VUCE_PROFILE, IMPORTADOR], T0)
-    current = profiles.effective_profiles(current_rows, saved_at)
-    change = profiles.plan_profile_change(current, [VUCE_PROFILE, DRAWBACK], saved_at, delay)
-    assert change.added == {DRAWBACK}
-    assert change.removed == {IMPORTADOR}
-    assert change.kept == {VUCE_PROFILE}
-    assert change.changed
-    boundary = saved_at + timedelta(seconds=delay)
-    assert change.effective_at == boundary
-
-    rows = _apply(current_rows, change)
-    if delay:
-        # Until the boundary the previous set stays, for additions and removals alike.
-        assert profiles.effective_profiles(rows, saved_at) == {VUCE_PROFILE, IMPORTADOR}
-        assert profiles.effective_profiles(rows, boundary - US) == {VUCE_PROFILE, IMPORTADOR}
-    assert profiles.effective_profiles(rows, boundary) == {VUCE_PROFILE, DRAWBACK}
-    assert profiles.effective_profiles(rows, boundary + timedelta(days=30)) == {
-        VUCE_PROFILE,
-        DRAWBACK,
-    }
-
-
-def test_plan_without_changes():
-    change = profiles.plan_profile_change({VUCE_PROFILE}, [VUCE_PROFILE], T0, 3600)
-    assert not change.changed
-    assert change.new_assignments() == ()
-
-
-def test_plan_validates_codes_and_delay():
-    with pytest.raises(errors.UnknownProfile):
-        profiles.plan_profile_change(set(), ["NOPE"], T0, 0)
-    with pytest.raises(ValueError):
-        profiles.plan_profile_change(set(), [], T0, -1)
 
 
 @pytest.mark.parametrize(
@@ -310,17 +267,28 @@ def test_reschedule_changes_nothing_before_the_boundary_and_everything_after(
     assert profiles.effective_profiles(result, boundary) == frozenset(new)
 
 
-@given(st.sets(CODES), st.sets(CODES), st.sampled_from([0, 1, 3600]))
-def test_plan_and_reschedule_agree_without_pending_changes(before, after, delay):
-    rows = profiles.initial_assignments(before, T0)
-    saved_at = T0 + timedelta(hours=2)
-    change = profiles.plan_profile_change(
-        profiles.effective_profiles(rows, saved_at), after, saved_at, delay
+def test_reschedule_validates_codes_and_delay():
+    with pytest.raises(errors.UnknownProfile):
+        profiles.reschedule([], ["NOPE"], T0, 0)
+    with pytest.raises(ValueError):
+        profiles.reschedule([], [], T0, -1)
+
+
+def test_next_change_is_the_first_boundary_after_now():
+    rows = profiles.reschedule(
+        profiles.initial_assignments([VUCE_PROFILE, IMPORTADOR], T0), [VUCE_PROFILE], T0, 3600
     )
-    planned = _apply(rows, change)
-    rescheduled = profiles.reschedule(rows, after, saved_at, delay)
-    for minutes in (0, 30, 59, 60, 61, 120):
-        t = saved_at + timedelta(minutes=minutes)
-        assert profiles.effective_profiles(planned, t) == profiles.effective_profiles(
-            rescheduled, t
-        )
+    assert profiles.next_change(rows, T0) == T0 + timedelta(hours=1)
+    assert profiles.next_change(rows, T0 + timedelta(hours=1)) is None
+    assert profiles.next_change([], T0) is None
+
+
+@given(schedules(), ROW_TIMES)
+def test_the_effective_set_holds_until_the_next_change(rows, now):
+    until = profiles.next_change(rows, now)
+    if until is None:
+        later = [now + timedelta(days=d) for d in (1, 365)]
+    else:
+        later = [until - US] if until - US >= now else []
+    for t in later:
+        assert profiles.effective_profiles(rows, t) == profiles.effective_profiles(rows, now)
