@@ -29,9 +29,10 @@ from joserfc.errors import JoseError
 
 from .. import metrics
 from ..domain import messages
+from ..domain import profiles as profile_rules
 from ..oidc import logout
 from ..oidc.server import LoginUser
-from ..services import accounts, consents, sessions, snapshots
+from ..services import consents, sessions, snapshots
 from ..services import rp_faults as rp_fault_service
 from ..storage.db import db
 from . import public_docs
@@ -224,9 +225,11 @@ def _refusal(client, account) -> str | None:
     if not account.is_active and not client.accepts_inactive_accounts:
         metrics.count_login("inactive")
         return messages.OAUTH_ACCESS_DENIED_INACTIVE
-    if client.required_profile and account.user_type == accounts.SECONDARY:
-        if client.required_profile not in snapshots.identity(account).profiles:
-            return messages.OAUTH_ACCESS_DENIED_PROFILE.format(profile=client.required_profile)
+    required = client.required_profile
+    if required and not profile_rules.has_vuce_access(
+        account.user_type, snapshots.identity(account).profiles, required
+    ):
+        return messages.OAUTH_ACCESS_DENIED_PROFILE.format(profile=required)
     return None
 
 
