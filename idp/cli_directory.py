@@ -6,19 +6,25 @@ from flask.cli import AppGroup, with_appcontext
 from .domain import accounts as rules
 from .domain import messages
 from .domain.errors import DomainError
+from .oidc import logout
 from .services import clients, directory
 from .services import seed as seed_service
 from .storage.db import db
 
 
 def _run(fn, **kwargs):
+    """Run a directory service and commit; a status change then sends its back-channel
+    logouts (after the commit, as the API and the screens do) and gives its row."""
     try:
         result = fn(**kwargs)
-        db.session.commit()
-        return result
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    if isinstance(result, directory.StatusChange):
+        logout.commit_then_notify(result.ended)
+        return result.view
+    db.session.commit()
+    return result
 
 
 taxpayers_cli = AppGroup("taxpayers", help="Contribuyentes (RUC) y su Usuario Principal.")

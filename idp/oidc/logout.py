@@ -6,12 +6,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from flask import current_app
 from joserfc import jwt
 
 from webcommon import request_id
 
 from .. import metrics
-from ..services import accounts, clients, sessions, tokens
+from ..services import accounts, clients, sessions
+from ..storage.db import db
 
 log = logging.getLogger("idp.logout")
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -102,13 +104,21 @@ def _account_wide_targets(server, account, notified: set[str]) -> list[tuple[str
     ]
 
 
-def end_account(server, account) -> int:
-    """Suspension/deletion: end every session, revoke every token, and tell every client
-    that takes back-channel logouts (with the sid where a session of ours names one)."""
-    ended = sessions.end_all(server.store, account.key)
-    tokens.revoke_account(account.key)
-    targets = _targets(server, ended, account)
-    notified = {client_id for s in ended for client_id in s.clients}
-    targets += _account_wide_targets(server, account, notified)
+def notify_ended(server, ended: sessions.EndedLogins) -> int:
+    """Tell every client that takes back-channel logouts that the account's logins ended
+    (with the sid where a session of ours names one); returns how many were told."""
+    targets = _targets(server, ended.sessions, ended.account)
+    notified = {client_id for s in ended.sessions for client_id in s.clients}
+    targets += _account_wide_targets(server, ended.account, notified)
     notify(targets, server.config["BACKCHANNEL_TIMEOUT"])
     return len(targets)
+
+
+def commit_then_notify(ended: sessions.EndedLogins | None) -> int:
+    """Commit the change, then send its back-channel logouts: a slow or failing relying party
+    neither holds the transaction open nor undoes the change. Every caller of a status change
+    (API, admin screens, CLI) finishes with this."""
+    db.session.commit()
+    if ended is None:
+        return 0
+    return notify_ended(current_app.extensions["sol_server"], ended)

@@ -6,6 +6,7 @@ the caller commits.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -27,7 +28,7 @@ from ..storage.identities import (
     SecondaryUser,
     Taxpayer,
 )
-from . import accounts, audit, passwords
+from . import accounts, audit, passwords, sessions
 
 
 class AlreadyExists(errors.DomainError):
@@ -554,7 +555,23 @@ def change_roles(ruc, username, roles, *, actor, now=None) -> UserView:
     return user_view(user, now)
 
 
-def change_status(ruc, username, action, *, actor, now=None) -> UserView:
+class StatusChange(NamedTuple):
+    """What a status change did: the user as shown now (a ``UserView``; the row of an Extranet
+    official) and the logins it ended (None on reactivation). The caller commits, then tells
+    the relying parties: ``idp.oidc.logout.commit_then_notify(change.ended)``."""
+
+    view: Any
+    ended: sessions.EndedLogins | None
+
+
+def _end_logins(account_key: str, status: rules.UserStatus) -> sessions.EndedLogins | None:
+    """Suspending or deleting ends the account's sessions and tokens at once (§9)."""
+    if status is rules.UserStatus.ACTIVO:
+        return None
+    return sessions.end_account(current_app.extensions["sol_store"], accounts.load(account_key))
+
+
+def change_status(ruc, username, action, *, actor, now=None) -> StatusChange:
     """ "Cambiar Estado" per §5.5; suspending or deleting ends the user's sessions everywhere."""
     now = now or utcnow()
     user = get_secondary_user(ruc, username)
@@ -572,17 +589,11 @@ def change_status(ruc, username, action, *, actor, now=None) -> UserView:
         before={"status": before},
         after={"status": new.value, "action": act.value},
     )
-    if new is not rules.UserStatus.ACTIVO:
-        from ..oidc.logout import end_account
-
-        # SSO sessions end, refresh tokens are revoked and every client holding a session
-        # is told by back-channel logout, so the change takes effect at once (§9).
-        account = accounts.load(accounts.secondary_key(user.ruc, user.username))
-        end_account(current_app.extensions["sol_server"], account)
-    return user_view(user, now)
+    ended = _end_logins(accounts.secondary_key(user.ruc, user.username), new)
+    return StatusChange(user_view(user, now), ended)
 
 
-def change_extranet_status(username, action, *, actor) -> ExtranetUser:
+def change_extranet_status(username, action, *, actor) -> StatusChange:
     """Suspend, reactivate or delete an Extranet official: the secondary users' state machine
     (§5.5, Q7), the same audit, and the same end of sessions, tokens and client logins."""
     row = get_extranet_user(username)
@@ -598,13 +609,7 @@ def change_extranet_status(username, action, *, actor) -> ExtranetUser:
         before={"status": before},
         after={"status": new.value, "action": act.value, "entity": row.entity},
     )
-    if new is not rules.UserStatus.ACTIVO:
-        from ..oidc.logout import end_account
-
-        end_account(
-            current_app.extensions["sol_server"], accounts.load(accounts.extranet_key(row.username))
-        )
-    return row
+    return StatusChange(row, _end_logins(accounts.extranet_key(row.username), new))
 
 
 def change_password(

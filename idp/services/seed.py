@@ -85,6 +85,7 @@ def _user(entry: dict, counts: Counter, actor: str) -> None:
         counts["users_skipped"] += 1
         return
     for action in _STATUS_ACTIONS[status]:
+        # a user created in this same transaction holds no login anywhere: nobody to tell
         directory.change_status(user.ruc, user.username, action, actor=actor)
     counts["users"] += 1
 

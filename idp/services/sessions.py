@@ -9,6 +9,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from . import tokens
+from .accounts import Account
+
 
 @dataclass
 class SsoSession:
@@ -66,3 +69,21 @@ def end_all(store, account: str) -> list[SsoSession]:
     ended = [s for sid in store.smembers(_index(account)) if (s := end(store, sid))]
     store.delete(_index(account))
     return ended
+
+
+@dataclass(frozen=True)
+class EndedLogins:
+    """An account whose logins were ended, and the SSO sessions that were closed (each names
+    the clients holding a login from it): whom the caller tells, once the change is committed,
+    by back-channel logout (``idp.oidc.logout.commit_then_notify``)."""
+
+    account: Account
+    sessions: tuple[SsoSession, ...]
+
+
+def end_account(store, account: Account) -> EndedLogins:
+    """Suspension or deletion: close every SSO session of the account and revoke every token
+    (the refresh tokens in this transaction); nobody is told yet."""
+    ended = tuple(end_all(store, account.key))
+    tokens.revoke_account(account.key)
+    return EndedLogins(account, ended)

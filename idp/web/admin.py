@@ -435,8 +435,8 @@ def change_status(sso, account):
             )
         if step == 2 and session.pop("delete_confirm", None) != change:
             abort(400)
-        directory.change_status(account.ruc, user.username, action, actor=account.key)
-        db.session.commit()
+        change = directory.change_status(account.ruc, user.username, action, actor=account.key)
+        logout.commit_then_notify(change.ended)
         flash(messages.STATUS_CHANGED, "success")
         return redirect(url_for("admin.users"))
     question = messages.STATUS_CHANGE_CONFIRM.format(username=user.username, status=target.label)
@@ -611,8 +611,8 @@ def extranet_status():
         else:
             if step == 2 and session.pop("extranet_delete_confirm", None) != change:
                 abort(400)
-            directory.change_extranet_status(user.username, action, actor="operator")
-            db.session.commit()
+            change = directory.change_extranet_status(user.username, action, actor="operator")
+            logout.commit_then_notify(change.ended)
             flash(messages.STATUS_CHANGED, "success")
             return redirect(url_for("admin.extranet_users"))
     return render_template(

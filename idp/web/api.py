@@ -16,6 +16,7 @@ from ..domain import accounts as account_rules
 from ..domain import errors, messages
 from ..domain import profiles as profile_rules
 from ..domain.accounts import UserStatus
+from ..oidc import logout
 from ..services import accounts, directory, snapshots, tokens
 from ..storage.db import db
 from .openapi import document
@@ -335,8 +336,8 @@ def post_status(ruc, username):
     action = data["action"].strip().lower()
     if action not in ("suspend", "reactivate", "delete"):
         raise errors.InvalidStatusAction(f"action={data['action']!r}")
-    view = directory.change_status(ruc, username, action, actor=caller.actor)
-    db.session.commit()
+    view, ended = directory.change_status(ruc, username, action, actor=caller.actor)
+    logout.commit_then_notify(ended)
     return jsonify(dict(view.to_dict(), message=messages.STATUS_CHANGED))
 
 
@@ -361,8 +362,8 @@ def create_extranet_user():
 
 def _change_extranet_status(username: str, action: str):
     caller = _admin_only()
-    row = directory.change_extranet_status(username, action, actor=caller.actor)
-    db.session.commit()
+    row, ended = directory.change_extranet_status(username, action, actor=caller.actor)
+    logout.commit_then_notify(ended)
     return jsonify(dict(directory.extranet_dict(row), message=messages.STATUS_CHANGED))
 
 

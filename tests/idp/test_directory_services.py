@@ -139,7 +139,7 @@ def test_roles_only_while_activo(ctx):
 )
 def test_allowed_transitions(ctx, path, final):
     for action in path:
-        view = directory.change_status(RUC, "OPERADO1", action, actor=ACTOR)
+        view, _ = directory.change_status(RUC, "OPERADO1", action, actor=ACTOR)
     assert view.user.status == final
 
 
@@ -171,7 +171,7 @@ def test_suspension_ends_sso_sessions_and_revokes_tokens(ctx):
         family="f1",
         refresh_ttl=600,
     )
-    view = directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
+    view, _ = directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
     db.session.commit()
     assert view.actions == ("reactivate", "delete")
     assert sessions.get(ctx.store, s.sid) is None
@@ -181,7 +181,7 @@ def test_suspension_ends_sso_sessions_and_revokes_tokens(ctx):
 
 def test_reactivation_keeps_profiles_and_roles(ctx):
     directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
-    view = directory.change_status(RUC, "OPERADO1", "reactivate", actor=ACTOR)
+    view, _ = directory.change_status(RUC, "OPERADO1", "reactivate", actor=ACTOR)
     assert (view.profiles, view.roles) == ((VUCE,), (OPERACION,))
 
 

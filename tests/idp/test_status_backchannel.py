@@ -17,11 +17,13 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 class Receiver:
-    """A relying party's back-channel logout endpoint: records every logout token."""
+    """A relying party's back-channel logout endpoint: records every logout token, answers
+    ``status``, and (with ``hold``) keeps the IdP waiting until the event is set."""
 
-    def __init__(self):
+    def __init__(self, status: int = 200, hold: threading.Event | None = None):
         self.tokens: list[str] = []
         self.received = threading.Event()
+        self.status, self.hold = status, hold
         self.server = LiveServer(self.app).start()
         self.url = self.server.url + "/backchannel-logout"
 
@@ -30,7 +32,9 @@ class Receiver:
         if request.method == "POST" and request.path == "/backchannel-logout":
             self.tokens.append(request.form.get("logout_token", ""))
             self.received.set()
-            response = Response(status=200)
+            if self.hold is not None:
+                self.hold.wait(10)
+            response = Response(status=self.status)
         else:
             response = Response(status=404)
         return response(environ, start_response)
@@ -131,3 +135,51 @@ def test_other_users_sessions_are_untouched(idp, receiver):
         timeout=5,
     ).json()
     assert info["active"] is True
+
+
+def _status(admin, username="OPERADO1"):
+    return admin.get(f"/taxpayers/{RUC}/users/{username}").json()["status"]
+
+
+def test_a_failing_receiver_never_undoes_the_change(idp):
+    failing = Receiver(status=500)
+    try:
+        flow, token, _ = logged_in(idp, failing)
+        admin = Api(idp.url, idp.admin_token)
+        resp = admin.post(f"/taxpayers/{RUC}/users/OPERADO1/status", {"action": "suspend"})
+        assert resp.status_code == 200, resp.text
+        assert failing.tokens  # told, and it answered 500
+        assert _status(admin) == "SUSPENDIDO"
+        refreshed = requests.post(
+            flow.meta["token_endpoint"],
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=("vuce-mr", "vuce-mr-secret"),
+            timeout=5,
+        )
+        assert refreshed.json()["error"] == "invalid_grant"
+    finally:
+        failing.server.stop()
+
+
+def test_a_slow_receiver_never_holds_the_change_back(idp):
+    """While the IdP still waits on the relying party, the suspension is already committed:
+    another request sees it (it was sent inside the open transaction before)."""
+    release = threading.Event()
+    slow = Receiver(hold=release)
+    admin = Api(idp.url, idp.admin_token)
+    answer = {}
+    path = f"/taxpayers/{RUC}/users/OPERADO1/status"
+    suspend = threading.Thread(
+        target=lambda: answer.update(resp=admin.post(path, {"action": "suspend"}))
+    )
+    try:
+        logged_in(idp, slow)
+        suspend.start()
+        assert slow.received.wait(5)  # the IdP is now waiting for the receiver's answer
+        assert _status(admin) == "SUSPENDIDO"
+        assert "resp" not in answer  # still waiting: the change did not wait for it
+    finally:
+        release.set()
+        slow.server.stop()
+    suspend.join(10)
+    assert answer["resp"].status_code == 200
