@@ -9,6 +9,8 @@
   import hides a circle from Python, not from this test).
 - In each app ``web`` imports only downward: no other room (domain, storage, services, oidc…)
   imports ``web``; only the app factory (``<app>/__init__.py``) wires the blueprints in.
+- ``idp`` and ``webcommon`` import at module level: a function-local import is allowed only
+  for an optional heavy dependency, listed in LATE_IMPORTS_ALLOWED with its reason.
 
 Directories that do not exist yet are skipped.
 """
@@ -296,6 +298,36 @@ def test_web_imports_only_downward(app):
     assert not upward, "imports of web from below it:\n" + "\n".join(upward)
 
 
+# (module, imported) -> why the import waits for the function that needs it
+LATE_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {}
+
+
+def late_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import statement inside a function of the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = _package_of(path)
+    found = []
+    for func in ast.walk(tree):
+        if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(func):
+                if isinstance(node, ast.Import):
+                    found += [(node.lineno, alias.name) for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    found.append((node.lineno, _resolve(package, node.module, node.level)))
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("package", ["idp", "webcommon"])
+def test_imports_wait_for_no_function(package):
+    late = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in _files(package)
+        for line, name in late_imports(path)
+        if (module_of(path), name) not in LATE_IMPORTS_ALLOWED
+    ]
+    assert not late, "function-local imports (import at module level):\n" + "\n".join(late)
+
+
 def test_allow_lists_name_only_imports_that_exist():
     """A removed import takes its allow-list entry with it (no blanket exemptions)."""
     graph = import_graph()
@@ -344,4 +376,5 @@ def test_checker_finds_a_circle_hidden_in_a_function(tmp_path, monkeypatch):
     assert graph["idp.services.c"] == {"idp.services.a": 1, "idp.services.b": 1}
     assert find_circle(graph) == ["idp.services.a", "idp.services.b", "idp.services.a"]
     assert "idp/services/b.py:2" in _describe(find_circle(graph), graph)
+    assert late_imports(pkg / "b.py") == [(2, "idp.services.a")]
     assert find_circle(graph, skip={("idp.services.b", "idp.services.a")}) is None
