@@ -2,10 +2,12 @@
 one clock of stored timestamps."""
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DisconnectionError
 
 # Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -19,12 +21,20 @@ NAMING = {
 
 log = logging.getLogger("webcommon.db")
 
+# A pooled connection used this recently is not pinged again before its next use (HikariCP's
+# "aliveBypassWindowMs" is 500 ms too): under load every checkout would otherwise cost one more
+# round trip, while an idle connection, the one a database restart may have killed, still is.
+ALIVE_BYPASS_SECONDS = 0.5
+
 
 class _SQLAlchemy(SQLAlchemy):
     def _make_engine(self, bind_key, options, app):
         engine = super()._make_engine(bind_key, options, app)
-        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.dialect.name == "sqlite":
+            if engine.url.database not in (None, "", ":memory:"):
+                event.listen(engine, "connect", _sqlite_pragmas)
+        elif not options.get("pool_pre_ping"):
+            _ping_idle_connections(engine)
         return engine
 
     def _teardown_session(self, exc: BaseException | None) -> None:
@@ -40,6 +50,26 @@ class _SQLAlchemy(SQLAlchemy):
         except Exception as err:  # noqa: BLE001 - any driver error; the request is over
             log.warning("session teardown failed (database gone?): %s", err)
             self.session.registry.clear()
+
+
+def _ping_idle_connections(engine) -> None:
+    """pool_pre_ping, but only for connections idle longer than ALIVE_BYPASS_SECONDS. A dead
+    one is replaced (DisconnectionError makes the pool retry with a new connection); a dead
+    busy one fails its request, and the pool then drops every connection of the old server."""
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < ALIVE_BYPASS_SECONDS:
+            return  # a new connection, or one used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -152,7 +152,8 @@ def finish(
         if not cfg[key]:
             cfg[key] = persistent_secret(instance, fname, persist=not read_only)
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # liveness checks of pooled connections: webcommon.db pings those idle for a while
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": False})
     cfg["PREFERRED_URL_SCHEME"] = "https" if production else "http"
     cfg.setdefault("SESSION_COOKIE_NAME", cookie_name)
     cfg["SESSION_COOKIE_HTTPONLY"] = True

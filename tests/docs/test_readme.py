@@ -46,6 +46,7 @@ ENV_READ = re.compile(
     r"""(?:\benviron|\benv|\bgetenv)\s*(?:\.get\(|\[|\()\s*(f?)["']([A-Z][A-Z0-9_{}a-z.]*)["']"""
 )
 WSGI_KEYS = {
+    "SERVER_NAME",
     "PATH_INFO",
     "QUERY_STRING",
     "REQUEST_METHOD",

@@ -1,5 +1,6 @@
 """PostgreSQL stopped and started again under load: clear 503s, never a 500 or a hang; the
-pool (pool_pre_ping) recovers by itself; nothing is accepted twice afterwards."""
+pool recovers by itself (idle connections are pinged, webcommon.db); nothing is accepted
+twice afterwards."""
 
 import time
 
@@ -98,7 +99,7 @@ def test_postgres_down_and_back_under_load(faults_idp):
 
 
 def test_postgres_fast_restart_is_invisible_after_a_second(faults_idp):
-    """``pg_ctl restart``: every pooled connection dies; pool_pre_ping replaces them."""
+    """``pg_ctl restart``: every pooled connection dies; the idle ones are pinged and replaced."""
     base = faults_idp.url
     assert wait_for_login(base, 10) < 5
     t0 = time.monotonic()
