@@ -6,13 +6,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from flask import current_app
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from flask import current_app, session
 from joserfc import jwt
 
 from webcommon import request_id
 
 from .. import metrics
-from ..services import accounts, clients, sessions
+from ..services import accounts, clients, rp_faults, sessions
 from ..storage.db import db
 
 log = logging.getLogger("idp.logout")
@@ -122,3 +123,24 @@ def commit_then_notify(ended: sessions.EndedLogins | None) -> int:
     if ended is None:
         return 0
     return notify_ended(current_app.extensions["sol_server"], ended)
+
+
+class EndSession(EndSessionEndpoint):
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), registered on the server:
+    Authlib checks id_token_hint (against our keys, the RP test bench's too) and the
+    post_logout_redirect_uri; the view asks the user first when no hint names the session."""
+
+    def get_server_jwks(self):
+        return rp_faults.verification_keys(
+            self.server.keyring, self.server.store, self.server.config
+        )
+
+    def get_algorithms(self):
+        return ["RS256", "ES256"]
+
+    def end_session(self, end_session_request):
+        # The browser's SSO session ends, and every client holding a login from it is told.
+        sid = session.get("sid")
+        if sid:
+            end_session(self.server, sid)
+        session.clear()

@@ -30,6 +30,7 @@ from ..domain import claims as claims_domain
 from ..domain import clients as clients_domain
 from ..services import clients, console, rp_faults, snapshots, tokens
 from ..storage.db import db
+from .logout import EndSession
 from .pkce import S256Required
 
 log = logging.getLogger("idp.oidc")
@@ -381,6 +382,7 @@ class _SolServer:
         self.register_grant(ClientCredentials)
         self.register_endpoint(Introspection)
         self.register_endpoint(Revocation)
+        self.register_endpoint(EndSession)
         self.resource_protector = ResourceProtector()
         self.resource_protector.register_token_validator(AccessTokenValidator())
         self.register_endpoint(UserInfo(self, self.resource_protector))
