@@ -13,7 +13,6 @@ the app's metrics token (refused when none is configured).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import shutil
@@ -27,6 +26,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from .security import require_bearer
 
 disable_created_metrics()  # no "_created" twin of every counter: half the page, unused
 
@@ -91,15 +92,7 @@ class ScrapeGauge:
 
 def allowed(environ, token: str | None) -> bool:
     """Loopback callers always; others with the bearer token (constant-time comparison)."""
-    if environ.get("REMOTE_ADDR") in LOOPBACK:
-        return True
-    if not token:
-        return False
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    )
+    return environ.get("REMOTE_ADDR") in LOOPBACK or require_bearer(token, environ)
 
 
 def answer(registry: CollectorRegistry, environ, start_response, token: str | None):

@@ -1,5 +1,6 @@
-"""Security headers, a NUL-byte guard and the local-redirect rule."""
+"""Security headers, a NUL-byte guard, the local-redirect rule and the bearer-token check."""
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -20,6 +21,29 @@ def safe_next(target: str | None, default: str) -> str:
     ):
         return default
     return target
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, or None (RFC 6750
+    §2.1; the scheme is matched case-insensitively, RFC 9110 §11.1)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    """A constant-time comparison; an unset expected token lets nobody in."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), str(expected).encode())
+
+
+def require_bearer(expected: str | None, environ=None) -> bool:
+    """Whether the request carries ``Authorization: Bearer <expected>``: Flask's request, or
+    the WSGI ``environ`` given (the answers made below Flask). Every admin and metrics token
+    of both apps is checked here, with one parsing of the header."""
+    environ = request.environ if environ is None else environ
+    return token_matches(bearer_token(environ.get("HTTP_AUTHORIZATION")), expected)
 
 
 def _has_nul(values) -> bool:

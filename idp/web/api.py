@@ -6,11 +6,12 @@ lookups also accept client_credentials tokens with scope ``padron``. JSON only, 
 (no cookies are read here), and every rule of the domain answers with its own code.
 """
 
-import hmac
 import json
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+
+from webcommon.security import bearer_token, token_matches
 
 from ..domain import accounts as account_rules
 from ..domain import errors, messages
@@ -100,13 +101,10 @@ class Caller:
 
 
 def _caller() -> Caller:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    value = value.strip()
-    if scheme.lower() != "bearer" or not value:
+    value = bearer_token(request.headers.get("Authorization"))
+    if value is None:
         raise Unauthorized("no bearer token")
-    admin = current_app.config["ADMIN_TOKEN"]
-    if admin and hmac.compare_digest(value.encode(), str(admin).encode()):
+    if token_matches(value, current_app.config["ADMIN_TOKEN"]):
         return Caller("admin", "admin")
     row = tokens.by_access(value)
     if row is None:

@@ -7,12 +7,13 @@ truthfully, so operators and tests can always see and undo the simulation. With
 IDP_ENV=production the simulators are off (the API answers 403) unless IDP_ALLOW_SIMULATION=true.
 """
 
-import hmac
 import logging
 import random
 import time
 
 from flask import Blueprint, current_app, jsonify, request
+
+from webcommon.security import require_bearer
 
 from ..services import outage as outage_service
 from ..services.rp_faults import enabled as simulation_enabled
@@ -116,15 +117,7 @@ def json_error(status: int, code: str, message: str):
 
 
 def admin_ok() -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    expected = current_app.config.get("ADMIN_TOKEN") or ""
-    return (
-        scheme.lower() == "bearer"
-        and bool(token)
-        and bool(expected)
-        and hmac.compare_digest(token.strip().encode(), expected.encode())
-    )
+    return require_bearer(current_app.config.get("ADMIN_TOKEN"))
 
 
 def unauthorized():

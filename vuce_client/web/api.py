@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
+
+from webcommon.security import require_bearer
 
 from ..domain import messages
 from ..domain.errors import ImportRefused
@@ -23,10 +23,7 @@ def _error(status: int, code: str, message: str):
 
 @bp.before_request
 def require_admin_token():
-    header = request.headers.get("Authorization", "")
-    token = header[7:] if header.startswith("Bearer ") else ""
-    expected = current_app.config["ADMIN_TOKEN"]
-    if not token or not hmac.compare_digest(token.encode(), str(expected).encode()):
+    if not require_bearer(current_app.config["ADMIN_TOKEN"]):
         return _error(401, "unauthorized", messages.ADMIN_TOKEN_REQUIRED)
     return None
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 
 from flask import (
@@ -32,6 +31,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 import peru_ids
+from webcommon.security import require_bearer, token_matches
 
 from .. import metrics
 from ..domain import messages
@@ -347,17 +347,6 @@ def _role_for(registered_as):
 # -- operator: API, page -----------------------------------------------------------------------
 
 
-def _admin_token_ok(token: str | None) -> bool:
-    expected = str(current_app.config.get("ADMIN_TOKEN") or "")
-    return bool(token and expected) and hmac.compare_digest(token.encode(), expected.encode())
-
-
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 def _api_error(status: int, code: str, message: str):
     return jsonify(error=code, message=message), status
 
@@ -365,7 +354,7 @@ def _api_error(status: int, code: str, message: str):
 @api_bp.route("/contingency", methods=["GET", "PUT"])
 def api_contingency():
     """``GET``: the state; ``PUT {"active": bool}``: the operator's switch."""
-    if not _admin_token_ok(_bearer()):
+    if not require_bearer(current_app.config.get("ADMIN_TOKEN")):
         return _api_error(401, "unauthorized", messages.ADMIN_TOKEN_REQUIRED)
     state = _state()
     if request.method == "GET":
@@ -391,7 +380,7 @@ def operator():
     if request.method == "POST":
         action = request.form.get("action")
         if action == "login":
-            if _admin_token_ok(request.form.get("token")):
+            if token_matches(request.form.get("token"), current_app.config.get("ADMIN_TOKEN")):
                 session["vuce_operator"] = True
             else:
                 error = messages.ADMIN_TOKEN_WRONG
