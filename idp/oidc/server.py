@@ -13,7 +13,7 @@ from authlib.integrations.flask_oauth2.requests import (
     FlaskOAuth2Request,
 )
 from authlib.oauth2 import AuthorizationServer, OAuth2Request, ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidGrantError, grants
+from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -171,28 +171,19 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row = tokens.by_refresh(refresh_token)
-        client = self.request.client
-        if row is None or row.client_id != client.client_id:
-            return None
-        if row.rotated:
-            # Reuse of a rotated refresh token: assume theft, revoke the whole family.
+        # One round trip in the usual case: the token is claimed (marked used) as it is read;
+        # the claim is committed only with a successful answer (web/machine.py).
+        client_id = self.request.client.client_id
+        row = tokens.claim(refresh_token, client_id, time.time())
+        if row is not None:
+            return row
+        row = tokens.by_refresh(refresh_token)  # why not: unknown, spent, revoked, expired?
+        if row is not None and row.client_id == client_id and row.rotated:
+            # Reuse of a used refresh token (or the loser of a concurrent double use):
+            # assume theft, revoke the whole family.
             tokens.revoke_family(row.family)
             db.session.commit()
-            return None
-        if not row.is_usable(time.time()):
-            return None
-        return row
-
-    def validate_token_request(self):
-        super().validate_token_request()
-        # Burn the presented token only once the whole request is valid (scope included),
-        # atomically: the loser of a concurrent double use is treated as reuse.
-        row = self.request.refresh_token
-        if not tokens.claim_rotation(row):
-            tokens.revoke_family(row.family)
-            db.session.commit()
-            raise InvalidGrantError()
+        return None
 
     def authenticate_user(self, refresh_token):
         account = snapshots.account(refresh_token.account)

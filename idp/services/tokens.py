@@ -218,14 +218,31 @@ def by_refresh(value: str | None) -> RefreshRecord | None:
     return RefreshRecord(**row._mapping) if row is not None else None
 
 
-def claim_rotation(row: RefreshRecord) -> bool:
-    """Mark a refresh token as used, atomically; False when someone already used it."""
-    result = db.session.execute(
-        update(_REFRESH)
-        .where(_REFRESH.c.id == row.id, _REFRESH.c.rotated.is_(False))
-        .values(rotated=True)
+_CLAIM = (
+    update(_REFRESH)
+    .where(
+        _REFRESH.c.token_hash == bindparam("h"),
+        _REFRESH.c.client_id == bindparam("cid"),
+        _REFRESH.c.rotated.is_(False),
+        _REFRESH.c.revoked.is_(False),
+        _REFRESH.c.expires_at > bindparam("now"),
     )
-    return result.rowcount == 1
+    .values(rotated=True)
+    .returning(*_REFRESH.columns)
+)
+
+
+def claim(value: str | None, client_id: str, now: float) -> RefreshRecord | None:
+    """Mark a usable refresh token of this client as used and return it, in one statement
+    (UPDATE … RETURNING); None when it is unknown, another client's, already used, revoked
+    or expired. The mark belongs to the request's transaction: a request that fails after it
+    (an invalid scope, say) is not committed, so the token stays usable. A concurrent second
+    use waits for the row lock, then finds the token used."""
+    if not value:
+        return None
+    params = {"h": secret_hash(value), "cid": client_id, "now": int(now)}
+    row = db.session.execute(_CLAIM, params).first()
+    return RefreshRecord(**row._mapping) if row is not None else None
 
 
 def revoke_family(family: str) -> int:

@@ -117,7 +117,11 @@ class MachineEndpoints:
                 **draft, fault=applied[1] if applied else None, answer=answer.json()
             )
             console.record(self.store, draft["client_id"], item)
-        _commit()  # a refresh or code exchange wrote its refresh token; cc wrote nothing
+        if answer.status_code == 200:
+            # A refresh or code exchange wrote its refresh token (cc wrote nothing); a refused
+            # request is rolled back when the app context ends: a refresh token claimed before
+            # the refusal stays usable.
+            _commit()
         answer.headers = [h for h in answer.headers if h[0] not in ("Cache-Control", "Pragma")]
         answer.headers.extend(NO_STORE)
         return answer
