@@ -454,13 +454,13 @@ class SolAuthorizationServer(_SolServer, FlaskAuthorizationServer):
 
 class MachineRequest(FlaskOAuth2Request):
     """Authlib's request over a werkzeug request, as its Flask integration builds it, but with
-    the URI (only read by the transport check) from the WSGI environ: werkzeug's
-    ``request.url`` decodes it into an IRI, ~10 % of a client_credentials request."""
+    the URI the client was given (the issuer's endpoint URL, as discovery publishes it): that
+    URI is only read by Authlib's transport check, which then judges the deployment's
+    transport (an https issuer behind a TLS-terminating proxy passes; plain http only on
+    loopback), and werkzeug's ``request.url`` (an IRI decode, ~10 % of a client_credentials
+    request) is not computed."""
 
-    def __init__(self, request):
-        env = request.environ
-        host = env.get("HTTP_HOST") or env.get("SERVER_NAME", "")
-        uri = f"{env.get('wsgi.url_scheme', 'http')}://{host}{env.get('PATH_INFO', '')}"
+    def __init__(self, request, uri: str):
         OAuth2Request.__init__(self, request.method, uri, headers=request.headers)
         self._request = request
         self.payload = FlaskOAuth2Payload(request)
@@ -476,7 +476,7 @@ class MachineServer(_SolServer, AuthorizationServer):
         self._setup(app.config, store, keyring)
 
     def create_oauth2_request(self, request):
-        return MachineRequest(request)
+        return MachineRequest(request, self.config["ISSUER"] + request.path)
 
     def create_json_request(self, request):
         return FlaskJsonRequest(request)
