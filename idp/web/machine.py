@@ -10,7 +10,8 @@ through ``oidc.server.MachineServer``, which hands back plain bytes and header p
 checks Flask's hooks make on these paths are made here explicitly: the NUL-byte guard, the
 outage simulation, the security headers and the JSON error answers of ``webcommon.errors``.
 
-Methods these endpoints do not serve are answered 405 here too (no Flask view exists).
+Methods these endpoints do not serve are answered here too (405, or OPTIONS with its Allow),
+since no Flask view exists for these paths.
 """
 
 import json
@@ -83,8 +84,10 @@ class MachineEndpoints:
 
     def _answer(self, request, methods, endpoint) -> Answer:
         if request.method not in methods:
-            allowed = ", ".join(sorted(methods | {"OPTIONS"}))
-            return _error(405, extra=[("Allow", allowed)])
+            allow = [("Allow", ", ".join(sorted(methods | {"OPTIONS"})))]
+            if request.method == "OPTIONS":  # as Flask answers it for its own routes
+                return Answer(200, b"", [("Content-Type", "text/html; charset=utf-8"), *allow])
+            return _error(405, extra=allow)
         try:
             if security.request_has_nul(request):
                 return _error(400)
