@@ -23,6 +23,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.grants.util import create_half_hash
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import g
+from flask import request as flask_request
 from joserfc import jwt
 
 from .. import metrics
@@ -451,8 +452,11 @@ class SolAuthorizationServer(_SolServer, FlaskAuthorizationServer):
         self.load_config(app.config)
         self._setup(app.config, store, keyring)
 
+    def create_oauth2_request(self, request):
+        return SolRequest(flask_request, self.config["ISSUER"] + flask_request.path)
 
-class MachineRequest(FlaskOAuth2Request):
+
+class SolRequest(FlaskOAuth2Request):
     """Authlib's request over a werkzeug request, as its Flask integration builds it, but with
     the URI the client was given (the issuer's endpoint URL, as discovery publishes it): that
     URI is only read by Authlib's transport check, which then judges the deployment's
@@ -476,7 +480,7 @@ class MachineServer(_SolServer, AuthorizationServer):
         self._setup(app.config, store, keyring)
 
     def create_oauth2_request(self, request):
-        return MachineRequest(request, self.config["ISSUER"] + request.path)
+        return SolRequest(request, self.config["ISSUER"] + request.path)
 
     def create_json_request(self, request):
         return FlaskJsonRequest(request)

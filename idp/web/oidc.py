@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 
+from webcommon.db import commit_if_begun
+
 from ..oidc import authorize as authorization
 from ..oidc.server import LoginUser
 from ..services import sessions, snapshots
@@ -121,7 +123,7 @@ def authorize():
         return redirect(url_for("login.consent", challenge=_pending(grant, _authz_query())))
     sessions.add_client(store, sso, grant.client.client_id, current_app.config["SESSION_TTL"])
     response = server.create_authorization_response(grant=grant, grant_user=LoginUser(account, sso))
-    db.session.commit()
+    commit_if_begun(db)  # nothing of an SSO authorization is written to SQL as a rule
     return response
 
 
