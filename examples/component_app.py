@@ -16,7 +16,9 @@ import os
 
 from flask import Flask, render_template_string
 
+from vuce_client import create_core_app
 from vuce_client.auth import VuceAuth, current_account
+from vuce_client.cli import register_cli
 
 PAGE = """{% extends "vuce/base.html" %}{% block content %}
 <section class="box"><h1 id="component-name">Componente de ejemplo</h1>
@@ -28,10 +30,11 @@ PAGE = """{% extends "vuce/base.html" %}{% block content %}
 
 def create_app(settings: dict | None = None) -> Flask:
     """The example component: one ``VuceAuth`` and one protected page."""
-    app = Flask(__name__)
+    # VUCE's core (settings, database, store, CSRF, error pages, registration …), read once;
     # its own cookie: on one host, cookies do not tell ports apart
-    app.config["SESSION_COOKIE_NAME"] = "vuce_ejemplo_session"
-    app.config.update(settings or {})
+    app = create_core_app(
+        __name__, {"SESSION_COOKIE_NAME": "vuce_ejemplo_session", **(settings or {})}
+    )
     auth = VuceAuth(
         app,
         component="EJEMPLO",
@@ -47,8 +50,6 @@ def create_app(settings: dict | None = None) -> Flask:
     @auth.login_required
     def home():
         return render_template_string(PAGE, account=current_account(), auth=auth)
-
-    from vuce_client.cli import register_cli
 
     register_cli(app)
     return app

@@ -507,11 +507,12 @@ def start_services(plan: Plan, sup: Supervisor) -> None:
     folders = metrics_folders(plan)
     sup.start("idp", _server("idp", plan, plan.idp_port), folders["idp"])
     sup.start("vuce", _server("vuce_client", plan, plan.vuce_port), folders["vuce"])
-    # the mail worker counts the contingency links it sends into VUCE's metrics
+    # the mail worker counts the contingency links it sends into VUCE's metrics; it serves no
+    # page, so it does not probe the IdP (VUCE_IDP_PROBE)
     sup.start(
         "mail-worker",
         [_bin("flask"), "--app", "vuce_client", "mail-worker"],
-        folders["vuce"],
+        {**folders["vuce"], "VUCE_IDP_PROBE": "false"},
         nice=MAIL_WORKER_NICE,
     )
 

@@ -1,10 +1,10 @@
 """Print (or check, or write into README.md) the configuration table of every env var.
 
 The rows come from the settings tables themselves (``idp.config.SETTINGS``,
-``vuce_client.config.SETTINGS``, the contingency table of ``vuce_client.contingency`` and the
-launcher's own), and the "production" column from the production checks: each setting is
-removed from a valid production environment, and whatever the check then refuses is what it
-requires. So the README cannot drift from the code:
+``vuce_client.config.SETTINGS``, contingency's rows included, and the launcher's own), and the
+"production" column from the production checks: each setting is removed from a valid production
+environment, and whatever the check then refuses is what it requires. So the README cannot
+drift from the code:
 
     python scripts/config_table.py            # print the table
     python scripts/config_table.py --write    # replace it between the README markers

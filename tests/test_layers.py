@@ -9,8 +9,8 @@
   import hides a circle from Python, not from this test).
 - In each app ``web`` imports only downward: no other room (domain, storage, services, oidc…)
   imports ``web``; only the app factory (``<app>/__init__.py``) wires the blueprints in.
-- ``idp`` and ``webcommon`` import at module level: a function-local import is allowed only
-  for an optional heavy dependency, listed in LATE_IMPORTS_ALLOWED with its reason.
+- ``idp``, ``vuce_client`` and ``webcommon`` import at module level: a function-local import is
+  allowed only for an optional heavy dependency, listed in LATE_IMPORTS_ALLOWED with its reason.
 
 Directories that do not exist yet are skipped.
 """
@@ -138,24 +138,11 @@ def test_vuce_client_never_imports_idp():
 TREE = ("idp", "vuce_client", "webcommon", "kvstore", "peru_ids", "launcher")
 APPS = ("idp", "vuce_client")
 
-# Circles of vuce_client still on main (issue 14, item 3, the VUCE half): each entry is one
-# import (importer, imported) that the circle check skips. The VUCE change that removes the
-# import removes its entry; an entry whose import is gone fails
-# test_allow_lists_name_only_imports_that_exist.
-KNOWN_CIRCLE_IMPORTS = {
-    ("vuce_client.web.core", "vuce_client.auth"),
-    ("vuce_client.web.contingency", "vuce_client.auth"),
-    ("vuce_client.web.contingency", "vuce_client.contingency"),
-    ("vuce_client.mail", "vuce_client.contingency"),
-    ("vuce_client.metrics", "vuce_client.mail"),
-}
-# Imports of ``web`` from outside it, other than the app factory's (same VUCE half, item 2).
-KNOWN_UPWARD_IMPORTS = {
-    ("vuce_client.auth", "vuce_client.web.core"),
-    ("vuce_client.auth", "vuce_client.web.errors"),
-    ("vuce_client.auth", "vuce_client.web.security"),
-    ("vuce_client.contingency", "vuce_client.web.contingency"),
-}
+# Imports (importer, imported) the circle check skips, and imports of ``web`` from outside it
+# other than the app factory's: none (issue 14 removed the last ones). An entry whose import is
+# gone fails test_allow_lists_name_only_imports_that_exist.
+KNOWN_CIRCLE_IMPORTS: set[tuple[str, str]] = set()
+KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = set()
 
 
 def module_of(path: Path) -> str:
@@ -317,7 +304,7 @@ def late_imports(path: Path) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
-@pytest.mark.parametrize("package", ["idp", "webcommon"])
+@pytest.mark.parametrize("package", ["idp", "vuce_client", "webcommon"])
 def test_imports_wait_for_no_function(package):
     late = [
         f"{path.relative_to(ROOT)}:{line}: {name}"

@@ -26,8 +26,8 @@ from requests.adapters import HTTPAdapter
 
 from webcommon import request_id
 
-from . import metrics
 from .domain.contingency import BreakerState, breaker_step
+from .metrics import count_probe
 
 log = logging.getLogger("vuce_client.idp_health")
 
@@ -186,7 +186,7 @@ class ProbeThread(threading.Thread):
         if not self.health.store.add(f"{SLOT_KEY}:{slot}", "1", ttl=self.interval * 2 + 1):
             return None
         ok = probe(self.base_url, timeout=self.timeout)
-        metrics.count_probe(ok)
+        count_probe(ok)
         if self.app is not None:
             with self.app.app_context():
                 self.health.record(ok, "probe")

@@ -20,7 +20,8 @@ from flask.cli import with_appcontext
 from flask_mail import Mail, Message
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import metrics
+from .domain.contingency import LINK_EMAIL_KIND
+from .metrics import count_link
 from .storage.db import db, utcnow
 
 log = logging.getLogger("vuce_client.mail")
@@ -114,8 +115,6 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
         .limit(limit)
     ).all()
     db.session.commit()
-    from .contingency import LINK_EMAIL_KIND
-
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for row_id in ids:
         if not _claim(row_id, now):
@@ -141,11 +140,26 @@ def send_pending(limit: int = 50, now: datetime | None = None, deliver=None) -> 
             row.status = SENT
             row.sent_at = utcnow()
             if row.kind == LINK_EMAIL_KIND:
-                metrics.count_link("sent")
+                count_link("sent")
             row.last_error = None
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def backlog(app) -> tuple[float, float]:
+    """(e-mails waiting, age in seconds of the oldest one): the outbox gauges of ``/metrics``."""
+    with app.app_context():
+        try:
+            depth, oldest = db.session.execute(
+                sa.select(sa.func.count(), sa.func.min(OutboxEmail.created_at)).where(
+                    OutboxEmail.status.in_((PENDING, SENDING))
+                )
+            ).one()
+        finally:
+            db.session.remove()
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+    return float(depth), max(age, 0.0)
 
 
 @click.command("mail-worker")

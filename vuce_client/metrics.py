@@ -123,30 +123,9 @@ def _contingency_active(app) -> dict:
     return {(): float(active)}
 
 
-def _outbox(app) -> tuple[float, float]:
-    """(rows waiting, age in seconds of the oldest one)."""
-    import sqlalchemy as sa
-
-    from webcommon.db import utcnow
-
-    from .mail import PENDING, SENDING, OutboxEmail
-    from .storage import db
-
-    with app.app_context():
-        try:
-            depth, oldest = db.session.execute(
-                sa.select(sa.func.count(), sa.func.min(OutboxEmail.created_at)).where(
-                    OutboxEmail.status.in_((PENDING, SENDING))
-                )
-            ).one()
-        finally:
-            db.session.remove()
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
-    return float(depth), max(age, 0.0)
-
-
-def install(app) -> dict:
-    """The registry and token of ``/metrics`` for ``RequestObserver``."""
+def install(app, *, outbox) -> dict:
+    """The registry and token of ``/metrics`` for ``RequestObserver``; ``outbox(app)`` gives
+    the e-mails waiting and the age of the oldest (``mail.backlog``)."""
     ON[0] = bool(app.config["METRICS_ENABLED"])
     gauges = [
         ScrapeGauge(
@@ -159,13 +138,13 @@ def install(app) -> dict:
             "vuce_outbox_depth",
             "E-mails waiting in the outbox (pending or being sent)",
             (),
-            lambda: {(): _outbox(app)[0]},
+            lambda: {(): outbox(app)[0]},
         ),
         ScrapeGauge(
             "vuce_outbox_oldest_age_seconds",
             "Age of the oldest e-mail waiting in the outbox (0 when empty)",
             (),
-            lambda: {(): _outbox(app)[1]},
+            lambda: {(): outbox(app)[1]},
         ),
     ]
     return {

@@ -23,6 +23,7 @@ from . import messages
 
 AUTH_METHOD = "CONTINGENCIA"  # the session marker of §7 ("auth_method=CONTINGENCIA")
 DEFAULT_LINK_TTL_SECONDS = 600  # §7: "se perderá el enlace pasado los 10 minutos"
+LINK_EMAIL_KIND = "contingency_link"  # the outbox ``kind`` of a link e-mail
 
 
 # ---------------------------------------------------------------------------------------------

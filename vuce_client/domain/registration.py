@@ -107,98 +107,130 @@ def validate_registration(
     never changes the agency or laboratory.
     """
     user_type = UserType(user_type)
+    section = _section(needs_section, user_type)
+    errors: dict[str, str] = {}
+    clean = {
+        "names": _bounded(
+            errors,
+            data,
+            "names",
+            NAMES_MAX,
+            messages.ERR_NAMES_TOO_LONG,
+            messages.ERR_NAMES_REQUIRED,
+        ),
+        "ubigeo": _ubigeo(errors, data.ubigeo, ubigeo_exists),
+        "address": _bounded(
+            errors,
+            data,
+            "address",
+            ADDRESS_MAX,
+            messages.ERR_ADDRESS_TOO_LONG,
+            messages.ERR_ADDRESS_REQUIRED,
+        ),
+        "reference": _bounded(
+            errors, data, "reference", REFERENCE_MAX, messages.ERR_REFERENCE_TOO_LONG
+        )
+        or None,
+        **{field: _phone(errors, data, field) for field in ("phone", "mobile", "fax")},
+        "email": _email(errors, data.email),
+        "accepted_terms_version": _terms(
+            errors, data.accepted_terms_version, require_terms, terms_version
+        ),
+        "area": None,
+        "sub_area": None,
+    }
+    if user_type is UserType.EXTRANET:
+        for field in ("area", "sub_area"):
+            value = _bounded(errors, data, field, AREA_MAX, messages.ERR_AREA_TOO_LONG)
+            clean[field] = value or None
+    clean["linked_ruc"] = _linked_ruc(errors, data.linked_ruc, section)
+    if errors:
+        raise RegistrationError(errors)
+    return replace(data, notifications_consent=bool(data.notifications_consent), **clean)
+
+
+def _section(needs_section: str | None, user_type: UserType) -> RegisteredAs | None:
     section = RegisteredAs(needs_section) if needs_section is not None else None
     if section is RegisteredAs.EMPRESA:
         raise ValueError("needs_section is AGENTE_ADUANA, LABORATORIO or None")
     if section is not None and user_type is not UserType.SECONDARY:
         # §6.4: the principal registers "without the agent and lab sections"; officials have none.
         raise ValueError(f"a {user_type} user has no agent or laboratory section")
+    return section
 
-    errors: dict[str, str] = {}
 
-    names = _text(data.names, "names")
-    if not names:
-        errors["names"] = messages.ERR_NAMES_REQUIRED
-    elif len(names) > NAMES_MAX:
-        errors["names"] = messages.ERR_NAMES_TOO_LONG.format(NAMES_MAX)
+def _bounded(
+    errors: dict,
+    data: RegistrationData,
+    field: str,
+    max_length: int,
+    too_long: str,
+    required: str | None = None,
+) -> str:
+    """The field's text; an error when it is required and empty, or longer than allowed."""
+    value = _text(getattr(data, field), field)
+    if required and not value:
+        errors[field] = required
+    elif len(value) > max_length:
+        errors[field] = too_long.format(max_length)
+    return value
 
-    ubigeo = _text(data.ubigeo, "ubigeo")
+
+def _ubigeo(errors: dict, value: object, ubigeo_exists: Callable[[str], bool]) -> str:
+    code = _text(value, "ubigeo")
     # The format check keeps junk away from the lookup; existence is the table's word (§10).
-    if not _UBIGEO_RE.fullmatch(ubigeo) or not ubigeo_exists(ubigeo):
+    if not _UBIGEO_RE.fullmatch(code) or not ubigeo_exists(code):
         errors["ubigeo"] = messages.ERR_UBIGEO_INVALID
+    return code
 
-    address = _text(data.address, "address")
-    if not address:
-        errors["address"] = messages.ERR_ADDRESS_REQUIRED
-    elif len(address) > ADDRESS_MAX:
-        errors["address"] = messages.ERR_ADDRESS_TOO_LONG.format(ADDRESS_MAX)
 
-    reference = _text(data.reference, "reference")
-    if len(reference) > REFERENCE_MAX:
-        errors["reference"] = messages.ERR_REFERENCE_TOO_LONG.format(REFERENCE_MAX)
+def _phone(errors: dict, data: RegistrationData, field: str) -> str | None:
+    value = _text(getattr(data, field), field)
+    if value and not peru_ids.is_valid_phone(value):
+        errors[field] = messages.ERR_PHONE_INVALID
+    return value or None
 
-    phones: dict[str, str | None] = {}
-    for field in ("phone", "mobile", "fax"):
-        value = _text(getattr(data, field), field)
-        if value and not peru_ids.is_valid_phone(value):
-            errors[field] = messages.ERR_PHONE_INVALID
-        phones[field] = value or None
 
-    email = _text(data.email, "email")
+def _email(errors: dict, value: object) -> str:
+    email = _text(value, "email")
     if not email:
         errors["email"] = messages.ERR_EMAIL_REQUIRED  # Q16: required
-    else:
-        try:
-            email = normalize_email(email)
-        except ValueError:
-            errors["email"] = messages.ERR_EMAIL_INVALID
+        return email
+    try:
+        return normalize_email(email)
+    except ValueError:
+        errors["email"] = messages.ERR_EMAIL_INVALID
+        return email
 
-    accepted = _text(data.accepted_terms_version, "accepted_terms_version") or None
+
+def _terms(
+    errors: dict, value: object, require_terms: bool, terms_version: str | None
+) -> str | None:
+    accepted = _text(value, "accepted_terms_version") or None
     if require_terms:
         if accepted is None:
             errors["accepted_terms_version"] = messages.ERR_TERMS_NOT_ACCEPTED
         elif terms_version is not None and accepted != terms_version:
             errors["accepted_terms_version"] = messages.ERR_TERMS_OUTDATED
+    return accepted
 
-    area = sub_area = None
-    if user_type is UserType.EXTRANET:
-        area = _text(data.area, "area") or None
-        sub_area = _text(data.sub_area, "sub_area") or None
-        for field, value in (("area", area), ("sub_area", sub_area)):
-            if value is not None and len(value) > AREA_MAX:
-                errors[field] = messages.ERR_AREA_TOO_LONG.format(AREA_MAX)
 
-    linked_ruc = None
-    if section is not None:
-        raw = _text(data.linked_ruc, "linked_ruc")
-        if not raw:
-            errors["linked_ruc"] = (
-                messages.ERR_LINKED_RUC_REQUIRED_AGENT
-                if section is RegisteredAs.AGENTE_ADUANA
-                else messages.ERR_LINKED_RUC_REQUIRED_LAB
-            )
-        else:
-            try:
-                linked_ruc = peru_ids.validate_ruc(raw)
-            except ValueError:
-                errors["linked_ruc"] = messages.ERR_LINKED_RUC_INVALID
-
-    if errors:
-        raise RegistrationError(errors)
-    return replace(
-        data,
-        names=names,
-        ubigeo=ubigeo,
-        address=address,
-        reference=reference or None,
-        email=email,
-        notifications_consent=bool(data.notifications_consent),
-        accepted_terms_version=accepted,
-        area=area,
-        sub_area=sub_area,
-        linked_ruc=linked_ruc,
-        **phones,
-    )
+def _linked_ruc(errors: dict, value: object, section: RegisteredAs | None) -> str | None:
+    if section is None:
+        return None
+    raw = _text(value, "linked_ruc")
+    if not raw:
+        errors["linked_ruc"] = (
+            messages.ERR_LINKED_RUC_REQUIRED_AGENT
+            if section is RegisteredAs.AGENTE_ADUANA
+            else messages.ERR_LINKED_RUC_REQUIRED_LAB
+        )
+        return None
+    try:
+        return peru_ids.validate_ruc(raw)
+    except ValueError:
+        errors["linked_ruc"] = messages.ERR_LINKED_RUC_INVALID
+        return None
 
 
 def check_linked_entity(

@@ -1,5 +1,6 @@
-"""Accounts: the snapshot taken at each SOL login, the entry-check context, registration,
-"Modificación de Datos" and the import API (same rules as the screens)."""
+"""Accounts: the snapshot taken at each SOL login (and the identity it stands for in
+contingency), registration, "Modificación de Datos" and the import API (same rules as the
+screens)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import sqlalchemy as sa
 
 import peru_ids
 
-from .. import metrics
 from ..domain import errors, ubigeo
 from ..domain import registration as reg
-from ..domain.entry_checks import EntryContext
 from ..domain.identity import (
     AccountStatus,
     SolIdentity,
@@ -20,7 +19,8 @@ from ..domain.identity import (
     extranet_account_key,
     sol_account_key,
 )
-from ..domain.roles import RegisteredAs, role_for, vuce_roles
+from ..domain.roles import RegisteredAs, vuce_roles
+from ..metrics import count_registration
 from ..storage import Tramite, VuceAccount, db, utcnow
 from . import audit
 from .padron import PadronClient, phones_text
@@ -104,18 +104,23 @@ def sync_from_identity(identity: SolIdentity, now: datetime | None = None) -> Vu
     return account
 
 
-def entry_context(
-    identity: SolIdentity, account: VuceAccount | None, *, require_principal_for_all: bool = False
-) -> EntryContext:
-    """The §6.2 context of a login: the identity plus what VUCE knows of the account."""
-    registered_as = account.registered_as if account else None
-    return EntryContext.from_identity(
-        identity,
-        registered=bool(account and account.registered),
-        registered_as=registered_as,
-        has_tramites=has_tramites_with_role(account, role_for(registered_as)),
-        principal_registered=principal_registered(identity.ruc),
-        require_principal_for_all=require_principal_for_all,
+def last_known_identity(account: VuceAccount) -> SolIdentity:
+    """The identity as SOL described it at the account's last login (Q15): what a contingency
+    link is admitted on, since SUNAT cannot be asked."""
+    return SolIdentity(
+        sub=account.sub,
+        user_type=UserType(account.user_type),
+        ruc=account.ruc,
+        sol_username=account.sol_username,
+        company_name=account.company_name,
+        document_type=account.document_type,
+        document_number=account.document_number,
+        profiles=frozenset(),
+        roles=frozenset(account.last_roles or ()),
+        # an imported account that never logged in has no snapshot of its status yet
+        account_status=AccountStatus(account.last_status or AccountStatus.ACTIVO),
+        name=account.names,
+        email=account.email,
     )
 
 
@@ -144,6 +149,13 @@ def lookup_linked(section: str, ruc: str, padron: PadronClient, lab_registry_nam
         "email": taxpayer.get("email"),
         "fax": taxpayer.get("fax"),
     }
+
+
+def _validated(account: VuceAccount, data: reg.RegistrationData, **rules) -> reg.RegistrationData:
+    """The form checked by §6.4's rules for the account's user type (``RegistrationError``)."""
+    return reg.validate_registration(
+        data, user_type=account.user_type, ubigeo_exists=ubigeo.exists, **rules
+    )
 
 
 def _apply_contact(account: VuceAccount, data: reg.RegistrationData, now: datetime) -> None:
@@ -183,13 +195,8 @@ def register(
     """
     now = now or utcnow()
     first = not account.registered
-    clean = reg.validate_registration(
-        data,
-        user_type=account.user_type,
-        needs_section=needs_section,
-        ubigeo_exists=ubigeo.exists,
-        terms_version=terms_version,
-        require_terms=first,
+    clean = _validated(
+        account, data, needs_section=needs_section, terms_version=terms_version, require_terms=first
     )
     linked = None
     if needs_section is not None:
@@ -211,7 +218,7 @@ def register(
         account.linked_email = linked["email"]
         account.linked_fax = linked["fax"]
     db.session.flush()
-    metrics.count_registration(first)
+    count_registration(first)
     audit.record(
         "REGISTERED" if first else "SECTION_REGISTERED",
         account_key=account.account_key,
@@ -242,13 +249,7 @@ def update_profile(
 ) -> VuceAccount:
     """ "Modificación de Datos" ([S1 Anexo I]): the same rules, no terms, no agent/lab change."""
     now = now or utcnow()
-    clean = reg.validate_registration(
-        data,
-        user_type=account.user_type,
-        needs_section=None,
-        ubigeo_exists=ubigeo.exists,
-        require_terms=False,
-    )
+    clean = _validated(account, data, needs_section=None, require_terms=False)
     _apply_contact(account, clean, now)
     db.session.flush()
     audit.record("PROFILE_UPDATED", account_key=account.account_key)

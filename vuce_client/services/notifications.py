@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .. import mail
+from ..mail import enqueue as enqueue_mail
 from ..storage import Notification, VuceAccount, db, utcnow
 
 EMAIL_KIND = "notification"
@@ -31,7 +31,7 @@ def notify(
     db.session.add(row)
     if account.notifications_consent and account.email:
         # [S0 VIII]: the e-mail complements the buzón; durable, sent by the mail worker
-        mail.enqueue(account.email, f"VUCE - {subject}", body, EMAIL_KIND)
+        enqueue_mail(account.email, f"VUCE - {subject}", body, EMAIL_KIND)
     db.session.flush()
     return row
 

@@ -8,7 +8,9 @@ nuevamente").
 from __future__ import annotations
 
 import requests
+from flask import current_app
 
+from ..core import core
 from ..domain.errors import IdpUnavailable
 from ..oidc import IdpMetadata, client_credentials_token
 
@@ -54,6 +56,15 @@ class PadronClient:
     def lookup_laboratory(self, ruc: str) -> dict | None:
         """The ITP registry entry of a laboratory RUC, or None."""
         return self._get(f"/api/v1/itp/laboratories/{ruc}")
+
+
+def client() -> PadronClient:
+    """This app's padrón/ITP client: the client_credentials of ``VUCE_PADRON_CLIENT`` (default
+    MR, else the first component mounted)."""
+    state = core()
+    comp = current_app.config.get("PADRON_CLIENT") or next(iter(state.components))
+    auth = state.components.get(comp) or state.default_component()
+    return PadronClient(state.meta, auth.client_id, auth.client_secret, state.store)
 
 
 def phones_text(value) -> str | None:

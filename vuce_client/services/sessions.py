@@ -1,14 +1,28 @@
-"""The VUCE session registry in the store: server-side, revocable by sid or sub.
+"""VUCE sessions: the registry in the store (server-side, revocable by sid or sub) and this
+browser's handle on it.
 
-The browser's cookie carries only a random session id; the record lives in the store under
-``vuce:sess:<id>`` and is indexed by the IdP session id (``sid``) and subject (``sub``) so that
-a back-channel logout ends every VUCE session of that user, in every process.
+The browser's cookie carries only a random session id (``vuce_sid``); the record lives in the
+store under ``vuce:sess:<id>`` and is indexed by the IdP session id (``sid``) and subject
+(``sub``) so that a back-channel logout ends every VUCE session of that user, in every process.
+One record holds the logins of every component (single sign-on across them); a contingency
+session (``auth_method=CONTINGENCIA``) lives at most ``CONTINGENCY_SESSION_TTL`` and only in the
+contingency episode that opened it.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+
+from flask import current_app, g, session
+
+from ..core import core
+from ..domain.contingency import AUTH_METHOD as CONTINGENCY_METHOD
+from ..storage import db, utcnow
+from . import accounts, audit
+from . import contingency as contingency_service
+
+COOKIE_KEY = "vuce_sid"
 
 _SESS = "vuce:sess:"
 _BY_SID = "vuce:sess-by-sid:"
@@ -79,3 +93,99 @@ def end_by(store, *, sid: str | None = None, sub: str | None = None) -> int:
     if sid:
         store.delete(_BY_SID + sid)
     return ended
+
+
+# -- this browser's session --------------------------------------------------------------------
+
+
+def open_session(
+    account,
+    component: str,
+    *,
+    sub: str | None,
+    sid: str | None,
+    id_token: str | None,
+    auth_method: str = "SOL",
+    episode: int | None = None,
+) -> str:
+    """Start (or extend, same account, method and episode) the browser's VUCE session with a
+    login to ``component``; returns the session id."""
+    store = core().store
+    cfg = current_app.config
+    ttl = cfg["SESSION_TTL"]
+    if auth_method == CONTINGENCY_METHOD:
+        ttl = min(ttl, cfg["CONTINGENCY_SESSION_TTL"])
+    now = utcnow().isoformat()
+    rec = get(store, session.get(COOKIE_KEY))
+    if rec is not None and (
+        rec.get("account_key") != account.account_key
+        or rec.get("auth_method") != auth_method
+        or rec.get("episode") != episode
+    ):
+        end(store, session.get(COOKIE_KEY))
+        rec = None
+    entry = {"sid": sid, "id_token": id_token, "login_at": now}
+    if rec is None:
+        rec = {
+            "account_id": account.id,
+            "account_key": account.account_key,
+            "sub": sub,
+            "user_type": account.user_type,
+            "ruc": account.ruc,
+            "roles": account.last_roles or [],
+            "auth_method": auth_method,
+            "episode": episode,
+            "created_at": now,
+            "components": {component: entry},
+        }
+        session.clear()  # a fresh cookie at login (no fixation)
+        session[COOKIE_KEY] = create(store, rec, ttl)
+    else:
+        rec["components"][component] = entry
+        rec["roles"] = account.last_roles or []
+        save(store, session[COOKIE_KEY], rec, ttl)
+    g.vuce = rec
+    return session[COOKIE_KEY]
+
+
+def load_current() -> None:
+    """Before each request: the live session of this browser into ``g.vuce`` (or None)."""
+    store = core().store
+    g.vuce = get(store, session.get(COOKIE_KEY))
+    if g.vuce is not None and g.vuce.get("auth_method") == CONTINGENCY_METHOD:
+        state = contingency_service.installed()
+        if state is None or not state.session_alive(g.vuce):
+            # Contingency switched off (or on again since): the person logs in with Clave SOL.
+            end(store, session.get(COOKIE_KEY))
+            audit.record("LOGOUT", account_key=g.vuce.get("account_key"), reason="CONTINGENCY_OFF")
+            db.session.commit()
+            g.vuce = None
+    if g.vuce is None and COOKIE_KEY in session:
+        session.pop(COOKIE_KEY)  # ended elsewhere (logout, back-channel logout, expiry)
+
+
+def forget_current() -> None:
+    """This browser holds no VUCE session any more (a refused login)."""
+    session.pop(COOKIE_KEY, None)
+
+
+def end_current() -> dict | None:
+    """Logout: end this browser's session and clear its cookie; returns the record if live."""
+    rec = end(core().store, session.get(COOKIE_KEY))
+    session.clear()
+    return rec
+
+
+def current_user() -> dict | None:
+    """The live VUCE session record of this browser, or None."""
+    return getattr(g, "vuce", None)
+
+
+def current_account():
+    """The ``VuceAccount`` of the current session, or None."""
+    rec = current_user()
+    if rec is None:
+        return None
+    if "vuce_account" not in g:
+        g.vuce_account = accounts.get(rec["account_id"])
+    return g.vuce_account

@@ -33,11 +33,15 @@ from limits import parse_many
 import peru_ids
 from webcommon.security import require_bearer, token_matches
 
-from .. import metrics
+from ..core import core
 from ..domain import messages
 from ..domain.contingency import AUTH_METHOD, LinkStatus, link_message
-from ..domain.entry_checks import EntryContext, run_entry_checks
 from ..domain.errors import ContingencyDisabled
+from ..metrics import LINK_EVENTS, count_link
+from ..services import accounts, audit, entry
+from ..services import contingency as contingency_service
+from ..storage import db
+from .errors import denied_page
 from .security import csrf
 
 bp = Blueprint("vuce_contingency", __name__)
@@ -54,13 +58,11 @@ LINK_STATUS_CODES = {
 
 
 def _state():
-    from ..contingency import get
-
-    return get()
+    return contingency_service.get()
 
 
 def _components():
-    return current_app.extensions["vuce_core"].components
+    return core().components
 
 
 def _component(raw: str | None) -> str:
@@ -254,16 +256,12 @@ def open_link(token):
 
 @bp.post("/contingencia/enlace")
 def use_link():
-    """Burn the link, run the entry checks on the last known data, open the session."""
-    from ..auth import open_session
-    from ..services import accounts, audit
-    from ..storage import db
-
+    """Burn the link, then admission (``services.entry``) on the last known data (Q15)."""
     state = _state()
     if not state.is_active():
         return _off_page()
     opened = state.links.consume(request.form.get("token"))
-    metrics.count_link(metrics.LINK_EVENTS[opened.status.value])
+    count_link(LINK_EVENTS[opened.status.value])
     component = _component(request.form.get("componente"))
     if not opened.ok:
         audit.record(
@@ -274,74 +272,20 @@ def use_link():
     account = accounts.get(opened.account_id)
     if account is None:
         return _link_refused(LinkStatus.INVALID)
-    # Q15: SUNAT is down, so the checks run on the snapshot of the last SOL login.
-    ctx = EntryContext(
-        user_type=account.user_type,
-        account_status=account.last_status or "ACTIVO",
-        roles=frozenset(account.last_roles or ()),
-        ruc=account.ruc,
-        registered=account.registered,
-        registered_as=account.registered_as,
-        has_tramites=accounts.has_tramites_with_role(account, _role_for(account.registered_as)),
-        principal_registered=accounts.principal_registered(account.ruc),
-        require_principal_for_all=current_app.config.get("REQUIRE_PRINCIPAL_FOR_ALL", False),
+    via = entry.ContingencyLink(
+        component=component,
+        account_id=account.id,
+        link_id=opened.link_id,
+        episode=state.episode(),
     )
-    decision = run_entry_checks(ctx)
+    decision = entry.admit(accounts.last_known_identity(account), via=via)
     if not decision.allowed:
-        audit.record(
-            "ENTRY_DENIED",
-            account_key=account.account_key,
-            component=component,
-            reason=decision.reason.value,
-            message=decision.message_number,
-            auth_method=AUTH_METHOD,
-        )
-        db.session.commit()
-        session.pop("vuce_sid", None)
-        return render_template("vuce/denied.html", decision=decision), 403
+        return denied_page(decision)
     if not decision.opens_session:
-        audit.record(
-            "ENTRY_DENIED",
-            account_key=account.account_key,
-            component=component,
-            reason="NEEDS_SOL_REGISTRATION",
-            auth_method=AUTH_METHOD,
-        )
-        db.session.commit()
         return render_template(
             "vuce/error.html", error="needs_sol", description=messages.CONTINGENCY_NEEDS_SOL
         ), 409
-    audit.record(
-        "CONTINGENCY_LINK_USED",
-        account_key=account.account_key,
-        component=component,
-        link=opened.link_id[:8],
-    )
-    audit.record(
-        "LOGIN", account_key=account.account_key, component=component, auth_method=AUTH_METHOD
-    )
-    db.session.commit()
-    claims = {"sub": account.sub}
-    comps = _components()
-    # §7 scope: the three components; the session covers them all (SOL cannot be asked).
-    episode = state.episode()
-    for key in [component] + [k for k in comps if k != component]:
-        open_session(
-            account,
-            claims,
-            key,
-            sid=None,
-            id_token=None,
-            auth_method=AUTH_METHOD,
-            episode=episode,
-        )
-    return redirect(comps[component].home_url())
-
-
-def _role_for(registered_as):
-    from ..domain.roles import role_for
-
-    return role_for(registered_as)
+    return redirect(_components()[component].home_url())
 
 
 # -- operator: API, page -----------------------------------------------------------------------
@@ -413,14 +357,9 @@ def _rate_limited(exc):
     ), 429
 
 
-def init_app(app) -> None:
-    """Register the blueprints, the login interception and the rate limiter."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # Redis down must not turn the form into a 500 (as idp/web/limits.py): count in memory
-    # until Redis answers again; the page itself then answers 503 (StoreUnavailable).
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+def register(app) -> None:
+    """The blueprints, the login interception, the rate limiter (its keys: ``config``) and, with
+    Google's reCAPTCHA, the pages' wider CSP."""
     limiter.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
@@ -434,7 +373,7 @@ def init_app(app) -> None:
             "contingency_method": AUTH_METHOD,
         }
 
-    if app.extensions["vuce_contingency"].captcha.backend == "recaptcha":
+    if contingency_service.installed(app).captcha.backend == "recaptcha":
         # Google's widget needs its script and frame; only on the contingency pages.
         csp = (
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

@@ -1,6 +1,7 @@
-"""Errors never leak a stack trace: Spanish pages for people, JSON under /api."""
+"""Errors never leak a stack trace: Spanish pages for people, JSON under /api; and the page of
+a login the entry checks refused (§6.3)."""
 
-from flask import g, request
+from flask import g, render_template, request
 
 from webcommon import errors as common
 
@@ -18,6 +19,11 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         # rollback expired the loaded row): never query it again while rendering the error.
         g.vuce_account = None
     return common.render(status, message, code, template="vuce/error.html", as_json=wants_json())
+
+
+def denied_page(decision):
+    """The entry checks said no (§6.3): the message, its motivo and solución; no session."""
+    return render_template("vuce/denied.html", decision=decision), 403
 
 
 def register(app) -> None:

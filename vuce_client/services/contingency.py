@@ -1,29 +1,8 @@
-"""Contingency authentication (domain.md §7): state, switching, link requests, wiring.
+"""Contingency authentication (domain.md §7): the switch, its history and the link requests.
 
-``init_contingency(app)`` (called by ``create_app`` after the components exist) reads the
-settings below, builds the captcha verifier, the link service and the IdP health breaker, mounts
-the web blueprint (``vuce_client.web.contingency``), the ``flask --app vuce_client contingency``
-command and, in auto mode, the periodic IdP probe.
-
-==============================  ===============================  ============================
-setting (app.config key)        environment variable             default
-==============================  ===============================  ============================
-CONTINGENCY_MODE                VUCE_CONTINGENCY                 ``manual`` (off|manual|auto)
-LINK_TTL_SECONDS                VUCE_LINK_TTL_SECONDS            600
-CONTINGENCY_SESSION_TTL         VUCE_CONTINGENCY_SESSION_TTL     3600 s (and never past "off")
-CONTINGENCY_FAILURES            VUCE_CONTINGENCY_FAILURES        3 failures in a row → on
-CONTINGENCY_RECOVERIES          VUCE_CONTINGENCY_RECOVERIES      2 successes in a row → off
-IDP_PROBE_INTERVAL              VUCE_IDP_PROBE_INTERVAL          5 s
-IDP_PROBE_TIMEOUT               VUCE_IDP_PROBE_TIMEOUT           2 s
-IDP_PROBE_ENABLED               VUCE_IDP_PROBE                   true (auto mode only)
-CONTINGENCY_RATE_IP             VUCE_CONTINGENCY_RATE_IP         ``20 per minute;200 per hour``
-CONTINGENCY_RATE_ACCOUNT        VUCE_CONTINGENCY_RATE_ACCOUNT    ``5 per 10 minutes`` (mails)
-CONTINGENCY_MIN_RESPONSE_MS     VUCE_CONTINGENCY_MIN_RESPONSE_MS 250 (flat answer time)
-RECAPTCHA_BACKEND               RECAPTCHA_BACKEND                ``offline``
-RECAPTCHA_SITE_KEY / _SECRET_KEY  RECAPTCHA_SITE_KEY / ..._KEY   Google's test keys
-RECAPTCHA_VERIFY_URL            RECAPTCHA_VERIFY_URL             Google's siteverify
-RECAPTCHA_TIMEOUT               RECAPTCHA_TIMEOUT                5 s
-==============================  ===============================  ============================
+One ``Contingency`` per app (``app.extensions["vuce_contingency"]``, built by ``create_app``): it
+holds the captcha verifier, the link service (``links``) and the IdP health breaker
+(``idp_health``). Its settings are rows of ``vuce_client.config``'s table.
 """
 
 from __future__ import annotations
@@ -32,39 +11,35 @@ import logging
 import time
 from dataclasses import asdict
 
-import click
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask.cli import AppGroup
 
 from webcommon import captcha as captcha_mod
-from webcommon import request_id, running
+from webcommon import request_id
 
-from . import metrics
-from .domain import messages
-from .domain.contingency import (
+from ..domain import messages
+from ..domain.contingency import (
+    LINK_EMAIL_KIND,
     ContingencyMode,
     Ineligible,
     contingency_session_alive,
     is_contingency_active,
     is_eligible,
 )
-from .domain.errors import ContingencyDisabled
-from .domain.identity import extranet_account_key, sol_account_key
-from .idp_health import IdpHealth, ProbeThread, ReportingAdapter
-from .links import LinkService
+from ..domain.errors import ContingencyDisabled
+from ..domain.identity import extranet_account_key, sol_account_key
+from ..idp_health import IdpHealth, ProbeThread
+from ..links import LinkService
+from ..mail import enqueue as enqueue_mail
+from ..metrics import count_link, count_switch
+from ..storage import AuditEvent, db
+from . import accounts, audit
 
 log = logging.getLogger("vuce_client.contingency")
 
 MANUAL_KEY = "vuce:contingency:manual"
 EXTENSION = "vuce_contingency"
 HISTORY_EVENTS = ("CONTINGENCY_ON", "CONTINGENCY_OFF")
-LINK_EMAIL_KIND = "contingency_link"
-
-
-def _load_settings(app) -> None:
-    """The contingency settings live in vuce_client.config's table; normalise the mode."""
-    app.config["CONTINGENCY_MODE"] = ContingencyMode.parse(app.config["CONTINGENCY_MODE"]).value
 
 
 class Contingency:
@@ -168,11 +143,9 @@ class Contingency:
 
     def _audit(self, active: bool, *, source: str, actor: str, changed: bool, **extra) -> None:
         """Write the switch to the audit trail in its own transaction (works from threads)."""
-        from .storage import AuditEvent, db
-
         event = "CONTINGENCY_ON" if active else "CONTINGENCY_OFF"
         if changed:
-            metrics.count_switch(source)
+            count_switch(source)
         log.warning(
             "contingency %s (mode=%s, source=%s, actor=%s, changed=%s)",
             "ON" if active else "OFF",
@@ -194,8 +167,6 @@ class Contingency:
 
     def history(self, limit: int = 50) -> list:
         """The latest switches, newest first."""
-        from .storage import AuditEvent, db
-
         return list(
             db.session.scalars(
                 sa.select(AuditEvent)
@@ -223,11 +194,7 @@ class Contingency:
         ``Ineligible`` value) for the audit only. Every path signs a link, writes an audit row
         and commits, so the work (and the time) is the same whatever the outcome.
         """
-        from . import mail
-        from .services import accounts, audit
-        from .storage import db
-
-        metrics.count_link("requested")
+        count_link("requested")
         key = (
             extranet_account_key(usuario)
             if kind == "extranet"
@@ -255,7 +222,7 @@ class Contingency:
                 minutes=max(1, self.link_ttl // 60),
                 account=account,
             )
-            mail.enqueue(
+            enqueue_mail(
                 account.email, messages.CONTINGENCY_EMAIL_SUBJECT, body, kind=LINK_EMAIL_KIND
             )
             audit.record(
@@ -299,99 +266,6 @@ def get() -> Contingency:
     return current_app.extensions[EXTENSION]
 
 
-# -- CLI -------------------------------------------------------------------------------------------
-
-contingency_cli = AppGroup("contingency", help="Modo contingencia de autenticación (§7).")
-
-
-API_PATH = "/api/v1/contingency"
-
-
-def _running_server():
-    """VUCE's running server when its switch lives in that server's memory (no
-    VUCE_REDIS_URL): this process's store would be a private, empty one."""
-    if current_app.config["REDIS_URL"]:
-        return None
-    return running.admin_api(current_app.config, "VUCE", "VUCE", "vuce_admin_token")
-
-
-def _switch(active: bool) -> None:
-    server = _running_server()
-    try:
-        if server is not None:
-            state = server.call("PUT", API_PATH, {"active": active})
-        else:
-            state = get().set_active(active, actor="cli", source="cli")
-    except running.NotApplied as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ContingencyDisabled as exc:
-        raise click.ClickException(exc.message) from exc
-    active = (
-        messages.CLI_CONTINGENCY_ACTIVE if state["active"] else messages.CLI_CONTINGENCY_INACTIVE
-    )
-    click.echo(messages.CLI_CONTINGENCY_STATE.format(state=active, mode=state["mode"]))
-
-
-@contingency_cli.command("on")
-def contingency_on():
-    """Activa la contingencia (operador)."""
-    _switch(True)
-
-
-@contingency_cli.command("off")
-def contingency_off():
-    """Desactiva la contingencia (operador); en modo auto también cierra el breaker."""
-    _switch(False)
-
-
-@contingency_cli.command("status")
-def contingency_status():
-    """Muestra el estado, el breaker y los últimos cambios."""
-    import json
-
-    c = get()
-    server = _running_server()
-    try:
-        status = server.call("GET", API_PATH) if server is not None else c.status()
-    except running.NotApplied as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(status, indent=2))
-    for row in c.history(10):  # in the database, shared with the server
-        click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.event:<16} {row.detail}")
-
-
-# -- wiring ----------------------------------------------------------------------------------------
-
-
-def init_contingency(app) -> Contingency:
-    """Install contingency on a VUCE app whose components (``VuceAuth``) already exist."""
-    _load_settings(app)
-    core = app.extensions["vuce_core"]
-    state = Contingency(app, core.store)
-    app.extensions[EXTENSION] = state
-    # Every real back-channel call to the IdP is a health observation too.
-    internal = app.config["IDP_INTERNAL_URL"].rstrip("/") + "/"
-    core.meta.http.mount(internal, ReportingAdapter(state.health))
-
-    from .web import contingency as web
-
-    web.init_app(app)
-    app.cli.add_command(contingency_cli)
-    if state.mode is ContingencyMode.AUTO and app.config["IDP_PROBE_ENABLED"] and not _is_cli():
-        state.start_probe()
-    log.info(
-        "contingency mode=%s link_ttl=%ss captcha=%s",
-        state.mode.value,
-        state.link_ttl,
-        state.captcha.backend,
-    )
-    return state
-
-
-def _is_cli() -> bool:
-    # ``flask --app vuce_client db upgrade`` and friends must not start a probe thread; the
-    # web server (and ``flask run``) do.
-    import sys
-
-    argv = " ".join(sys.argv[:3])
-    return "flask" in argv and " run" not in " ".join(sys.argv)
+def installed(app=None) -> Contingency | None:
+    """The app's ``Contingency``, or None on an app without it (a separate component app)."""
+    return (app or current_app).extensions.get(EXTENSION)
