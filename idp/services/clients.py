@@ -6,12 +6,11 @@ import time
 from pathlib import Path
 
 import yaml
-from authlib.oauth2.rfc6749 import ClientMixin
 from flask import current_app
 from sqlalchemy import inspect, select
 
 from ..storage.db import db
-from ..storage.oauth import OAuthClient, secret_hash
+from ..storage.oauth import ClientChecks, OAuthClient, secret_hash
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 DEFAULT_SCOPE = "openid profile email sol offline_access"
@@ -136,7 +135,7 @@ def _snapshots() -> dict[str, tuple[float, "ClientSnapshot"]]:
     return current_app.extensions.setdefault("sol_client_snapshots", {})
 
 
-class ClientSnapshot(ClientMixin):
+class ClientSnapshot(ClientChecks):
     """A read-only copy of a client row: no session, lists as tuples, safe across threads.
     The checks (secret hash, redirect URI, grant and scope) are OAuthClient's own."""
 
@@ -149,21 +148,6 @@ class ClientSnapshot(ClientMixin):
 
     def __setattr__(self, name, value):
         raise AttributeError("a client snapshot is read-only")
-
-
-for _name in (
-    "client_metadata",
-    "is_public",
-    "get_client_id",
-    "get_default_redirect_uri",
-    "get_allowed_scope",
-    "check_redirect_uri",
-    "check_client_secret",
-    "check_endpoint_auth_method",
-    "check_response_type",
-    "check_grant_type",
-):
-    setattr(ClientSnapshot, _name, OAuthClient.__dict__[_name])
 
 
 def cached(client_id: str | None) -> ClientSnapshot | None:

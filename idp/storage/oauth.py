@@ -16,29 +16,10 @@ def secret_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class OAuthClient(db.Model, ClientMixin):
-    """A registered relying party; the secret is kept only as a SHA-256 hash."""
-
-    __tablename__ = "oauth_client"
-    id = db.Column(db.Integer, primary_key=True)
-    client_id = db.Column(db.String(100), nullable=False, unique=True)
-    client_secret_hash = db.Column(db.String(64))
-    token_endpoint_auth_method = db.Column(db.String(30), nullable=False)
-    redirect_uris = db.Column(db.JSON, nullable=False, default=list)
-    post_logout_redirect_uris = db.Column(db.JSON, nullable=False, default=list)
-    backchannel_logout_uri = db.Column(db.String(500))
-    grant_types = db.Column(db.JSON, nullable=False, default=list)
-    scope = db.Column(db.String(500), nullable=False)
-    first_party = db.Column(db.Boolean, nullable=False, default=False)
-    accepts_inactive_accounts = db.Column(db.Boolean, nullable=False, default=False)
-    # a resource server: may introspect every client's tokens (RFC 7662 §4)
-    introspection = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
-    # legacy opt-out of PKCE (RFC 9700 wants it of every client); off unless asked for
-    pkce_optional = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
-    required_profile = db.Column(db.String(64))
-    id_token_signed_response_alg = db.Column(db.String(10), nullable=False, default="RS256")
-    name = db.Column(db.String(200))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+class ClientChecks(ClientMixin):
+    """What Authlib's endpoints ask of a client (metadata, redirect URI, secret, grant and
+    scope checks), written once for the ORM row and for its read-only snapshot
+    (``services.clients.ClientSnapshot``): both only need the column attributes."""
 
     @property
     def client_metadata(self) -> dict:
@@ -83,6 +64,31 @@ class OAuthClient(db.Model, ClientMixin):
 
     def check_grant_type(self, grant_type):
         return grant_type in self.grant_types
+
+
+class OAuthClient(db.Model, ClientChecks):
+    """A registered relying party; the secret is kept only as a SHA-256 hash."""
+
+    __tablename__ = "oauth_client"
+    id = db.Column(db.Integer, primary_key=True)
+    client_id = db.Column(db.String(100), nullable=False, unique=True)
+    client_secret_hash = db.Column(db.String(64))
+    token_endpoint_auth_method = db.Column(db.String(30), nullable=False)
+    redirect_uris = db.Column(db.JSON, nullable=False, default=list)
+    post_logout_redirect_uris = db.Column(db.JSON, nullable=False, default=list)
+    backchannel_logout_uri = db.Column(db.String(500))
+    grant_types = db.Column(db.JSON, nullable=False, default=list)
+    scope = db.Column(db.String(500), nullable=False)
+    first_party = db.Column(db.Boolean, nullable=False, default=False)
+    accepts_inactive_accounts = db.Column(db.Boolean, nullable=False, default=False)
+    # a resource server: may introspect every client's tokens (RFC 7662 §4)
+    introspection = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
+    # legacy opt-out of PKCE (RFC 9700 wants it of every client); off unless asked for
+    pkce_optional = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
+    required_profile = db.Column(db.String(64))
+    id_token_signed_response_alg = db.Column(db.String(10), nullable=False, default="RS256")
+    name = db.Column(db.String(200))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class RefreshToken(db.Model):
