@@ -58,3 +58,9 @@ def _scope_hooks_to_limited_blueprints(app: Flask) -> None:
             "Flask-Limiter's request hooks are not the three this app knows how to scope "
             f"(found {moved}); review idp/web/limits.py after upgrading Flask-Limiter"
         )
+    if not blueprints:
+        # Without this the hooks would be moved nowhere and no view limited, silently.
+        raise RuntimeError(
+            f"no view carries Flask-Limiter's {_DECORATED!r} mark; review idp/web/limits.py "
+            "after upgrading Flask-Limiter"
+        )
