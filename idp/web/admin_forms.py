@@ -5,9 +5,13 @@ the messages the API returns.
 """
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 
-DOCUMENT_CHOICES = [("DNI", "DNI"), ("CE", "Carnet de Extranjería"), ("PASAPORTE", "Pasaporte")]
+DOCUMENT_CHOICES = [
+    SelectChoice("DNI", "DNI"),
+    SelectChoice("CE", "Carnet de Extranjería"),
+    SelectChoice("PASAPORTE", "Pasaporte"),
+]
 
 
 class CsrfForm(FlaskForm):
