@@ -201,28 +201,31 @@ def validate_password_change(old_ok: bool, old: str, new: object, confirm: objec
     return new
 
 
-def validate_email(value: object, *, required: bool = False) -> str | None:
-    """The e-mail with a lower-cased domain, or None when empty and optional (§3.5)."""
+def _contact(value: object, required: bool, normalize, syntax_error, error, field: str):
+    """A contact field in the syntax both apps share (``peru_ids``), or None when empty and
+    optional; ``error`` (a domain error) otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise errors.InvalidEmail("missing")
+            raise error("missing")
         return None
     try:
-        return peru_ids.normalize_email(value)  # the syntax both apps share
-    except peru_ids.InvalidEmail:
-        raise errors.InvalidEmail(f"email={value!r}") from None
+        return normalize(value)
+    except syntax_error:
+        raise error(f"{field}={value!r}") from None
+
+
+_EMAIL = (peru_ids.normalize_email, peru_ids.InvalidEmail, errors.InvalidEmail, "email")
+_PHONE = (peru_ids.normalize_phone, peru_ids.InvalidPhone, errors.InvalidPhone, "phone")
+
+
+def validate_email(value: object, *, required: bool = False) -> str | None:
+    """The e-mail with a lower-cased domain, or None when empty and optional (§3.5)."""
+    return _contact(value, required, *_EMAIL)
 
 
 def validate_phone(value: object, *, required: bool = False) -> str | None:
     """The phone as typed (trimmed), or None when empty and optional (§3.5)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise errors.InvalidPhone("missing")
-        return None
-    try:
-        return peru_ids.normalize_phone(value)  # the syntax both apps share
-    except peru_ids.InvalidPhone:
-        raise errors.InvalidPhone(f"phone={value!r}") from None
+    return _contact(value, required, *_PHONE)
 
 
 def is_peruvian_mobile(value: str) -> bool:

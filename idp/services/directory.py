@@ -260,13 +260,17 @@ def register_laboratory(*, ruc, name, actor="admin") -> ItpLaboratory:
 # --- Lookups ----------------------------------------------------------------------------------
 
 
+def _by_ruc(model, ruc, not_found: type[NotFound]):
+    ruc = rules.normalize_ruc(ruc)
+    row = db.session.get(model, ruc)
+    if row is None:
+        raise not_found(ruc=ruc)
+    return row
+
+
 def get_taxpayer(ruc) -> Taxpayer:
     """The taxpayer of a well-formed RUC, or ``TaxpayerNotFound``."""
-    ruc = rules.normalize_ruc(ruc)
-    taxpayer = db.session.get(Taxpayer, ruc)
-    if taxpayer is None:
-        raise TaxpayerNotFound(ruc=ruc)
-    return taxpayer
+    return _by_ruc(Taxpayer, ruc, TaxpayerNotFound)
 
 
 def padron(taxpayer: Taxpayer) -> dict:
@@ -327,11 +331,7 @@ def extranet_dict(row: ExtranetUser) -> dict:
 
 def get_laboratory(ruc) -> ItpLaboratory:
     """The ITP registry entry of a RUC, or ``LaboratoryNotFound``."""
-    ruc = rules.normalize_ruc(ruc)
-    lab = db.session.get(ItpLaboratory, ruc)
-    if lab is None:
-        raise LaboratoryNotFound(ruc=ruc)
-    return lab
+    return _by_ruc(ItpLaboratory, ruc, LaboratoryNotFound)
 
 
 # --- Views of secondary users (one query per table, never one per user) ----------------------

@@ -292,6 +292,19 @@ def _op(
 
 USER_PARAMS = [RUC_PARAM, USERNAME_PARAM]
 
+
+def _user_change(summary: str, body: str, op_id: str, done: str = "guardado") -> dict:
+    """A change of one secondary user: answered with the user as it is now."""
+    return _op(
+        summary,
+        ADMIN_OR_PRINCIPAL,
+        {"200": _json(_ref("SecondaryUser"), done), **_errors(400, 401, 403, 404, 409, 422)},
+        body=body,
+        parameters=USER_PARAMS,
+        op_id=op_id,
+    )
+
+
 PATHS = {
     "/api/v1/taxpayers": {
         "post": _op(
@@ -355,42 +368,18 @@ PATHS = {
         )
     },
     "/api/v1/taxpayers/{ruc}/users/{username}/profiles": {
-        "put": _op(
+        "put": _user_change(
             "Reemplazar perfiles (efectivos tras IDP_PROFILE_DELAY_SECONDS)",
-            ADMIN_OR_PRINCIPAL,
-            {
-                "200": _json(_ref("SecondaryUser"), "guardado"),
-                **_errors(400, 401, 403, 404, 409, 422),
-            },
-            body="Profiles",
-            parameters=USER_PARAMS,
-            op_id="putProfiles",
+            "Profiles",
+            "putProfiles",
         )
     },
     "/api/v1/taxpayers/{ruc}/users/{username}/roles": {
-        "put": _op(
-            "Reemplazar roles (sin validar combinaciones)",
-            ADMIN_OR_PRINCIPAL,
-            {
-                "200": _json(_ref("SecondaryUser"), "guardado"),
-                **_errors(400, 401, 403, 404, 409, 422),
-            },
-            body="Roles",
-            parameters=USER_PARAMS,
-            op_id="putRoles",
-        )
+        "put": _user_change("Reemplazar roles (sin validar combinaciones)", "Roles", "putRoles")
     },
     "/api/v1/taxpayers/{ruc}/users/{username}/status": {
-        "post": _op(
-            "Suspender, reactivar o eliminar",
-            ADMIN_OR_PRINCIPAL,
-            {
-                "200": _json(_ref("SecondaryUser"), "estado cambiado"),
-                **_errors(400, 401, 403, 404, 409, 422),
-            },
-            body="StatusAction",
-            parameters=USER_PARAMS,
-            op_id="changeStatus",
+        "post": _user_change(
+            "Suspender, reactivar o eliminar", "StatusAction", "changeStatus", "estado cambiado"
         )
     },
     "/api/v1/extranet-users": {

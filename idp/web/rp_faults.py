@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidGrantError
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from webcommon import errors as common
 
@@ -20,7 +20,7 @@ from ..services import clients
 from ..services import rp_faults as service
 from ..storage.db import db
 from .security import csrf
-from .sim import admin_ok, json_error, simulation_disabled, unauthorized
+from .sim import guard, json_error, json_object
 
 log = logging.getLogger("idp.sim")
 
@@ -37,24 +37,15 @@ def _store():
 
 @bp.before_request
 def _guard():
-    if not admin_ok():
-        return unauthorized()
-    if not service.enabled(current_app.config):
-        return simulation_disabled()
-    return None
+    return guard()
 
 
 @bp.post(BASE)
 def arm():
     """Arm ``{"client_id", "fault", "times": 1}`` for that client's next flows."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return json_error(400, "bad_request", "Se espera un objeto JSON.")
-    unknown = set(body) - {"client_id", "fault", "times"}
-    if unknown:
-        return json_error(
-            422, "unknown_fields", f"Campos no permitidos: {', '.join(sorted(unknown))}."
-        )
+    body, refused = json_object({"client_id", "fault", "times"})
+    if refused:
+        return refused
     try:
         client_id, fault, times = service.parse(
             body.get("client_id"), body.get("fault"), body.get("times", 1)

@@ -120,6 +120,28 @@ def admin_ok() -> bool:
     return require_bearer(current_app.config.get("ADMIN_TOKEN"))
 
 
+def guard():
+    """The admin token and the simulators switched on, or the error answer (401/403)."""
+    if not admin_ok():
+        return unauthorized()
+    if not simulation_enabled(current_app.config):
+        return simulation_disabled()
+    return None
+
+
+def json_object(allowed: set[str]):
+    """``(body, None)``: the request's JSON object, or ``(None, error answer)`` when it is not
+    an object (400) or has other fields than ``allowed`` (422)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, json_error(400, "bad_request", "Se espera un objeto JSON.")
+    unknown = set(body) - allowed
+    if unknown:
+        message = f"Campos no permitidos: {', '.join(sorted(unknown))}."
+        return None, json_error(422, "unknown_fields", message)
+    return body, None
+
+
 def unauthorized():
     response, status = json_error(401, "unauthorized", "Se requiere el token de administración.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="sol-admin"'
@@ -137,28 +159,18 @@ def simulation_disabled():
 @bp.get("/api/v1/sim/outage")
 def get_outage():
     """The simulation in effect (read from the store, not the per-process cache)."""
-    if not admin_ok():
-        return unauthorized()
-    if not simulation_enabled(current_app.config):
-        return simulation_disabled()
-    return jsonify(outage_service.read(_store()).to_dict())
+    return guard() or jsonify(outage_service.read(_store()).to_dict())
 
 
 @bp.put("/api/v1/sim/outage")
 def put_outage():
     """Set the simulation: ``{"mode", "latency_ms", "error_rate"}``."""
-    if not admin_ok():
-        return unauthorized()
-    if not simulation_enabled(current_app.config):
-        return simulation_disabled()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return json_error(400, "bad_request", "Se espera un objeto JSON.")
-    unknown = set(body) - {"mode", "latency_ms", "error_rate"}
-    if unknown:
-        return json_error(
-            422, "unknown_fields", f"Campos no permitidos: {', '.join(sorted(unknown))}."
-        )
+    refused = guard()
+    if refused:
+        return refused
+    body, refused = json_object({"mode", "latency_ms", "error_rate"})
+    if refused:
+        return refused
     try:
         wanted = outage_service.parse(
             body.get("mode"), body.get("latency_ms"), body.get("error_rate")
