@@ -117,19 +117,11 @@ class CodeFlow:
         for _ in range(3):  # login page, then possibly the consent page
             if isinstance(result, str):
                 return self._code(result)
-            page_forms = forms(result.text)
-            if not page_forms:
-                raise FlowError(f"no form at {result.url}: {result.text[:300]}")
-            form = page_forms[0]
-            fields = dict(form["fields"])
-            if "clave" in fields:
+            url, fields, login = _filled(result, credentials)
+            if login:
                 if credentials is None:
                     raise FlowError("the IdP asked for credentials")
-                fields.update(credentials)
                 credentials = None  # a second login form means they were refused
-            else:
-                fields["decision"] = "allow"
-            url = urljoin(result.url, form["action"] or result.url)
             result = self._follow(
                 base,
                 self.http.post(
@@ -159,6 +151,22 @@ class CodeFlow:
         return token_request(base, data, self.client_id, self.client_secret)
 
 
+def _filled(page, credentials: dict | None) -> tuple[str, dict, bool]:
+    """(URL, fields, is it the login form?) to submit on an IdP page: the login form with
+    ``credentials``, or the consent page allowed."""
+    page_forms = forms(page.text)
+    if not page_forms:
+        raise FlowError(f"no form at {page.url}: {page.text[:300]}")
+    form = page_forms[0]
+    fields = dict(form["fields"])
+    login = "clave" in fields
+    if login:
+        fields.update(credentials or {})
+    else:
+        fields["decision"] = "allow"
+    return urljoin(page.url, form["action"] or page.url), fields, login
+
+
 def token_request(base: str, data: dict, client_id: str, client_secret: str | None) -> dict:
     """POST to /token (client_secret_basic, or client_id in the body for public clients)."""
     auth = (client_id, client_secret) if client_secret else None
@@ -185,15 +193,6 @@ def browser_login(
     for _ in range(3):  # login page, then possibly the consent page
         if not resp.url.startswith(issuer.rstrip("/") + "/"):
             return resp
-        page_forms = forms(resp.text)
-        if not page_forms:
-            raise FlowError(f"no form at {resp.url}: {resp.text[:300]}")
-        form = page_forms[0]
-        fields = dict(form["fields"])
-        if "clave" in fields:
-            fields.update(credentials)
-        else:
-            fields["decision"] = "allow"
-        url = urljoin(resp.url, form["action"] or resp.url)
+        url, fields, _ = _filled(resp, credentials)
         resp = http.post(url, data=fields, timeout=TIMEOUT)
     raise FlowError(f"login did not complete at {resp.url}: {resp.text[:300]}")

@@ -102,7 +102,7 @@ class SolIdp:
         entity: str = "DIGESA",
         email: str | None = None,
     ) -> str:
-
+        """An Extranet official (usuario EXT…, ACTIVO); returns the usuario."""
         self._commit(
             directory.create_extranet_user,
             username=username,

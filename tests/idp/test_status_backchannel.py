@@ -62,6 +62,15 @@ def logged_in(idp, receiver, username="OPERADO1"):
     return flow, token, flow.id_claims(token["id_token"])
 
 
+def _refresh(flow, token):
+    return requests.post(
+        flow.meta["token_endpoint"],
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("vuce-mr", "vuce-mr-secret"),
+        timeout=5,
+    )
+
+
 @pytest.mark.parametrize("action", ["suspend", "delete"])
 def test_suspension_or_deletion_logs_the_user_out_everywhere(idp, receiver, action):
     flow, token, id_claims = logged_in(idp, receiver)
@@ -84,12 +93,7 @@ def test_suspension_or_deletion_logs_the_user_out_everywhere(idp, receiver, acti
     assert claims["jti"]
 
     # 2. The refresh token no longer works and the access token is inactive.
-    refreshed = requests.post(
-        flow.meta["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-        auth=("vuce-mr", "vuce-mr-secret"),
-        timeout=5,
-    )
+    refreshed = _refresh(flow, token)
     assert refreshed.status_code == 400
     assert refreshed.json()["error"] == "invalid_grant"
     info = requests.post(
@@ -150,13 +154,7 @@ def test_a_failing_receiver_never_undoes_the_change(idp):
         assert resp.status_code == 200, resp.text
         assert failing.tokens  # told, and it answered 500
         assert _status(admin) == "SUSPENDIDO"
-        refreshed = requests.post(
-            flow.meta["token_endpoint"],
-            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-            auth=("vuce-mr", "vuce-mr-secret"),
-            timeout=5,
-        )
-        assert refreshed.json()["error"] == "invalid_grant"
+        assert _refresh(flow, token).json()["error"] == "invalid_grant"
     finally:
         failing.server.stop()
 
