@@ -16,7 +16,7 @@ from webcommon.security import bearer_token, token_matches
 from ..domain import accounts as account_rules
 from ..domain import errors, messages
 from ..domain import profiles as profile_rules
-from ..domain.accounts import UserStatus
+from ..domain.accounts import StatusAction, UserStatus
 from ..oidc import logout
 from ..services import accounts, directory, snapshots, tokens
 from ..storage.db import db
@@ -29,6 +29,7 @@ csrf.exempt(bp)
 ADMIN_SCOPE = "sol:admin"
 PADRON_SCOPE = "padron"
 MAX_BODY = 64 * 1024
+API_ACTIONS = frozenset(a.value for a in StatusAction)
 
 
 class InvalidJson(errors.DomainError):
@@ -332,7 +333,7 @@ def post_status(ruc, username):
     caller, ruc = _for_ruc(ruc)
     data = _body({"action": STR}, {"action"})
     action = data["action"].strip().lower()
-    if action not in ("suspend", "reactivate", "delete"):
+    if action not in API_ACTIONS:  # the API words only, not the screens' Spanish labels
         raise errors.InvalidStatusAction(f"action={data['action']!r}")
     view, ended = directory.change_status(ruc, username, action, actor=caller.actor)
     logout.commit_then_notify(ended)

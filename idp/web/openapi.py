@@ -5,6 +5,7 @@ codes of ``idp.domain.errors``.
 """
 
 from ..domain import profiles, roles
+from ..domain.accounts import StatusAction, UserStatus
 from ..domain.errors import ALL_ERRORS
 from ..oidc.faults import NAMES as RP_FAULT_NAMES
 
@@ -84,6 +85,8 @@ EXTRANET_PARAM = {
 
 _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
+_STATUS = {"enum": [s.value for s in UserStatus]}  # the domain's, never a copy
+_ACTION = {"enum": [a.value for a in StatusAction]}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
 
@@ -158,7 +161,7 @@ SCHEMAS = {
             "document_number": _STR,
             "names": _OPT_STR,
             "email": _OPT_STR,
-            "status": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+            "status": _STATUS,
             "profiles": {**_STR_LIST, "description": "en efecto ahora"},
             "scheduled_profiles": {
                 **_STR_LIST,
@@ -171,7 +174,7 @@ SCHEMAS = {
             "status_changed_at": _STR,
             "available_actions": {
                 "type": "array",
-                "items": {"enum": ["suspend", "reactivate", "delete"]},
+                "items": _ACTION,
             },
             "message": {"type": "string", "description": "confirmación (solo en cambios)"},
         },
@@ -193,7 +196,7 @@ SCHEMAS = {
     "Roles": _object(
         {"roles": {"type": "array", "items": {"enum": list(roles.ROLE_CODES)}}}, ["roles"]
     ),
-    "StatusAction": _object({"action": {"enum": ["suspend", "reactivate", "delete"]}}, ["action"]),
+    "StatusAction": _object({"action": _ACTION}, ["action"]),
     "ExtranetUserCreate": _object(
         {"username": _STR, "password": _STR, "names": _STR, "entity": _STR, "email": _OPT_STR},
         ["username", "password", "names", "entity"],
@@ -215,10 +218,10 @@ SCHEMAS = {
             "names": _STR,
             "entity": _STR,
             "email": _OPT_STR,
-            "status": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+            "status": _STATUS,
             "available_actions": {
                 "type": "array",
-                "items": {"enum": ["suspend", "reactivate", "delete"]},
+                "items": _ACTION,
             },
             "message": _STR,
         },
@@ -305,23 +308,59 @@ def _user_change(summary: str, body: str, op_id: str, done: str = "guardado") ->
     )
 
 
+def _admin_create(summary: str, schema: str, done: str, body: str, op_id: str) -> dict:
+    """A registration only the admin token may make (201 with the new record)."""
+    return _op(
+        summary,
+        ADMIN,
+        {"201": _json(_ref(schema), done), **_errors(400, 401, 403, 409, 422)},
+        body=body,
+        op_id=op_id,
+    )
+
+
+def _lookup(summary: str, schema: str, description: str, op_id: str) -> dict:
+    """A look-up by RUC (admin, the principal of that RUC, or a padron client)."""
+    return _op(
+        summary,
+        LOOKUP,
+        {"200": _json(_ref(schema), description), **_errors(401, 403, 404, 422)},
+        parameters=[RUC_PARAM],
+        op_id=op_id,
+    )
+
+
+def _simulator(
+    summary: str, schema: str, done: str, op_id: str, *, body=None, status: str = "200"
+) -> dict:
+    """An operation of the simulators (admin token; 403 when they are off); a body may be
+    malformed (400) or refused (422)."""
+    errors = (400, 401, 403, 422) if body else (401, 403)
+    return _op(
+        summary,
+        ADMIN,
+        {status: _json(_ref(schema), done), **_errors(*errors)},
+        body=body,
+        op_id=op_id,
+    )
+
+
 PATHS = {
     "/api/v1/taxpayers": {
-        "post": _op(
+        "post": _admin_create(
             "Crear un RUC con su padrón y su Usuario Principal",
-            ADMIN,
-            {"201": _json(_ref("Padron"), "creado"), **_errors(400, 401, 403, 409, 422)},
-            body="TaxpayerCreate",
-            op_id="createTaxpayer",
+            "Padron",
+            "creado",
+            "TaxpayerCreate",
+            "createTaxpayer",
         )
     },
     "/api/v1/taxpayers/{ruc}": {
-        "get": _op(
+        "get": _lookup(
             "Consulta del padrón (razón social, dirección, teléfonos, e-mail, fax, agente)",
-            LOOKUP,
-            {"200": _json(_ref("Padron"), "padrón"), **_errors(401, 403, 404, 422)},
-            parameters=[RUC_PARAM],
-            op_id="getTaxpayer",
+            "Padron",
+            "padrón",
+            "getTaxpayer",
         )
     },
     "/api/v1/taxpayers/{ruc}/users": {
@@ -335,7 +374,7 @@ PATHS = {
                 {
                     "name": "status",
                     "in": "query",
-                    "schema": {"enum": ["ACTIVO", "SUSPENDIDO", "ELIMINADO"]},
+                    "schema": _STATUS,
                 },
                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                 {
@@ -383,12 +422,12 @@ PATHS = {
         )
     },
     "/api/v1/extranet-users": {
-        "post": _op(
+        "post": _admin_create(
             "Crear un usuario Extranet (EXT…)",
-            ADMIN,
-            {"201": _json(_ref("ExtranetUser"), "creado"), **_errors(400, 401, 403, 409, 422)},
-            body="ExtranetUserCreate",
-            op_id="createExtranetUser",
+            "ExtranetUser",
+            "creado",
+            "ExtranetUserCreate",
+            "createExtranetUser",
         )
     },
     **{
@@ -415,59 +454,42 @@ PATHS = {
         )
     },
     "/api/v1/itp/laboratories": {
-        "post": _op(
+        "post": _admin_create(
             "Registrar un laboratorio en el registro del ITP",
-            ADMIN,
-            {"201": _json(_ref("Laboratory"), "registrado"), **_errors(400, 401, 403, 409, 422)},
-            body="LaboratoryCreate",
-            op_id="createLaboratory",
+            "Laboratory",
+            "registrado",
+            "LaboratoryCreate",
+            "createLaboratory",
         )
     },
     "/api/v1/itp/laboratories/{ruc}": {
-        "get": _op(
+        "get": _lookup(
             "Consulta del registro de laboratorios del ITP",
-            LOOKUP,
-            {"200": _json(_ref("Laboratory"), "laboratorio"), **_errors(401, 403, 404, 422)},
-            parameters=[RUC_PARAM],
-            op_id="getLaboratory",
+            "Laboratory",
+            "laboratorio",
+            "getLaboratory",
         )
     },
     # Served by idp.web.sim (outage simulation); documented here so the API has one document.
     "/api/v1/sim/outage": {
-        "get": _op(
-            "Modo de caída simulada vigente",
-            ADMIN,
-            {"200": _json(_ref("Outage"), "modo"), **_errors(401, 403)},
-            op_id="getOutage",
-        ),
-        "put": _op(
-            "Fijar el modo de caída simulada",
-            ADMIN,
-            {"200": _json(_ref("Outage"), "modo"), **_errors(400, 401, 403, 422)},
-            body="Outage",
-            op_id="putOutage",
+        "get": _simulator("Modo de caída simulada vigente", "Outage", "modo", "getOutage"),
+        "put": _simulator(
+            "Fijar el modo de caída simulada", "Outage", "modo", "putOutage", body="Outage"
         ),
     },
     # Served by idp.web.rp_faults (RP test bench: bad tokens for one client on demand).
     "/api/v1/sim/rp-faults": {
-        "post": _op(
+        "post": _simulator(
             "Armar una falla para los próximos flujos de un cliente (422 lista el catálogo)",
-            ADMIN,
-            {"201": _json(_ref("RpFault"), "armada"), **_errors(400, 401, 403, 422)},
+            "RpFault",
+            "armada",
+            "armRpFault",
             body="RpFaultCreate",
-            op_id="armRpFault",
+            status="201",
         ),
-        "get": _op(
-            "Fallas armadas",
-            ADMIN,
-            {"200": _json(_ref("RpFaultList"), "fallas"), **_errors(401, 403)},
-            op_id="listRpFaults",
-        ),
-        "delete": _op(
-            "Desarmar todas las fallas",
-            ADMIN,
-            {"200": _json(_ref("RpFaultsCleared"), "desarmadas"), **_errors(401, 403)},
-            op_id="clearRpFaults",
+        "get": _simulator("Fallas armadas", "RpFaultList", "fallas", "listRpFaults"),
+        "delete": _simulator(
+            "Desarmar todas las fallas", "RpFaultsCleared", "desarmadas", "clearRpFaults"
         ),
     },
     "/api/v1/sim/rp-faults/{fault_id}": {
