@@ -192,8 +192,7 @@ def create_secondary_user(
     )
     db.session.add(user)
     db.session.flush()
-    for code in new.profiles:
-        db.session.add(ProfileAssignment(user_id=user.id, code=code, effective_from=now))
+    _add_assignments(user.id, profile_rules.initial_assignments(new.profiles, now))
     for role in new.roles:
         db.session.add(RoleAssignment(user_id=user.id, role=role, assigned_at=now))
     audit.record(
@@ -213,6 +212,19 @@ def create_secondary_user(
     )
     db.session.flush()
     return user
+
+
+def _add_assignments(user_id: int, assignments) -> None:
+    """Store the rows ``domain.profiles`` decided (at creation, or rescheduled)."""
+    for a in assignments:
+        db.session.add(
+            ProfileAssignment(
+                user_id=user_id,
+                code=a.code,
+                effective_from=a.effective_from,
+                effective_until=a.effective_until,
+            )
+        )
 
 
 def create_extranet_user(
@@ -503,15 +515,7 @@ def change_profiles(
     for row in rows:
         db.session.delete(row)
     db.session.flush()
-    for a in new_rows:
-        db.session.add(
-            ProfileAssignment(
-                user_id=user.id,
-                code=a.code,
-                effective_from=a.effective_from,
-                effective_until=a.effective_until,
-            )
-        )
+    _add_assignments(user.id, new_rows)
     db.session.flush()
     audit.record(
         AuditAction.PROFILES_CHANGED,
