@@ -14,3 +14,10 @@ def pkce_required(*, pkce_optional: bool) -> bool:
     """RFC 9700 §2.1.1: PKCE (S256) for every client, public or confidential; a legacy relying
     party may be registered with the opt-out (``clients add --pkce-optional``)."""
     return not pkce_optional
+
+
+def may_serve_account(*, account_active: bool, accepts_inactive_accounts: bool) -> bool:
+    """A suspended or deleted account reaches only the clients registered to receive it
+    (domain.md §9, Q1: they read ``account_status`` and decide); others refuse it, at login
+    (access_denied) and at refresh (invalid_grant)."""
+    return account_active or accepts_inactive_accounts

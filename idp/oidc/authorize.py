@@ -37,6 +37,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from .. import metrics
+from ..domain import clients as clients_domain
 from ..domain import messages
 from ..domain import profiles as profile_rules
 from ..services import consents, rp_faults, snapshots
@@ -139,7 +140,10 @@ def account_may_use_client(req: Request) -> Decision | None:
     """Inactive accounts only for clients that asked for them (domain.md §9, Q1); a client's
     required profile for secondary users (Q5: the VUCE components want ADUANAS.VUCE)."""
     client, account = req.grant.client, req.account
-    if not account.is_active and not client.accepts_inactive_accounts:
+    if not clients_domain.may_serve_account(
+        account_active=account.is_active,
+        accepts_inactive_accounts=client.accepts_inactive_accounts,
+    ):
         metrics.count_login("inactive")
         return req.refuse(AccessDeniedError, description=messages.OAUTH_ACCESS_DENIED_INACTIVE)
     required = client.required_profile

@@ -190,7 +190,11 @@ class RefreshGrant(grants.RefreshTokenGrant):
         account = snapshots.account(refresh_token.account)
         if account is None:
             return None
-        if not account.is_active and not self.request.client.accepts_inactive_accounts:
+        client = self.request.client
+        if not clients_domain.may_serve_account(
+            account_active=account.is_active,
+            accepts_inactive_accounts=client.accepts_inactive_accounts,
+        ):
             return None
         return account
 

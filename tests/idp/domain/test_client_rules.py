@@ -2,7 +2,7 @@
 
 import pytest
 
-from idp.domain.clients import may_introspect, pkce_required
+from idp.domain.clients import may_introspect, may_serve_account, pkce_required
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,11 @@ def test_may_introspect(token_client, caller, resource_server, allowed):
 def test_pkce_is_required_unless_the_client_opted_out():
     assert pkce_required(pkce_optional=False) is True
     assert pkce_required(pkce_optional=True) is False
+
+
+@pytest.mark.parametrize(
+    ("active", "accepts", "served"),
+    [(True, False, True), (True, True, True), (False, True, True), (False, False, False)],
+)
+def test_an_inactive_account_reaches_only_clients_that_ask_for_it(active, accepts, served):
+    assert may_serve_account(account_active=active, accepts_inactive_accounts=accepts) is served
