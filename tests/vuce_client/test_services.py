@@ -87,6 +87,10 @@ def test_import_creates_then_updates(client, app):
         ({"last_status": "BORRADO"}, "invalid_last_status"),
         ({"registered_as": "OTRO"}, "invalid_registered_as"),
         ({"last_roles": "VUCE.USUARIO.OPERACION"}, "invalid_last_roles"),
+        ({"last_status": ["ACTIVO"]}, "invalid_last_status"),  # not a string: no 500
+        ({"notifications_consent": "si"}, "invalid_notifications_consent"),
+        ({"names": 7}, "invalid_names"),
+        ({"user_type": "principal", "registered_as": "AGENTE_ADUANA"}, "invalid_registered_as"),
     ],
 )
 def test_import_rejects_bad_bodies_with_422(client, change, code):

@@ -257,17 +257,6 @@ def update_profile(
 
 
 # -- import API (contract.md: POST /api/v1/accounts) ------------------------------------------
-IMPORT_FIELDS = {
-    "user_type",
-    "ruc",
-    "sol_username",
-    "names",
-    "email",
-    "notifications_consent",
-    "last_roles",
-    "last_status",
-    "registered_as",
-}
 
 
 def _import_key(payload: dict) -> tuple[UserType, str | None, str, str]:
@@ -291,49 +280,67 @@ def _import_key(payload: dict) -> tuple[UserType, str | None, str, str]:
     return user_type, ruc, username, sol_account_key(ruc, username)
 
 
-def _import_registered_as(value: object, user_type: UserType) -> str | None:
+def _registered_as(value: object, user_type: UserType) -> str | None:
     if user_type is UserType.EXTRANET:
         return None
     if value is None:
         return RegisteredAs.EMPRESA.value
-    try:
-        registered_as = RegisteredAs(value).value
-    except ValueError:
-        raise errors.InvalidRegisteredAs() from None
+    registered_as = RegisteredAs(value).value  # ValueError: InvalidRegisteredAs
     if registered_as != RegisteredAs.EMPRESA and user_type is not UserType.SECONDARY:
         raise errors.SectionNotSecondary()
     return registered_as
 
 
+def _of_type(kind: type):
+    def check(value, _user_type):
+        if not isinstance(value, kind):
+            raise TypeError(kind)
+        return value
+
+    return check
+
+
+def _string_list(value, _user_type) -> list:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("a list of strings")
+    return value
+
+
+def _email(value, _user_type) -> str | None:
+    return None if value is None else reg.normalize_email(value)
+
+
+def _names(value, _user_type) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > reg.NAMES_MAX):
+        raise ValueError("names")
+    return value
+
+
+# The body's fields besides its key (user_type, ruc, sol_username), checked in this order:
+# (field, check(value, user_type) -> clean value, the error of a bad value, the default).
+# A check raises ValueError or TypeError for a bad value, or a more precise ImportRefused.
+IMPORT_SCHEMA = (
+    ("email", _email, errors.InvalidEmail, None),
+    ("notifications_consent", _of_type(bool), errors.InvalidNotificationsConsent, False),
+    ("last_roles", _string_list, errors.InvalidLastRoles, []),
+    ("last_status", lambda v, _: AccountStatus(v).value, errors.InvalidLastStatus, "ACTIVO"),
+    ("registered_as", _registered_as, errors.InvalidRegisteredAs, None),
+    ("names", _names, errors.InvalidNames, None),
+)
+IMPORT_FIELDS = {"user_type", "ruc", "sol_username"} | {f[0] for f in IMPORT_SCHEMA}
+
+
 def _import_fields(payload: dict, user_type: UserType) -> dict:
-    """The checked values of an import body besides its key, or ``ImportRefused``."""
-    email = payload.get("email")
-    if email is not None:
+    """The checked values of an import body besides its key, by field name."""
+    clean = {}
+    for name, check, error, default in IMPORT_SCHEMA:
         try:
-            email = reg.normalize_email(email)
+            clean[name] = check(payload.get(name, default), user_type)
+        except errors.ImportRefused:
+            raise
         except (ValueError, TypeError):
-            raise errors.InvalidEmail() from None
-    consent = payload.get("notifications_consent", False)
-    if not isinstance(consent, bool):
-        raise errors.InvalidNotificationsConsent()
-    roles = payload.get("last_roles", [])
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise errors.InvalidLastRoles()
-    status = payload.get("last_status", "ACTIVO")
-    if status not in {s.value for s in AccountStatus}:
-        raise errors.InvalidLastStatus()
-    registered_as = _import_registered_as(payload.get("registered_as"), user_type)
-    names = payload.get("names")
-    if names is not None and (not isinstance(names, str) or len(names) > reg.NAMES_MAX):
-        raise errors.InvalidNames()
-    return {
-        "email": email,
-        "consent": consent,
-        "roles": roles,
-        "status": status,
-        "registered_as": registered_as,
-        "names": names,
-    }
+            raise error() from None
+    return clean
 
 
 def import_account(
@@ -356,14 +363,14 @@ def import_account(
     if created:
         account = _new_account(user_type.value, ruc, username.strip().upper(), key)
     account.names = fields["names"] or account.names
-    email, consent = fields["email"], fields["consent"]
+    email, consent = fields["email"], fields["notifications_consent"]
     if email is not None:
         if account.email != email or account.notifications_consent != consent:
             account.email_updated_at = now
         account.email = email
     account.notifications_consent = consent
-    account.last_roles = sorted(vuce_roles(fields["roles"]))
-    account.last_status = fields["status"]
+    account.last_roles = sorted(vuce_roles(fields["last_roles"]))
+    account.last_status = fields["last_status"]
     account.registered_as = fields["registered_as"]
     account.registered_at = account.registered_at or now
     account.terms_version = account.terms_version or terms_version
