@@ -7,8 +7,9 @@
 - ``breaker_step``: the circuit breaker that drives the auto mode from IdP health probes.
 - ``classify_link``: what an opened link is: VALID / EXPIRED / USED / SUPERSEDED / INVALID.
 
-The checks of §6.2 then run on the last known roles and status (Q15): see
-``entry_checks.EntryContext``, built from the account's ``ultimos_roles`` snapshot.
+The checks of §6.2 then run on the last known roles and status (Q15): admission
+(``services.entry.admit``) takes the identity the account's snapshot keeps
+(``services.accounts.last_known_identity``), as it takes the ID token's for a SOL login.
 """
 
 from __future__ import annotations

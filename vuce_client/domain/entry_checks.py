@@ -94,7 +94,8 @@ class EntryContext:
         principal_registered: bool,
         require_principal_for_all: bool = False,
     ) -> EntryContext:
-        """Build the context of a normal SOL / Extranet login from the identity and the account."""
+        """The context of an admission: the identity (the ID token's, or in contingency the last
+        one SOL gave, Q15) and what VUCE knows of the account."""
         return cls(
             user_type=identity.user_type,
             account_status=identity.account_status,
