@@ -178,11 +178,8 @@ CHECKS: tuple[Callable[[Request], Decision | None], ...] = (
 
 def decide(req: Request) -> Decision:
     """The first check that has something to say, else a code is issued."""
-    for check in CHECKS:
-        decision = check(req)
-        if decision is not None:
-            return decision
-    return Decision(ISSUE)
+    decisions = (check(req) for check in CHECKS)  # lazily: later checks may not run
+    return next((d for d in decisions if d is not None), Decision(ISSUE))
 
 
 def decode_id_token_hint(server, token: str) -> dict | None:

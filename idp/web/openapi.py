@@ -87,6 +87,7 @@ _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
 _STATUS = {"enum": [s.value for s in UserStatus]}  # the domain's, never a copy
 _ACTION = {"enum": [a.value for a in StatusAction]}
+_EXTRANET = {"username": _STR, "names": _STR, "entity": _STR, "email": _OPT_STR}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
 
@@ -201,23 +202,11 @@ SCHEMAS = {
         {"username": _STR, "password": _STR, "names": _STR, "entity": _STR, "email": _OPT_STR},
         ["username", "password", "names", "entity"],
     ),
-    "ExtranetUser": {
-        "type": "object",
-        "properties": {
-            "username": _STR,
-            "names": _STR,
-            "entity": _STR,
-            "email": _OPT_STR,
-            "status": _STR,
-        },
-    },
+    "ExtranetUser": {"type": "object", "properties": {**_EXTRANET, "status": _STR}},
     "ExtranetUserStatus": {
         "type": "object",
         "properties": {
-            "username": _STR,
-            "names": _STR,
-            "entity": _STR,
-            "email": _OPT_STR,
+            **_EXTRANET,
             "status": _STATUS,
             "available_actions": {
                 "type": "array",
