@@ -15,6 +15,7 @@ from webcommon.settings import (
     choice,
     finish,
     infrastructure_problems,
+    limiter_keys,
     read_table,
 )
 from webcommon.settings import log_dev_warnings as _log_dev_warnings
@@ -215,6 +216,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     )
     cfg["ISSUER"] = cfg["ISSUER"].rstrip("/")
     cfg["WTF_CSRF_TIME_LIMIT"] = cfg["LOGIN_CHALLENGE_TTL"]
+    for key, value in limiter_keys(cfg).items():  # the login forms' rates
+        cfg.setdefault(key, value)
     return cfg
 
 

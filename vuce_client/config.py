@@ -3,8 +3,8 @@
 Every embedded default works with zero setup and logs one warning line; ``VUCE_ENV=production``
 refuses the unsafe ones (SQLite, no Redis, missing secrets, a non-https issuer, default client
 secrets). The Flask keys of the extensions are derived from the table here too (SQLAlchemy and
-cookies in ``webcommon.settings.finish``, Flask-Limiter in ``_limiter_keys``): nothing else
-sets configuration.
+cookies in ``webcommon.settings.finish``, Flask-Limiter in ``webcommon.settings.limiter_keys``):
+nothing else sets configuration.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from webcommon.settings import (
     Setting,
     finish,
     infrastructure_problems,
+    limiter_keys,
     read_table,
 )
 from webcommon.settings import log_dev_warnings as _log_dev_warnings
@@ -264,25 +265,12 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
         generated_secrets=(("SECRET_KEY", "vuce_secret_key"), ("ADMIN_TOKEN", "vuce_admin_token")),
     )
     cfg["CONTINGENCY_MODE"] = ContingencyMode.parse(cfg["CONTINGENCY_MODE"]).value
-    for key, value in _limiter_keys(cfg).items():
+    for key, value in limiter_keys(cfg).items():
         cfg.setdefault(key, value)
     cfg["IDP_ISSUER"] = cfg["IDP_ISSUER"].rstrip("/")
     cfg["IDP_INTERNAL_URL"] = (cfg["IDP_INTERNAL_URL"] or cfg["IDP_ISSUER"]).rstrip("/")
     cfg["BASE_URL"] = cfg["BASE_URL"].rstrip("/")
     return cfg
-
-
-def _limiter_keys(cfg: dict) -> dict:
-    """Flask-Limiter's keys (the contingency form's rates), derived from the table."""
-    return {
-        # the shared store, so every worker counts the same attempts
-        "RATELIMIT_STORAGE_URI": cfg["REDIS_URL"] or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # Redis down must not turn the form into a 500 (as idp/web/limits.py): count in memory
-        # until Redis answers again; the page itself then answers 503 (StoreUnavailable).
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": True,
-    }
 
 
 def _check_production(cfg: dict) -> None:

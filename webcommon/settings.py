@@ -164,6 +164,20 @@ def finish(
     return cfg
 
 
+def limiter_keys(cfg: dict) -> dict:
+    """Flask-Limiter's keys, derived from the table (a test or an embedding app may still
+    set one of them in the overrides)."""
+    return {
+        # the shared store, so every worker and instance counts the same attempts
+        "RATELIMIT_STORAGE_URI": cfg["REDIS_URL"] or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not turn every limited request into a 500: count in process
+        # memory until Redis answers again, and never let a limiter failure fail a request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+    }
+
+
 def log_dev_warnings(cfg: dict, logger: logging.Logger) -> None:
     """ONE warning line naming every development default in use (none in production)."""
     lines = cfg.get("_DEV_WARNINGS", [])

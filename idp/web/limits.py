@@ -12,13 +12,8 @@ _DECORATED = "__wrapper-limiter-instance"  # Flask-Limiter marks the views it wr
 
 def init_limiter(app) -> None:
     """Rate limits live where the other short-lived state lives (after the blueprints are
-    registered: the limiter's hooks are scoped to the blueprints of the limited views)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # Redis down must not turn every limited request into a 500: count in process memory
-    # until Redis answers again, and never let a limiter failure fail the request.
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    registered: the limiter's hooks are scoped to the blueprints of the limited views).
+    Its RATELIMIT_* keys come with the settings (``webcommon.settings.limiter_keys``)."""
     for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"):
         if app.config.get(key):
             raise RuntimeError(f"{key} is not supported: limit views with @limiter.limit")

@@ -84,7 +84,9 @@ def test_client_credentials_writes_nothing_to_sql(idp, statements):
     idp.client_credentials("padron-rp", secret, scope="padron")  # the client is now cached
     statements.clear()
     token = idp.client_credentials("padron-rp", secret, scope="padron")
-    assert statements == []
+    # Nothing written; at most the client re-read, when its 5 s per-process copy expired
+    # between the two requests (a loaded machine).
+    assert [s for s in statements if "FROM oauth_client" not in s] == []
     with idp.app.app_context():
         from idp.services import tokens
 
