@@ -26,7 +26,6 @@ NAMES_MAX_LENGTH = 200
 _USERNAME_RE = re.compile(r"[A-Za-z0-9]{8}")  # §3.3, Q12
 _PASSWORD_RE = re.compile(r"[A-Za-z0-9]{8,12}")  # §3.3, Q12 (+ at least one digit)
 _EXTRANET_RE = re.compile(r"EXT[A-Z0-9]{1,9}", re.IGNORECASE)  # §3.4, Q13
-_MOBILE_RE = re.compile(r"9[0-9]{8}")  # §3.5, optional stricter check
 
 
 class UserStatus(StrEnum):
@@ -215,22 +214,11 @@ def _contact(value: object, required: bool, normalize, syntax_error, error, fiel
 
 
 _EMAIL = (peru_ids.normalize_email, peru_ids.InvalidEmail, errors.InvalidEmail, "email")
-_PHONE = (peru_ids.normalize_phone, peru_ids.InvalidPhone, errors.InvalidPhone, "phone")
 
 
 def validate_email(value: object, *, required: bool = False) -> str | None:
     """The e-mail with a lower-cased domain, or None when empty and optional (§3.5)."""
     return _contact(value, required, *_EMAIL)
-
-
-def validate_phone(value: object, *, required: bool = False) -> str | None:
-    """The phone as typed (trimmed), or None when empty and optional (§3.5)."""
-    return _contact(value, required, *_PHONE)
-
-
-def is_peruvian_mobile(value: str) -> bool:
-    """True for a 9-digit Peruvian mobile number starting with 9 (§3.5, optional check)."""
-    return isinstance(value, str) and bool(_MOBILE_RE.fullmatch(value.strip()))
 
 
 def parse_document_type(value: object) -> peru_ids.DocumentType:

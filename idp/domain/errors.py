@@ -201,13 +201,6 @@ class InvalidEmail(DomainError):
     message = m.ERR_INVALID_EMAIL
 
 
-class InvalidPhone(DomainError):
-    """The phone number breaks §3.5."""
-
-    code = "INVALID_PHONE"
-    message = m.ERR_INVALID_PHONE
-
-
 class InvalidExtranetUsername(DomainError):
     """The Extranet user code breaks §3.4 (``EXT`` + 1–9 letters or digits)."""
 
@@ -238,6 +231,5 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     UnknownProfile,
     UnknownRole,
     InvalidEmail,
-    InvalidPhone,
     InvalidExtranetUsername,
 )

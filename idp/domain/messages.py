@@ -112,9 +112,6 @@ ERR_ROLES_NOT_EDITABLE = "Solo se pueden asignar roles a un usuario Activo."
 ERR_UNKNOWN_PROFILE = "El perfil {code} no existe."
 ERR_UNKNOWN_ROLE = "El rol {code} no existe."
 ERR_INVALID_EMAIL = "El correo electrónico no es válido."
-ERR_INVALID_PHONE = (
-    "El teléfono debe tener de 6 a 20 caracteres: dígitos, espacios, paréntesis, +, - o /."
-)
 ERR_INVALID_EXTRANET_USERNAME = (
     "El usuario Extranet debe empezar con EXT seguido de 1 a 9 letras o números."
 )

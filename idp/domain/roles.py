@@ -69,11 +69,6 @@ def canonical_role(code: object) -> str:
     return text
 
 
-def get_role(code: str) -> Role:
-    """The catalogue entry of ``code`` or ``errors.UnknownRole``."""
-    return BY_CODE[canonical_role(code)]
-
-
 def validate_role_codes(codes: Iterable[str]) -> tuple[str, ...]:
     """The codes de-duplicated and sorted; unknown codes raise, combinations are NOT checked."""
     if isinstance(codes, str):

@@ -404,60 +404,6 @@ def test_accepted_emails_are_short_and_have_one_at(value):
         assert len(result) <= 254 and result.count("@") == 1 and result.isascii()
 
 
-# --- phones (§3.5) ---
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["207-1510 / 713-4646", "713-4646", "(01) 311-3333", "+51 987654321", "987654321", "123456"],
-)
-def test_valid_phones(value):
-    assert accounts.validate_phone(value) == value
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "12345",  # too short
-        "1" * 21,  # too long
-        "------",  # no digits
-        "(1) 2-3",  # fewer than 6 digits
-        "207.1510",
-        "anexo 123456",
-        "987654321#",
-        42,
-    ],
-)
-def test_invalid_phones(value):
-    with pytest.raises(errors.InvalidPhone):
-        accounts.validate_phone(value)
-
-
-@pytest.mark.parametrize("value", [None, "", "  "])
-def test_phone_optional_or_required(value):
-    assert accounts.validate_phone(value) is None
-    with pytest.raises(errors.InvalidPhone):
-        accounts.validate_phone(value, required=True)
-
-
-@given(st.text(alphabet="0123456789 ()+-/", min_size=6, max_size=20))
-def test_phone_rule_matches_the_pattern(value):
-    stripped = value.strip()
-    ok = 6 <= len(stripped) <= 20 and sum(c.isdigit() for c in stripped) >= 6
-    if ok:
-        assert accounts.validate_phone(value) == stripped
-    else:
-        with pytest.raises(errors.InvalidPhone):
-            accounts.validate_phone(value)
-
-
-@pytest.mark.parametrize(
-    ("value", "ok"), [("987654321", True), ("887654321", False), ("98765432", False)]
-)
-def test_peruvian_mobile(value, ok):
-    assert accounts.is_peruvian_mobile(value) is ok
-
-
 # --- names required only for non-DNI (§3.2, Q11) ---
 
 

@@ -36,7 +36,7 @@ def test_the_four_codes():
     ],
 )
 def test_spanish_labels_and_descriptions(code, label, fragment):
-    role = roles.get_role(code)
+    role = roles.BY_CODE[roles.canonical_role(code)]
     assert role.label == label
     assert fragment in role.description
 
@@ -71,7 +71,7 @@ def test_unknown_role_codes(code):
 
 def test_unknown_role_message_names_the_code():
     with pytest.raises(errors.UnknownRole) as info:
-        roles.get_role("VUCE.USUARIO.ADMIN")
+        roles.canonical_role("VUCE.USUARIO.ADMIN")
     assert info.value.message == "El rol VUCE.USUARIO.ADMIN no existe."
 
 
