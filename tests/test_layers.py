@@ -407,3 +407,23 @@ def test_checker_finds_a_circle_hidden_in_a_function(tmp_path, monkeypatch):
     assert "idp/services/b.py:2" in _describe(find_circle(graph), graph)
     assert late_imports(pkg / "b.py") == [(2, "idp.services.a")]
     assert find_circle(graph, skip={("idp.services.b", "idp.services.a")}) is None
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_over_80_lines():
+    """A function that does one thing fits on a screen (issue 14); migrations aside."""
+    long = []
+    for package in ("idp", "vuce_client", "webcommon", "kvstore", "launcher", "peru_ids"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines = node.end_lineno - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        where = path.relative_to(ROOT)
+                        long.append(f"{where}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "\n".join(long)
