@@ -31,33 +31,34 @@ def test_valid_emails(value, expected):
     assert is_valid_email(value)
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "plainaddress",
-        "@example.com",
-        "user@",
-        "user@localhost",
-        "user@@example.com",
-        "us er@example.com",
-        ".user@example.com",
-        "user.@example.com",
-        "us..er@example.com",
-        "user@-example.com",
-        "user@example-.com",
-        "user@example..com",
-        "user@example.c",
-        "user@example.123",
-        "josé@example.com",
-        "user@exámple.com",
-        "a" * 65 + "@example.com",
-        "a@" + "b" * 64 + ".pe",
-        "user@exa\nmple.com",
-        None,
-        42,
-    ],
-)
+# §3.5's e-mail syntax, refused (the IdP's and VUCE's checks call this one rule).
+BAD_EMAILS = [
+    "",
+    "plainaddress",
+    "@example.com",
+    "user@",
+    "user@localhost",
+    "user@@example.com",
+    "us er@example.com",
+    ".user@example.com",
+    "user.@example.com",
+    "us..er@example.com",
+    "user@-example.com",
+    "user@example-.com",
+    "user@example..com",
+    "user@example.c",
+    "user@example.123",
+    "josé@example.com",
+    "user@exámple.com",
+    "a" * 65 + "@example.com",
+    "a@" + "b" * 64 + ".pe",
+    "user@exa\nmple.com",
+    None,
+    42,
+]
+
+
+@pytest.mark.parametrize("value", BAD_EMAILS)
 def test_invalid_emails(value):
     with pytest.raises(InvalidEmail):
         normalize_email(value)
