@@ -15,7 +15,6 @@ since no Flask view exists for these paths.
 """
 
 import json
-import logging
 
 from flask import current_app, g
 from werkzeug.http import HTTP_STATUS_CODES
@@ -31,8 +30,6 @@ from ..storage.db import db
 from . import rp_faults, sim
 from .errors import malformed_oauth
 from .security import CSP
-
-log = logging.getLogger("idp.machine")
 
 NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 
@@ -124,7 +121,7 @@ class MachineEndpoints:
             # A refresh or code exchange wrote its refresh token (cc wrote nothing); a refused
             # request is rolled back when the app context ends: a refresh token claimed before
             # the refusal stays usable.
-            _commit()
+            commit_if_begun(db)
         answer.headers = [h for h in answer.headers if h[0] not in ("Cache-Control", "Pragma")]
         answer.headers.extend(NO_STORE)
         return answer
@@ -132,7 +129,7 @@ class MachineEndpoints:
     def userinfo(self, request) -> Answer:
         answer = self.server.create_endpoint_response("userinfo", request)
         metrics.count_userinfo(answer.status_code)
-        _commit()  # the audit row of an RP test bench fault, if any
+        commit_if_begun(db)  # the audit row of an RP test bench fault, if any
         return answer
 
     def introspect(self, request) -> Answer:
@@ -142,10 +139,6 @@ class MachineEndpoints:
 
     def revoke(self, request) -> Answer:
         return self.server.create_endpoint_response("revocation", request)
-
-
-def _commit() -> None:
-    commit_if_begun(db)
 
 
 def _console_fault_event(store) -> None:
