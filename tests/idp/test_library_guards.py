@@ -7,6 +7,8 @@ message that names the code to review when an upgrade changes what it relies on.
   pragmas, the idle-connection ping) and ``_teardown_session`` (a dead connection at teardown).
 - ``idp.web.limits``: moves Flask-Limiter's three app-wide hooks to the limited blueprints,
   found by the mark Flask-Limiter leaves on the views it wraps.
+- ``oidc.server.SolRequest``: builds Authlib's Flask request by hand (the issuer's URL for its
+  transport check instead of werkzeug's ``request.url``).
 """
 
 import inspect
@@ -89,3 +91,18 @@ def test_flask_limiters_hooks_run_only_for_the_limited_blueprint(idp):
     assert limiter_hooks(app.before_request_funcs.get("login", [])), (
         "Flask-Limiter's hooks were not moved to the login blueprint: review idp/web/limits.py"
     )
+
+
+def test_authlibs_flask_request_is_still_built_as_sol_request_builds_it():
+    """``oidc.server.SolRequest`` builds Authlib's Flask request by hand (to give it the
+    issuer's URL instead of werkzeug's ``request.url``): it must set what Authlib's own
+    constructor sets."""
+    from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+
+    source = inspect.getsource(FlaskOAuth2Request.__init__)
+    for line in ("self._request = request", "self.payload = FlaskOAuth2Payload(request)"):
+        assert line in source, (
+            f"Authlib's FlaskOAuth2Request.__init__ no longer does {line!r}: review "
+            "idp/oidc/server.py SolRequest after this Authlib upgrade"
+        )
+    assert source.count("self.") == 2, "FlaskOAuth2Request sets more: review SolRequest"
