@@ -17,6 +17,7 @@ from joserfc.jwk import KeySet
 
 from idp.oidc import faults
 from idp.testing.flows import CodeFlow, FlowError
+from tests.support.production import idp_production_settings
 
 RUC = "20123456786"
 CLIENT, OTHER = "bench-rp", "bench-other"
@@ -309,22 +310,8 @@ def test_production_turns_both_simulators_off(bench, monkeypatch):
 def test_allowing_simulation_in_production_warns_at_start(caplog, tmp_path):
     from idp import create_app
 
-    secret = "x" * 40
     with caplog.at_level(logging.WARNING, logger="idp"):
-        create_app(
-            {
-                "ENV": "production",
-                "ISSUER": "https://sol.example.pe",
-                "DATABASE_URL": "postgresql+psycopg://idp@127.0.0.1:1/idp",
-                "REDIS_URL": "redis://127.0.0.1:1/0",
-                "SECRET_KEY": secret,
-                "ADMIN_TOKEN": secret,
-                "SUBJECT_SALT": secret,
-                "METRICS_TOKEN": secret,
-                "INSTANCE_PATH": str(tmp_path),
-                "ALLOW_SIMULATION": True,
-            }
-        )
+        create_app(idp_production_settings(tmp_path, ALLOW_SIMULATION=True))
     assert any("IDP_ALLOW_SIMULATION=true" in r.getMessage() for r in caplog.records)
 
 

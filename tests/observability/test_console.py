@@ -10,6 +10,7 @@ import pytest
 from kvstore.memory import MemoryStore
 from kvstore.redis_store import RedisStore
 from tests.support.databases import redis_url
+from tests.support.production import idp_production_settings
 
 RUC = "20123456786"
 CLIENT, SECRET = "console-rp", "console-rp-secret-0123456789"
@@ -169,18 +170,7 @@ def test_bad_input_never_gives_a_500(rp):
 def test_off_in_production_unless_simulation_is_allowed(tmp_path):
     from idp import create_app
 
-    secret = "x" * 40
-    base = {
-        "ENV": "production",
-        "ISSUER": "https://sol.example.pe",
-        "DATABASE_URL": "postgresql+psycopg://idp@127.0.0.1:1/idp",
-        "REDIS_URL": "redis://127.0.0.1:1/0",
-        "SECRET_KEY": secret,
-        "ADMIN_TOKEN": secret,
-        "SUBJECT_SALT": secret,
-        "METRICS_TOKEN": secret,
-        "INSTANCE_PATH": str(tmp_path),
-    }
+    base = idp_production_settings(tmp_path)
     assert create_app(base).test_client().get("/sol/consola-rp").status_code == 404
     allowed = create_app({**base, "ALLOW_SIMULATION": True}).test_client()
     assert allowed.get("/sol/consola-rp").status_code == 200
