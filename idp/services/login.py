@@ -8,7 +8,7 @@ anywhere, and a slower account-wide threshold stops guessing spread over many so
 from dataclasses import dataclass
 
 from ..domain.lockout import Gate, LockoutPolicy
-from . import accounts, passwords
+from . import accounts, passwords, snapshots
 from .accounts import Account
 
 OK, BAD_CREDENTIALS, LOCKED, CAPTCHA_REQUIRED = (
@@ -104,7 +104,7 @@ def attempt_sol(store, ruc, username, password, **policy) -> LoginResult:
     return attempt(
         store,
         sol_login_id(ruc, username),
-        lambda: accounts.find_sol(ruc, username),
+        lambda: snapshots.find_sol(ruc, username),
         password,
         **policy,
     )
@@ -115,7 +115,7 @@ def attempt_extranet(store, username, password, **policy) -> LoginResult:
     return attempt(
         store,
         extranet_login_id(username),
-        lambda: accounts.find_extranet(username),
+        lambda: snapshots.find_extranet(username),
         password,
         **policy,
     )

@@ -49,7 +49,7 @@ _CHANGED = "sol_directory_changed"
 
 @dataclass(frozen=True)
 class Snapshot:
-    account: accounts.Account
+    account: accounts.Account | None  # None: no such account (remembered, see ``get``)
     identity: object  # domain.claims.Identity, sub included (the salt is per app)
     version: bytes
     until: datetime | None  # the next scheduled profile change: read SQL again from then
@@ -99,14 +99,13 @@ def get(key: str | None, version: bytes | None = None) -> Snapshot | None:
     cache = _cache()
     hit = cache.get(key)
     if hit is not None and hit.version == version and (hit.until is None or now < hit.until):
-        return hit
+        return hit if hit.account is not None else None
     snap = _load(key, version, now)
     if len(cache) >= _MAX_ENTRIES:
         cache.clear()
-    if snap is None:
-        cache.pop(key, None)
-    else:
-        cache[key] = snap
+    # An absent key is remembered too (until the next directory change), so a login for an
+    # unknown user reads SQL exactly as often as one for a known user: no timing oracle.
+    cache[key] = snap if snap is not None else Snapshot(None, None, version, None)
     return snap
 
 
@@ -114,6 +113,24 @@ def account(key: str | None, version: bytes | None = None) -> accounts.Account |
     """The account of a key, as of the directory's current version."""
     snap = get(key, version)
     return snap.account if snap is not None else None
+
+
+def find_sol(ruc: str, username: str) -> accounts.Account | None:
+    """``accounts.find_sol`` served from the snapshots: the login form's lookup costs no SQL
+    while the directory is unchanged, for known and unknown users alike."""
+    username = (username or "").strip().upper()
+    ruc = (ruc or "").strip()
+    if ":" in ruc or ":" in username:  # not a key we can build: ask SQL, as before
+        return accounts.find_sol(ruc, username)
+    principal = account(accounts.principal_key(ruc))
+    if principal is not None and principal.username == username:
+        return principal
+    return account(accounts.secondary_key(ruc, username))
+
+
+def find_extranet(username: str) -> accounts.Account | None:
+    """``accounts.find_extranet`` served from the snapshots, as ``find_sol``."""
+    return account(accounts.extranet_key((username or "").strip().upper()))
 
 
 def identity(acct: accounts.Account):

@@ -165,3 +165,29 @@ def test_access_token_keys_expire_with_the_token(idp, rp):
     _flow, token = _login(idp, rp)
     ttl = idp.store.ttl(tokens.access_key(token["access_token"]))
     assert 0 < ttl <= idp.app.config["ACCESS_TOKEN_TTL"]
+
+
+def _account_reads(statements):
+    return [s for s in statements if "principal_user" in s or "secondary_user" in s]
+
+
+def _submit_login(idp, rp, usuario):
+    flow = Flow(idp.url, "rp1", rp)
+    return flow.login(flow.start(), RUC, usuario, "Clave123")
+
+
+def test_the_login_form_reads_known_and_unknown_accounts_alike(idp, rp, statements):
+    """The SOL form finds the account in the snapshots: once seen, neither a known nor an
+    unknown usuario costs a SQL read, so their answers take the same time."""
+    for usuario in ("OPERADO1", "NOEXISTE"):
+        _submit_login(idp, rp, usuario)  # the first attempt reads SQL
+        statements.clear()
+        answer = _submit_login(idp, rp, usuario)
+        assert hasattr(answer, "location") == (usuario == "OPERADO1")
+        assert _account_reads(statements) == []
+
+
+def test_a_user_created_after_a_failed_login_can_log_in_at_once(idp, rp):
+    assert not hasattr(_submit_login(idp, rp, "NUEVO001"), "location")  # remembered as absent
+    idp.create_user(RUC, "NUEVO001", roles=(OPERACION,))
+    assert hasattr(_submit_login(idp, rp, "NUEVO001"), "location")
