@@ -37,7 +37,7 @@ def _account_key(login_id: str) -> str:
 
 def gate(store, login_id: str, source: str, policy: LockoutPolicy) -> Gate:
     """What the next attempt on ``login_id`` from ``source`` meets (no counting)."""
-    return policy.gate(store.get(_source_key(login_id, source)), store.get(_account_key(login_id)))
+    return policy.gate(*store.mget(_source_key(login_id, source), _account_key(login_id)))
 
 
 def attempt(
@@ -58,7 +58,8 @@ def attempt(
     answer reveals nothing.
     """
     src_key, acct_key = _source_key(login_id, source), _account_key(login_id)
-    before = policy.gate(store.get(src_key), store.get(acct_key))
+    counts = store.mget(src_key, acct_key)
+    before = policy.gate(*counts)
     if before is Gate.LOCKED:
         return LoginResult(LOCKED)
     if before is Gate.CAPTCHA and not captcha_solved():
@@ -70,7 +71,8 @@ def attempt(
             return LoginResult(LOCKED)
         return LoginResult(BAD_CREDENTIALS, captcha=after is Gate.CAPTCHA)
     # The real user got in: a stranger's earlier failures no longer weigh on the account.
-    store.delete(src_key, acct_key)
+    if counts != [None, None]:
+        store.delete(src_key, acct_key)
     if not passwords.needs_rehash(account.password_hash):
         return LoginResult(OK, account)
     # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password is

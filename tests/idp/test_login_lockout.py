@@ -60,3 +60,27 @@ def test_the_account_wide_lock_also_lasts_lock_seconds(store, clock):
     assert _wrong(store, source="10.9.9.9") == login.LOCKED
     clock[0] += 61
     assert _wrong(store, source="10.9.9.9") == login.BAD_CREDENTIALS
+
+
+def test_a_successful_login_clears_the_failures_it_counted(store):
+    from idp.services import accounts, passwords
+
+    stored = passwords.hash_password("right")
+    account = accounts.Account(
+        "secondary:X:OPERADO1", "secondary", "X", "OPERADO1", "ACTIVO", stored, 1
+    )
+
+    def right():
+        return login.attempt(
+            store, "sol:X:OPERADO1", lambda: account, "right", policy=POLICY, source="10.0.0.1"
+        )
+
+    _wrong(store)
+    _wrong(store, source="10.0.0.2")
+    assert right().outcome == login.OK
+    assert store.mget("lockout:sol:X:OPERADO1|10.0.0.1", "lockout-account:sol:X:OPERADO1") == [
+        None,
+        None,
+    ]
+    assert _wrong(store) == login.BAD_CREDENTIALS and _wrong(store) == login.BAD_CREDENTIALS
+    assert right().outcome == login.OK  # two failures, then the user: counted afresh
