@@ -44,6 +44,12 @@ CSRF_MESSAGE = (
 )
 
 
+def retry_after(exc) -> dict:
+    """The ``Retry-After`` of a Flask-Limiter 429: the limit's window, the longest one may
+    have to wait (the limiter's own headers are off, see ``settings.limiter_keys``)."""
+    return {"Retry-After": str(exc.limit.limit.get_expiry())}
+
+
 def describe(status: int, message: str | None = None, code: str | None = None) -> tuple[str, str]:
     """(code, Spanish message) of an error answer: the given ones, or the status's own."""
     return code or CODES.get(status, "error"), message or MESSAGES.get(status, MESSAGES[500])

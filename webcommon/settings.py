@@ -170,7 +170,9 @@ def limiter_keys(cfg: dict) -> dict:
     return {
         # the shared store, so every worker and instance counts the same attempts
         "RATELIMIT_STORAGE_URI": cfg["REDIS_URL"] or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers: they cost every limited request a second store round
+        # trip (the window's stats); a 429 still says Retry-After (errors.retry_after).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Redis down must not turn every limited request into a 500: count in process
         # memory until Redis answers again, and never let a limiter failure fail a request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -69,9 +69,10 @@ def _wait_text(seconds: int) -> str:
 def rate_limited(exc: RateLimitExceeded):
     """429 from Flask-Limiter (the login forms): SOL's page for a person, JSON for a program."""
     metrics.count_login("rate_limited")
+    headers = common.retry_after(exc)
     if wants_json():
-        return error_response(429)
-    seconds = exc.limit.limit.get_expiry()  # the window: the longest one may have to wait
+        return (*error_response(429), headers)
+    seconds = int(headers["Retry-After"])
     page = render_template(
         "idp/rate_limited.html",
         title=messages.LOGIN_RATE_LIMITED_TITLE,
@@ -79,7 +80,7 @@ def rate_limited(exc: RateLimitExceeded):
         again=request.full_path if request.method == "GET" else request.path,
         challenge=request.form.get("challenge", ""),
     )
-    return page, 429
+    return page, 429, headers
 
 
 def register(app) -> None:

@@ -63,5 +63,6 @@ def test_an_api_client_keeps_json(tmp_path):
     client = _limited_app(tmp_path).test_client()
     client.post("/login", data={"challenge": "x"}, headers={"Accept": "application/json"})
     answer = client.post("/login", data={"challenge": "x"}, headers={"Accept": "application/json"})
-    assert answer.status_code == 429
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "60"
     assert answer.get_json()["error"] == "rate_limited"
+    assert not any(h.startswith("X-RateLimit") for h in answer.headers.keys())

@@ -213,8 +213,9 @@ def test_the_per_ip_limit_still_answers_429(idp, cvuce):
     cfg["CONTINGENCY_RATE_IP"] = "3 per minute"
     limiter.reset()
     try:
-        codes = [_request_link(Agent(), vuce, f"OTRO000{i}").status_code for i in range(4)]
+        answers = [_request_link(Agent(), vuce, f"OTRO000{i}") for i in range(4)]
     finally:
         cfg["CONTINGENCY_RATE_IP"] = saved
         limiter.reset()
-    assert codes == [200, 200, 200, 429]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1].headers["Retry-After"] == "60"  # the window of "3 per minute"

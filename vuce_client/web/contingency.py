@@ -31,6 +31,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 import peru_ids
+from webcommon.errors import retry_after
 from webcommon.security import require_bearer, token_matches
 
 from ..core import core
@@ -350,11 +351,16 @@ def operator():
 
 
 def _rate_limited(exc):
+    headers = retry_after(exc)
     if request.path.startswith("/api/"):
-        return _api_error(429, "rate_limited", messages.TOO_MANY_ATTEMPTS)
-    return render_template(
-        "vuce/error.html", error="rate_limited", description=messages.TOO_MANY_ATTEMPTS
-    ), 429
+        return (*_api_error(429, "rate_limited", messages.TOO_MANY_ATTEMPTS), headers)
+    return (
+        render_template(
+            "vuce/error.html", error="rate_limited", description=messages.TOO_MANY_ATTEMPTS
+        ),
+        429,
+        headers,
+    )
 
 
 def register(app) -> None:
