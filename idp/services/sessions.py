@@ -9,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from . import tokens
+from . import snapshots, tokens
 from .accounts import Account
 
 
@@ -41,9 +41,19 @@ def create(store, account: str, ttl: int, *, amr=None, now=None) -> SsoSession:
 
 def get(store, sid: str | None) -> SsoSession | None:
     """The live session with this sid, or None."""
+    return parse(store.get(_key(sid))) if sid else None
+
+
+def get_with_version(store, sid: str | None) -> tuple[SsoSession | None, bytes | None]:
+    """The session and the directory's version stamp, in one round trip (every SSO request
+    reads both: the session, then its account's snapshot)."""
     if not sid:
-        return None
-    raw = store.get(_key(sid))
+        return None, None
+    raw, version = store.mget(_key(sid), snapshots.VERSION_KEY)
+    return parse(raw), version
+
+
+def parse(raw: bytes | None) -> SsoSession | None:
     return SsoSession(**json.loads(raw)) if raw else None
 
 

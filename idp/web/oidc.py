@@ -40,8 +40,8 @@ def _store():
 
 def current_sso():
     """The SSO session named by the cookie and its account, or (None, None)."""
-    sso = sessions.get(_store(), session.get("sid"))
-    account = snapshots.account(sso.account) if sso else None
+    sso, version = sessions.get_with_version(_store(), session.get("sid"))
+    account = snapshots.account(sso.account, version) if sso else None
     return (sso, account) if account is not None else (None, None)
 
 
