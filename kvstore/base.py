@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 
@@ -64,6 +65,11 @@ class Store(Protocol):
 
     def list_head(self, key: str, count: int) -> list[bytes]:
         """Up to ``count`` values of a list, newest first."""
+
+    def batch(self) -> AbstractContextManager:
+        """A block whose ``set`` and ``set_indexed`` calls are sent together, in one round
+        trip, when it ends normally (dropped if it raises). Reads inside the block do not see
+        them: use it around writes that nothing in the block reads back."""
 
     def ping(self) -> bool:
         """True when the store answers."""

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import nullcontext
 
 
 def _b(value) -> bytes:
@@ -109,6 +110,9 @@ class MemoryStore:
                 members.add(key)
                 keep = item[1] if item is not None and isinstance(item[0], set) else None
                 self._data[index] = (members, max(keep or expires, expires))
+
+    def batch(self):
+        return nullcontext()  # in process: no round trip to save
 
     def delete_indexed(self, index):
         with self._lock:

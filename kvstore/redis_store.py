@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import redis
@@ -175,11 +176,34 @@ class RedisStore:
     def get(self, key):
         return self._command("GET", key)
 
+    def _write(self, *commands) -> None:
+        """Send now, or queue in the open ``batch`` of this thread."""
+        queued = getattr(self._local, "batch", None)
+        if queued is not None:
+            queued.extend(commands)
+        elif len(commands) == 1:
+            self._command(*commands[0])
+        else:
+            self._commands(*commands)
+
+    @contextmanager
+    def batch(self):
+        if getattr(self._local, "batch", None) is not None:
+            yield  # nested: the outer block sends
+            return
+        self._local.batch = queued = []
+        try:
+            yield
+        finally:
+            self._local.batch = None
+        if queued:
+            self._commands(*queued)
+
     def set(self, key, value, ttl=None):
         if ttl is None:
-            self._command("SET", key, value)
+            self._write(("SET", key, value))
         else:
-            self._command("SET", key, value, "PX", self._px(ttl))
+            self._write(("SET", key, value, "PX", self._px(ttl)))
 
     def add(self, key, value, ttl=None):
         px = () if ttl is None else ("PX", self._px(ttl))
@@ -226,7 +250,7 @@ class RedisStore:
                 ("PEXPIRE", index, px, "GT"),  # never shorten: older keys may outlive this one
                 ("PEXPIRE", index, px, "NX"),
             ]
-        self._commands(*commands)
+        self._write(*commands)
 
     def delete_indexed(self, index):
         keys = list(self.smembers(index))

@@ -108,7 +108,8 @@ class MachineEndpoints:
         if fault is not None:
             _console_fault_event(self.store)
             return fault
-        answer = self.server.create_token_response(request)
+        with self.store.batch():  # the used code's mark and the access token: one round trip
+            answer = self.server.create_token_response(request)
         metrics.count_token_response(answer.status_code, answer.body)
         draft = g.pop("sol_console", None)  # only when the RP console watches this client
         if draft is not None:

@@ -121,8 +121,11 @@ def authorize():
         return redirect(url_for(view, challenge=_pending(grant, _authz_query())))
     if decision.step == authorization.CONSENT:
         return redirect(url_for("login.consent", challenge=_pending(grant, _authz_query())))
-    sessions.add_client(store, sso, grant.client.client_id, current_app.config["SESSION_TTL"])
-    response = server.create_authorization_response(grant=grant, grant_user=LoginUser(account, sso))
+    with store.batch():  # the session, the code and its nonce: one round trip
+        sessions.add_client(store, sso, grant.client.client_id, current_app.config["SESSION_TTL"])
+        response = server.create_authorization_response(
+            grant=grant, grant_user=LoginUser(account, sso)
+        )
     commit_if_begun(db)  # nothing of an SSO authorization is written to SQL as a rule
     return response
 

@@ -109,3 +109,36 @@ def test_an_error_reply_is_raised_after_every_reply_is_read(redis_url):
     with pytest.raises(redis.ResponseError):
         store._commands(("SET", "n", "not-a-number"), ("INCR", "n"), ("SET", "after", "1"))
     assert store.mget("n", "after") == [b"not-a-number", b"1"]  # the connection is in step
+
+
+def test_a_batch_writes_everything_when_it_ends(store):
+    with store.batch():
+        store.set("b1", "1", ttl=60)
+        store.set_indexed("b2", "2", 60, ("b-idx",))
+        with store.batch():  # nested: the outer block sends
+            store.set("b3", "3")
+    assert store.mget("b1", "b2", "b3") == [b"1", b"2", b"3"]
+    assert store.smembers("b-idx") == {"b2"}
+
+
+def test_a_batch_that_raises_sends_nothing_on_redis(redis_url):
+    store = RedisStore.from_url(redis_url)
+    with pytest.raises(RuntimeError), store.batch():
+        store.set("dropped", "x")
+        raise RuntimeError("the block failed")
+    assert store.get("dropped") is None
+    store.set("after", "1")  # the thread's queue is closed: writes go out at once again
+    assert store.get("after") == b"1"
+
+
+def test_a_batch_costs_one_round_trip_on_redis(redis_url):
+    store = RedisStore.from_url(redis_url)
+    sent = []
+    real = store._commands
+    store._commands = lambda *commands: sent.append(len(commands)) or real(*commands)
+    store._command = lambda *args: sent.append(1) or real(args)[0]
+    with store.batch():
+        store.set("c1", "1", ttl=60)
+        store.set("c2", "2", ttl=60)
+        store.set_indexed("c3", "3", 60, ("c-idx",))
+    assert sent == [6]  # 2 SETs + (SET, SADD, 2 PEXPIRE) in one exchange
