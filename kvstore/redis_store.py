@@ -44,7 +44,7 @@ def _safe_name(url: str) -> str:
 class RedisStore:
     """Thin mapping of the store protocol onto Redis commands (GETDEL, SET NX PX…).
 
-    Every command goes through ``_commands`` (``ping`` through ``_call``): a refused, broken or
+    Every command goes through ``_exchange`` (``ping`` through ``_call``): a refused, broken or
     timed-out connection raises ``StoreUnavailable`` and counts towards the breaker, which then
     answers for Redis without touching the network until its background probe hears Redis
     again.

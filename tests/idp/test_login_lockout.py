@@ -78,9 +78,7 @@ def test_a_successful_login_clears_the_failures_it_counted(store):
     _wrong(store)
     _wrong(store, source="10.0.0.2")
     assert right().outcome == login.OK
-    assert store.mget("lockout:sol:X:OPERADO1|10.0.0.1", "lockout-account:sol:X:OPERADO1") == [
-        None,
-        None,
-    ]
+    counters = login._source_key("sol:X:OPERADO1", "10.0.0.1"), login._account_key("sol:X:OPERADO1")
+    assert store.mget(*counters) == [None, None]
     assert _wrong(store) == login.BAD_CREDENTIALS and _wrong(store) == login.BAD_CREDENTIALS
     assert right().outcome == login.OK  # two failures, then the user: counted afresh
