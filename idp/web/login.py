@@ -149,10 +149,12 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
     ), status
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
-def sol():
-    """Ingrese su Clave SOL: RUC, usuario y clave."""
+# GET and POST are separate views so that only the POST pays for the rate limiter: a limited
+# view evaluates its limits on every call, whatever methods the limit names. url_for names
+# the POST endpoints ("login.sol", "login.extranet"); both build the same path.
+
+
+def _sol():
     store = current_app.extensions["sol_store"]
     return _login_page(
         SolLoginForm,
@@ -161,10 +163,7 @@ def sol():
     )
 
 
-@bp.route("/login/extranet", methods=["GET", "POST"])
-@limiter.limit(_login_rate, methods=["POST"])
-def extranet():
-    """Extranet: usuario EXT… y clave."""
+def _extranet():
     store = current_app.extensions["sol_store"]
     return _login_page(
         ExtranetLoginForm,
@@ -172,6 +171,30 @@ def extranet():
         "idp/login_extranet.html",
         messages.EXTRANET_LOGIN_FAILED,
     )
+
+
+@bp.get("/login")
+def sol_page():
+    """Ingrese su Clave SOL: RUC, usuario y clave."""
+    return _sol()
+
+
+@bp.post("/login")
+@limiter.limit(_login_rate)
+def sol():
+    return _sol()
+
+
+@bp.get("/login/extranet")
+def extranet_page():
+    """Extranet: usuario EXT… y clave."""
+    return _extranet()
+
+
+@bp.post("/login/extranet")
+@limiter.limit(_login_rate)
+def extranet():
+    return _extranet()
 
 
 @bp.route("/consent", methods=["GET", "POST"])

@@ -74,7 +74,7 @@ def test_flask_sqlalchemys_private_hooks_are_still_the_ones_overridden(idp):
             assert mode == "wal", "webcommon/db.py's _make_engine no longer runs: review it"
 
 
-def test_flask_limiters_hooks_run_only_for_the_limited_blueprint(idp):
+def test_flask_limiters_hooks_run_only_where_they_decide_something(idp):
     app = idp.app
 
     def limiter_hooks(hooks):
@@ -88,9 +88,12 @@ def test_flask_limiters_hooks_run_only_for_the_limited_blueprint(idp):
 
     assert not limiter_hooks(app.before_request_funcs.get(None, []))
     assert not limiter_hooks(app.after_request_funcs.get(None, []))
-    assert limiter_hooks(app.before_request_funcs.get("login", [])), (
+    # the before-request check is dropped: the decorated views check their own limits
+    assert not any(limiter_hooks(fns) for fns in app.before_request_funcs.values())
+    assert limiter_hooks(app.after_request_funcs.get("login", [])), (
         "Flask-Limiter's hooks were not moved to the login blueprint: review idp/web/limits.py"
     )
+    assert limiter_hooks(app.teardown_request_funcs.get("login", []))
 
 
 def test_authlibs_flask_request_is_still_built_as_sol_request_builds_it():

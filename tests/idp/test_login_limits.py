@@ -18,6 +18,9 @@ def test_login_posts_are_rate_limited_per_ip(tmp_path):
         }
     )
     client = app.test_client()
+    # showing the form is not an attempt: GETs are neither counted nor limited
+    shown = [client.get(path, query_string={"challenge": "x"}) for path in ["/login"] * 5]
+    assert [r.status_code for r in shown] == [400] * 5  # the expired-challenge page
     codes = [client.post("/login", data={"challenge": "x"}).status_code for _ in range(5)]
     assert codes[:3] == [400, 400, 400]  # expired challenge page, but counted
     assert codes[3:] == [429, 429]
@@ -27,6 +30,9 @@ def test_login_posts_are_rate_limited_per_ip(tmp_path):
         "/login", data={"challenge": "x"}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
     )
     assert other_ip.status_code == 400
+    assert client.get("/login", query_string={"challenge": "x"}).status_code == 400
+    extranet = [client.post("/login/extranet", data={"challenge": "x"}) for _ in range(4)]
+    assert [r.status_code for r in extranet] == [400, 400, 400, 429]
 
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
