@@ -457,7 +457,10 @@ class SolAuthorizationServer(_SolServer, FlaskAuthorizationServer):
         self._setup(app.config, store, keyring)
 
     def create_oauth2_request(self, request):
-        return SolRequest(flask_request, self.config["ISSUER"] + flask_request.path)
+        # Authlib passes None (the current Flask request); a login form passes the
+        # authorization request it resumes (web/oidc.resume).
+        request = flask_request if request is None else request
+        return SolRequest(request, self.config["ISSUER"] + request.path)
 
 
 class SolRequest(FlaskOAuth2Request):

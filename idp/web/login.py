@@ -15,7 +15,7 @@ from ..services import consents, login, sessions
 from ..storage.db import db
 from .forms import ConsentForm, ExtranetLoginForm, SolLoginForm
 from .limits import limiter
-from .oidc import current_sso, load_pending, resume_url
+from .oidc import current_sso, load_pending, resume
 
 bp = Blueprint("login", __name__)
 
@@ -92,9 +92,7 @@ def _start_session(account, pending):
     if pending.get("portal"):
         store.delete(f"authz:{request.values.get('challenge')}")
         return redirect(safe_next(pending.get("next")))
-    marker = secrets.token_urlsafe(18)
-    store.set(f"lc:{marker}", s.sid, ttl=300)
-    return redirect(resume_url(pending, _lc=marker))
+    return resume(pending, s, account, fresh=True)
 
 
 # the service's outcomes as the metric names them (the "bad clave")
@@ -207,15 +205,13 @@ def consent():
         return _expired()
     form = ConsentForm()
     if form.validate_on_submit():
-        store = current_app.extensions["sol_store"]
-        store.delete(f"authz:{cid}")
-        if request.form.get("decision") == "allow":
+        current_app.extensions["sol_store"].delete(f"authz:{cid}")
+        allowed = request.form.get("decision") == "allow"
+        if allowed:
             consents.grant(account.key, pending["client_id"], pending["scope"])
             db.session.commit()
-            return redirect(resume_url(pending))
-        deny = secrets.token_urlsafe(12)
-        store.set(f"deny:{deny}", "1", ttl=120)
-        return redirect(resume_url(pending, _deny=deny))
+        fresh = pending.get("fresh_sid") is not None and pending["fresh_sid"] == sso.sid
+        return resume(pending, sso, account, fresh=fresh, denied=not allowed)
     form.challenge.data = cid
     return render_template(
         "idp/consent.html", form=form, pending=pending, scopes=(pending["scope"] or "").split()

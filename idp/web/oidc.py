@@ -27,7 +27,6 @@ from .limits import limiter
 from .security import csrf
 
 bp = Blueprint("oidc", __name__)
-INTERNAL_PARAMS = ("_lc", "_deny")
 
 
 def _server():
@@ -58,24 +57,28 @@ def _error_response(err: OAuth2Error):
     return _error_page(err)
 
 
-def _authz_query() -> list[tuple[str, str]]:
-    return [(k, v) for k, v in request.values.items(multi=True) if k not in INTERNAL_PARAMS]
+def _authz_query(http_request) -> list[tuple[str, str]]:
+    return list(http_request.values.items(multi=True))
 
 
-def _pending(grant, params) -> str:
-    """Keep the authorization request while the user logs in or consents."""
+def _pending(grant, http_request, *, fresh_sid: str | None = None) -> str:
+    """Keep the authorization request while the user logs in or consents. ``fresh_sid``: the
+    session a login for this very request opened, so that the consent given right after it
+    still counts as that login (prompt=login, max_age=0)."""
     cid = secrets.token_urlsafe(18)
+    params = http_request.values
     data = {
-        "query": urlencode(params),
+        "query": urlencode(_authz_query(http_request)),
         "client_id": grant.client.client_id,
         "client_name": grant.client.name,
         "scope": grant.request.scope,
-        "login_type": request.values.get("login_type", "sol"),
-        "login_hint": request.values.get("login_hint", ""),
+        "login_type": params.get("login_type", "sol"),
+        "login_hint": params.get("login_hint", ""),
+        "fresh_sid": fresh_sid,
     }
     _store().set(f"authz:{cid}", json.dumps(data), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
     # Kept in the cookie so that an expired login page can still send the user back.
-    session["return"] = {"redirect_uri": grant.redirect_uri, "state": request.values.get("state")}
+    session["return"] = {"redirect_uri": grant.redirect_uri, "state": params.get("state")}
     return cid
 
 
@@ -84,50 +87,65 @@ def load_pending(cid: str | None) -> dict | None:
     return json.loads(raw) if raw else None
 
 
-def resume_url(pending: dict, **extra) -> str:
-    query = pending["query"] + ("&" + urlencode(extra) if extra else "")
-    return url_for("oidc.authorize") + "?" + query
-
-
-@bp.route("/authorize", methods=["GET", "POST"])
-@limiter.exempt
-@csrf.exempt  # an authorization request, not a form of ours; state/PKCE protect it
-def authorize():
-    """Carry out ``oidc.authorize.decide``: every rule of the request is decided there."""
+def _authorize(http_request, sso, account, *, fresh=False, denied=False):
+    """Carry out ``oidc.authorize.decide`` for an authorization request: every rule of the
+    request is decided there. ``http_request`` is the /authorize request itself, or the one a
+    login or consent form resumes (``resume``), which saves the browser a round trip."""
     server, store = _server(), _store()
-    sso, account = current_sso()
-    lc = request.values.get("_lc")
-    fresh_sid = store.pop(f"lc:{lc}") if lc else None
+    user = LoginUser(account, sso) if account else None
     try:
-        grant = server.get_consent_grant(end_user=LoginUser(account, sso) if account else None)
+        grant = server.get_consent_grant(request=http_request, end_user=user)
     except OAuth2Error as err:
         return _error_response(err)
-    deny = request.values.get("_deny")
     decision = authorization.decide(
         authorization.Request(
             server=server,
             grant=grant,
-            params=request.values,
+            params=http_request.values,
             sso=sso,
             account=account,
-            fresh=bool(fresh_sid and sso and fresh_sid.decode() == sso.sid),
-            user_denied=lambda: bool(deny and store.pop(f"deny:{deny}")),
+            fresh=fresh,
+            user_denied=lambda: denied,
         )
     )
     if decision.step == authorization.REFUSE:
         return _error_response(decision.error)
     if decision.step == authorization.LOGIN:
         view = "login.extranet" if decision.login_type == "extranet" else "login.sol"
-        return redirect(url_for(view, challenge=_pending(grant, _authz_query())))
+        return redirect(url_for(view, challenge=_pending(grant, http_request)))
     if decision.step == authorization.CONSENT:
-        return redirect(url_for("login.consent", challenge=_pending(grant, _authz_query())))
+        cid = _pending(grant, http_request, fresh_sid=sso.sid if fresh else None)
+        return redirect(url_for("login.consent", challenge=cid))
     with store.batch():  # the session, the code and its nonce: one round trip
         sessions.add_client(store, sso, grant.client.client_id, current_app.config["SESSION_TTL"])
         response = server.create_authorization_response(
-            grant=grant, grant_user=LoginUser(account, sso)
+            request=http_request, grant=grant, grant_user=user
         )
     commit_if_begun(db)  # nothing of an SSO authorization is written to SQL as a rule
     return response
+
+
+def resume(pending: dict, sso, account, *, fresh: bool, denied: bool = False):
+    """Go on with a pending authorization request right after its login or consent form:
+    the answer /authorize would give to the same query, without sending the browser there."""
+    environ = dict(request.environ)
+    environ.update(
+        REQUEST_METHOD="GET",
+        PATH_INFO=url_for("oidc.authorize"),
+        QUERY_STRING=pending["query"],
+        CONTENT_LENGTH="0",
+    )
+    environ.pop("CONTENT_TYPE", None)
+    http_request = current_app.request_class(environ)
+    return _authorize(http_request, sso, account, fresh=fresh, denied=denied)
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+@limiter.exempt
+@csrf.exempt  # an authorization request, not a form of ours; state/PKCE protect it
+def authorize():
+    sso, account = current_sso()
+    return _authorize(request, sso, account)
 
 
 def _public_json(path: str):
@@ -179,7 +197,9 @@ def end_session():
         # rpinitiated §6: without a matching id_token_hint, ask the user first.
         session["logout_confirm"] = secrets.token_urlsafe(16)
         return render_template(
-            "idp/logout_confirm.html", params=_authz_query(), confirm=session["logout_confirm"]
+            "idp/logout_confirm.html",
+            params=_authz_query(request),
+            confirm=session["logout_confirm"],
         )
     # the SSO session ends (oidc.logout.EndSession); then post_logout_redirect_uri, if valid
     response = server.create_endpoint_response("end_session", req)

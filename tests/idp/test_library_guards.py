@@ -46,7 +46,8 @@ def test_authlib_validates_an_authorization_request_twice_on_one_grant(idp, monk
     idp.create_user(RUC, "OPERADO1")
     idp.register_client("rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True)
     assert Flow(idp.url, "rp1", "s3cret-rp1").full_login(RUC, "OPERADO1", "Clave123")
-    # two /authorize requests: the login page (validated once), then the code (twice, one memo)
+    # /authorize for the login page (validated once), then the login form resumes the request
+    # and issues the code (twice, one memo)
     assert (calls["ours"], calls["authlib"]) == (3, 2), (
         f"Authlib no longer validates the issuing request twice on one grant ({calls}): "
         "review or remove CodeGrant._validated in idp/oidc/server.py"

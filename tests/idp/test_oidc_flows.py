@@ -412,6 +412,36 @@ def test_consent_for_third_party_clients(sol):
     assert hasattr(flow3.start(prompt="none"), "location")  # remembered
 
 
+def test_the_login_form_answers_with_the_code_itself(sol):
+    """POST /login resumes the pending authorization request in place: the browser goes from
+    the form straight back to the client, not through /authorize a second time."""
+    flow = Flow(sol.url, "rp1", "s3cret-rp1")
+    result = flow.login(flow.start(), RUC, "OPERADO1", PASSWORD)
+    assert urlparse(result.response.url).path == "/login"
+    assert query(result.location)["state"] == flow.state
+    assert flow.token(result.location)["access_token"]
+
+
+def test_consent_right_after_a_forced_login_issues_the_code(sol):
+    """prompt=login, then the consent page: the consent belongs to that fresh login, so
+    allowing it gives the code instead of asking for the clave once more."""
+    sol.register_client("third-fresh", secret="s3cret-3rd", redirect_uris=[REDIRECT])
+    agent = Agent()
+    Flow(sol.url, "rp1", "s3cret-rp1", agent=agent).full_login(RUC, "OPERADO1", PASSWORD)
+    flow = Flow(sol.url, "third-fresh", "s3cret-3rd", agent=agent)
+    page = flow.start(prompt="login")
+    assert "clave" in forms(page.text)[0]["fields"]  # a login again, despite the session
+    page = flow.login(page, RUC, "OPERADO1", PASSWORD)
+    assert "Autorizar acceso" in page.text
+    allowed = agent.submit(page, button={"decision": "allow"}, stop_prefix=REDIRECT)
+    assert flow.token(allowed.location)["access_token"]
+    # the consent is remembered; the next prompt=login still asks for the clave
+    again = Flow(sol.url, "third-fresh", "s3cret-3rd", agent=agent)
+    page = again.start(prompt="login")
+    assert "clave" in forms(page.text)[0]["fields"]
+    assert again.token(again.login(page, RUC, "OPERADO1", PASSWORD).location)["access_token"]
+
+
 def test_logout_then_prompt_none_is_login_required(sol):
     agent = Agent()
     flow = Flow(sol.url, "rp1", "s3cret-rp1", agent=agent)
