@@ -85,14 +85,15 @@ def _start_session(account, pending):
     cfg = current_app.config
     keep = session.get("return")
     session.clear()
-    s = sessions.create(store, account.key, cfg["SESSION_TTL"])
-    session["sid"] = s.sid
-    if keep:
-        session["return"] = keep
-    if pending.get("portal"):
-        store.delete(f"authz:{request.values.get('challenge')}")
-        return redirect(safe_next(pending.get("next")))
-    return resume(pending, s, account, fresh=True)
+    with store.batch():  # the new session with the code issued from it: one round trip
+        s = sessions.create(store, account.key, cfg["SESSION_TTL"])
+        session["sid"] = s.sid
+        if keep:
+            session["return"] = keep
+        if pending.get("portal"):
+            store.delete(f"authz:{request.values.get('challenge')}")
+            return redirect(safe_next(pending.get("next")))
+        return resume(pending, s, account, fresh=True)
 
 
 # the service's outcomes as the metric names them (the "bad clave")
