@@ -13,7 +13,8 @@ from ..config import lockout_policy
 from ..domain import messages
 from ..services import consents, login, sessions
 from ..storage.db import db
-from .forms import ConsentForm, ExtranetLoginForm, SolLoginForm
+from . import login_form
+from .forms import ConsentForm
 from .limits import limiter
 from .oidc import current_sso, load_pending, resume
 
@@ -44,10 +45,6 @@ def _policy():
             verifier.verify(request.form.get(captcha.FIELD), request.remote_addr).ok
         ),
     }
-
-
-def _captcha_widget():
-    return current_app.extensions["sol_captcha"].widget()
 
 
 def safe_next(path: object, default: str = "/sol") -> str:
@@ -105,22 +102,17 @@ LOGIN_OUTCOMES = {
 }
 
 
-def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
+def _login_page(kind, attempt, failed=messages.LOGIN_FAILED):
     cid = request.values.get("challenge")
     pending = load_pending(cid)
     if pending is None:
         return _expired()
-    form = form_cls()
-    error = None
-    ask_captcha = False
     if request.method == "GET":
-        form.challenge.data = cid
-        hint = pending.get("login_hint") or ""
-        if hasattr(form, "ruc") and len(hint) == 19:  # SUNAT's username = RUC + usuario
-            form.ruc.data, form.usuario.data = hint[:11], hint[11:]
-        elif hint:
-            form.usuario.data = hint
-    elif form.validate_on_submit():
+        return login_form.show(kind, cid, pending)
+    form = login_form.empty(kind)
+    error = failed
+    ask_captcha = False
+    if form.validate_on_submit():
         result = attempt(form)
         metrics.count_login(LOGIN_OUTCOMES.get(result.outcome, str(result.outcome)))
         if result.outcome == login.OK:
@@ -132,20 +124,7 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
             error = messages.LOGIN_LOCKED.format(minutes=_policy()["policy"].lock_minutes)
         elif result.outcome == login.CAPTCHA_REQUIRED:
             error = messages.LOGIN_CAPTCHA_REQUIRED
-        else:
-            error = failed
-    else:
-        error = failed
-    status = 200 if error is None else 401
-    return render_template(
-        template,
-        form=form,
-        error=error,
-        pending=pending,
-        challenge=cid,
-        captcha=_captcha_widget() if ask_captcha else None,
-        captcha_label=messages.LOGIN_CAPTCHA_LABEL,
-    ), status
+    return login_form.page(kind, form, cid, pending, error=error, ask_captcha=ask_captcha)
 
 
 # GET and POST are separate views so that only the POST pays for the rate limiter: a limited
@@ -156,18 +135,16 @@ def _login_page(form_cls, attempt, template, failed=messages.LOGIN_FAILED):
 def _sol():
     store = current_app.extensions["sol_store"]
     return _login_page(
-        SolLoginForm,
+        login_form.SOL,
         lambda f: login.attempt_sol(store, f.ruc.data, f.usuario.data, f.clave.data, **_policy()),
-        "idp/login.html",
     )
 
 
 def _extranet():
     store = current_app.extensions["sol_store"]
     return _login_page(
-        ExtranetLoginForm,
+        login_form.EXTRANET,
         lambda f: login.attempt_extranet(store, f.usuario.data, f.clave.data, **_policy()),
-        "idp/login_extranet.html",
         messages.EXTRANET_LOGIN_FAILED,
     )
 

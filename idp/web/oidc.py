@@ -22,7 +22,7 @@ from ..oidc import authorize as authorization
 from ..oidc.server import LoginUser
 from ..services import sessions, snapshots
 from ..storage.db import db
-from . import public_docs
+from . import login_form, public_docs
 from .limits import limiter
 from .security import csrf
 
@@ -61,7 +61,7 @@ def _authz_query(http_request) -> list[tuple[str, str]]:
     return list(http_request.values.items(multi=True))
 
 
-def _pending(grant, http_request, *, fresh_sid: str | None = None) -> str:
+def _pending(grant, http_request, *, fresh_sid: str | None = None) -> tuple[str, dict]:
     """Keep the authorization request while the user logs in or consents. ``fresh_sid``: the
     session a login for this very request opened, so that the consent given right after it
     still counts as that login (prompt=login, max_age=0)."""
@@ -79,7 +79,7 @@ def _pending(grant, http_request, *, fresh_sid: str | None = None) -> str:
     _store().set(f"authz:{cid}", json.dumps(data), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
     # Kept in the cookie so that an expired login page can still send the user back.
     session["return"] = {"redirect_uri": grant.redirect_uri, "state": params.get("state")}
-    return cid
+    return cid, data
 
 
 def load_pending(cid: str | None) -> dict | None:
@@ -110,11 +110,12 @@ def _authorize(http_request, sso, account, *, fresh=False, denied=False):
     )
     if decision.step == authorization.REFUSE:
         return _error_response(decision.error)
-    if decision.step == authorization.LOGIN:
-        view = "login.extranet" if decision.login_type == "extranet" else "login.sol"
-        return redirect(url_for(view, challenge=_pending(grant, http_request)))
+    if decision.step == authorization.LOGIN:  # the form right here: no redirect to /login
+        cid, pending = _pending(grant, http_request)
+        kind = login_form.EXTRANET if decision.login_type == "extranet" else login_form.SOL
+        return login_form.show(kind, cid, pending)
     if decision.step == authorization.CONSENT:
-        cid = _pending(grant, http_request, fresh_sid=sso.sid if fresh else None)
+        cid, _ = _pending(grant, http_request, fresh_sid=sso.sid if fresh else None)
         return redirect(url_for("login.consent", challenge=cid))
     with store.batch():  # the session, the code and its nonce: one round trip
         sessions.add_client(store, sso, grant.client.client_id, current_app.config["SESSION_TTL"])

@@ -412,6 +412,26 @@ def test_consent_for_third_party_clients(sol):
     assert hasattr(flow3.start(prompt="none"), "location")  # remembered
 
 
+def test_authorize_shows_the_login_form_itself(sol):
+    """No redirect to a login URL first: /authorize answers with the SOL form (or the
+    Extranet one for login_type=extranet), whose POST goes to /login with its challenge."""
+    flow = Flow(sol.url, "rp1", "s3cret-rp1")
+    resp = requests.get(flow.authorize_url(), allow_redirects=False, timeout=30)
+    assert resp.status_code == 200 and "Ingrese su Clave SOL" in resp.text
+    assert "no-store" in resp.headers["Cache-Control"]  # a login page is never cached
+    form = forms(resp.text)[0]
+    assert form["action"] == "/login"
+    assert {"csrf_token", "challenge", "ruc", "usuario", "clave"} <= set(form["fields"])
+    extranet = requests.get(
+        Flow(sol.url, "rp1", "s3cret-rp1").authorize_url(login_type="extranet"),
+        allow_redirects=False,
+        timeout=30,
+    )
+    form = forms(extranet.text)[0]
+    assert extranet.status_code == 200 and form["action"] == "/login/extranet"
+    assert "ruc" not in form["fields"] and "usuario" in form["fields"]
+
+
 def test_the_login_form_answers_with_the_code_itself(sol):
     """POST /login resumes the pending authorization request in place: the browser goes from
     the form straight back to the client, not through /authorize a second time."""
