@@ -27,6 +27,7 @@ from .limits import limiter
 from .security import csrf
 
 bp = Blueprint("oidc", __name__)
+AUTHORIZE_PATH = "/authorize"
 
 
 def _server():
@@ -132,7 +133,7 @@ def resume(pending: dict, sso, account, *, fresh: bool, denied: bool = False):
     environ = dict(request.environ)
     environ.update(
         REQUEST_METHOD="GET",
-        PATH_INFO=url_for("oidc.authorize"),
+        PATH_INFO=AUTHORIZE_PATH,
         QUERY_STRING=pending["query"],
         CONTENT_LENGTH="0",
     )
@@ -141,7 +142,7 @@ def resume(pending: dict, sso, account, *, fresh: bool, denied: bool = False):
     return _authorize(http_request, sso, account, fresh=fresh, denied=denied)
 
 
-@bp.route("/authorize", methods=["GET", "POST"])
+@bp.route(AUTHORIZE_PATH, methods=["GET", "POST"])
 @limiter.exempt
 @csrf.exempt  # an authorization request, not a form of ours; state/PKCE protect it
 def authorize():
