@@ -65,7 +65,7 @@ class Request:
     sso: Any  # services.sessions.SsoSession, or None
     account: Any  # services.accounts.Account, or None
     fresh: bool  # the user has just logged in for this very request
-    user_denied: Callable[[], bool] = lambda: False  # consumes the consent page's "deny"
+    denied: bool = False  # the user said no on the consent page
     now: float = field(default_factory=time.time)
 
     @property
@@ -91,7 +91,7 @@ def request_objects_refused(req: Request) -> Decision | None:
 
 def user_denied(req: Request) -> Decision | None:
     """The user said no on the consent page."""
-    if req.user_denied():
+    if req.denied:
         return req.refuse(AccessDeniedError, description=messages.OAUTH_ACCESS_DENIED_USER)
     return None
 

@@ -106,7 +106,7 @@ def _authorize(http_request, sso, account, *, fresh=False, denied=False):
             sso=sso,
             account=account,
             fresh=fresh,
-            user_denied=lambda: denied,
+            denied=denied,
         )
     )
     if decision.step == authorization.REFUSE:

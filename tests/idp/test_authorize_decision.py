@@ -28,7 +28,7 @@ def _request(params=None, *, account=True, fresh=False, prompt=None, active=True
         sso=SimpleNamespace(auth_time=NOW - 600) if account else None,
         account=user if account else None,
         fresh=fresh,
-        user_denied=lambda: denied,
+        denied=denied,
         now=NOW,
     )
 
