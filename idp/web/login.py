@@ -188,7 +188,7 @@ def consent():
         if allowed:
             consents.grant(account.key, pending["client_id"], pending["scope"])
             db.session.commit()
-        fresh = pending.get("fresh_sid") is not None and pending["fresh_sid"] == sso.sid
+        fresh = pending.get("fresh_sid") == sso.sid  # consent right after its own login
         return resume(pending, sso, account, fresh=fresh, denied=not allowed)
     form.challenge.data = cid
     return render_template(
