@@ -3,6 +3,7 @@ one clock of stored timestamps."""
 
 import logging
 import time
+import weakref
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -92,11 +93,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def autocommit_reads(db) -> None:
-    """For a request that only reads: its statements run in autocommit, so no BEGIN and no
-    ROLLBACK round trip is made around them. Call before the request's first statement; the
-    pool restores the connection's usual isolation when the session ends."""
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+def execute_alone(db, statement, params=None) -> list:
+    """Run one statement as a transaction of its own and return its rows (none for a write
+    without RETURNING).
+
+    On PostgreSQL, while the request's session has no transaction open, the statement runs on
+    an autocommit connection: one round trip, where the session would pay three (BEGIN, the
+    statement, COMMIT). Inside an open transaction it joins it, to be committed with it. On
+    SQLite it always runs in the session (committed with it): round trips cost nothing there,
+    and a second connection would wait behind the session's write lock."""
+    if db.engine.dialect.name == "postgresql" and not (
+        db.session.registry.has() and db.session().in_transaction()
+    ):
+        with _autocommit(db.engine).connect() as conn:
+            result = conn.execute(statement, params)
+            return result.all() if result.returns_rows else []
+    result = db.session.execute(statement, params)
+    return result.all() if result.returns_rows else []
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _autocommit(engine):
+    """The engine's autocommit view (same pool; the pool restores each connection's usual
+    isolation when it comes back), made once per engine."""
+    view = _AUTOCOMMIT.get(engine)
+    if view is None:
+        view = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return view
 
 
 def discard_session(db) -> None:

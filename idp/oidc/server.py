@@ -172,16 +172,17 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        # One round trip in the usual case: the token is claimed (marked used) as it is read;
-        # the claim is committed only with a successful answer (web/machine.py).
+        # One read. The token is marked used only together with the insert of its successor,
+        # once the answer is ready (tokens.rotate_staged from web/machine.py): a request
+        # refused before that (an invalid scope, say) leaves it usable.
         client_id = self.request.client.client_id
-        row = tokens.claim(refresh_token, client_id, time.time())
-        if row is not None:
+        row = tokens.by_refresh(refresh_token)
+        if row is None or row.client_id != client_id:
+            return None
+        if row.is_usable(time.time()):
             return row
-        row = tokens.by_refresh(refresh_token)  # why not: unknown, spent, revoked, expired?
-        if row is not None and row.client_id == client_id and row.rotated:
-            # Reuse of a used refresh token (or the loser of a concurrent double use):
-            # assume theft, revoke the whole family.
+        if row.rotated:
+            # Reuse of a used refresh token: assume theft, revoke the whole family.
             tokens.revoke_family(row.family)
             db.session.commit()
         return None
@@ -199,7 +200,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return account
 
     def revoke_old_credential(self, refresh_token):
-        pass  # marked rotated atomically in authenticate_refresh_token
+        pass  # marked used atomically with its successor's insert (tokens.rotate_staged)
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
@@ -418,6 +419,7 @@ class _SolServer:
             sid=sid,
             auth_time=auth_time,
             refresh_ttl=self.config["REFRESH_TOKEN_TTL"],
+            replaces=previous,
         )
         grant_type = request.payload.grant_type or ""
         metrics.count_token(grant_type, request.client.client_id)

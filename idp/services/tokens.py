@@ -6,6 +6,11 @@ that revocation, logout and suspension end every one of them at once. Refresh to
 their families live in SQL: they must outlive a restart of Redis, and reuse detection needs
 a durable "already rotated" mark. A flushed store is therefore an outage of access tokens
 only: clients refresh (or log in again) and carry on.
+
+On the hot path each SQL step is one statement on its own (``webcommon.db.execute_alone``): a
+code exchange inserts its refresh token; a refresh reads its token, and once the answer is
+ready and its access token is in the store, marks the token used and inserts its successor
+in one statement (``rotate_staged``).
 """
 
 import json
@@ -14,8 +19,10 @@ import time
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749 import TokenMixin
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import bindparam, insert, select, update
+
+from webcommon.db import execute_alone
 
 from ..storage.db import db
 from ..storage.oauth import RefreshToken, secret_hash
@@ -145,9 +152,12 @@ def save(
     auth_time=None,
     refresh_ttl: int = 0,
     now=None,
+    replaces: "RefreshRecord | None" = None,
 ) -> None:
     """Keep a token response: the access token in the store (one round trip), the refresh
-    token, if any, as a row of its family in the session's transaction."""
+    token, if any, as a row of its family. The successor of a refresh token (``replaces``) is
+    only staged: ``rotate_staged`` writes it once the access token is in the store, so that a
+    store failure never spends the client's refresh token."""
     now = int(now or time.time())
     refresh = token.get("refresh_token")
     refresh_hash = secret_hash(refresh) if refresh else None
@@ -170,22 +180,23 @@ def save(
     ttl = max(1, now + expires_in - int(time.time()))
     _store().set_indexed(access_key(token["access_token"]), json.dumps(vars(record)), ttl, indexes)
     if refresh:
-        db.session.execute(
-            _INSERT_REFRESH,
-            {
-                "token_hash": refresh_hash,
-                "family": family,
-                "client_id": client_id,
-                "account": account,
-                "scope": token.get("scope", ""),
-                "sid": sid,
-                "auth_time": auth_time,
-                "issued_at": now,
-                "expires_at": now + refresh_ttl,
-                "revoked": False,
-                "rotated": False,
-            },
-        )
+        row = {
+            "token_hash": refresh_hash,
+            "family": family,
+            "client_id": client_id,
+            "account": account,
+            "scope": token.get("scope", ""),
+            "sid": sid,
+            "auth_time": auth_time,
+            "issued_at": now,
+            "expires_at": now + refresh_ttl,
+            "revoked": False,
+            "rotated": False,
+        }
+        if replaces is None:
+            execute_alone(db, _INSERT_REFRESH, row)
+        else:
+            g.sol_rotation = (replaces, row)
 
 
 def parse_access(raw: bytes | None) -> AccessToken | None:
@@ -214,35 +225,61 @@ def by_refresh(value: str | None) -> RefreshRecord | None:
     """The refresh token row of a value (whatever its state), or None."""
     if not value:
         return None
-    row = db.session.execute(_BY_REFRESH, {"h": secret_hash(value)}).first()
-    return RefreshRecord(**row._mapping) if row is not None else None
+    rows = execute_alone(db, _BY_REFRESH, {"h": secret_hash(value)})
+    return RefreshRecord(**rows[0]._mapping) if rows else None
 
 
-_CLAIM = (
+# The rotation in one statement on PostgreSQL: the successor is inserted only if the claim
+# (the old token still usable, now marked used) succeeded, atomically, in one round trip.
+_NEW_COLUMNS = [c for c in _REFRESH.columns if c.name != "id"]
+_CLAIM_BY_ID = (
     update(_REFRESH)
     .where(
-        _REFRESH.c.token_hash == bindparam("h"),
-        _REFRESH.c.client_id == bindparam("cid"),
+        _REFRESH.c.id == bindparam("old"),
         _REFRESH.c.rotated.is_(False),
         _REFRESH.c.revoked.is_(False),
         _REFRESH.c.expires_at > bindparam("now"),
     )
     .values(rotated=True)
-    .returning(*_REFRESH.columns)
+)
+_CLAIMED = _CLAIM_BY_ID.returning(_REFRESH.c.id).cte("claimed")
+_ROTATE = (
+    insert(_REFRESH)
+    .from_select(
+        [c.name for c in _NEW_COLUMNS],
+        select(*[bindparam("new_" + c.name, type_=c.type) for c in _NEW_COLUMNS]).select_from(
+            _CLAIMED
+        ),
+    )
+    .add_cte(_CLAIMED)
+    .returning(_REFRESH.c.id)
 )
 
 
-def claim(value: str | None, client_id: str, now: float) -> RefreshRecord | None:
-    """Mark a usable refresh token of this client as used and return it, in one statement
-    (UPDATE … RETURNING); None when it is unknown, another client's, already used, revoked
-    or expired. The mark belongs to the request's transaction: a request that fails after it
-    (an invalid scope, say) is not committed, so the token stays usable. A concurrent second
-    use waits for the row lock, then finds the token used."""
-    if not value:
-        return None
-    params = {"h": secret_hash(value), "cid": client_id, "now": int(now)}
-    row = db.session.execute(_CLAIM, params).first()
-    return RefreshRecord(**row._mapping) if row is not None else None
+def rotate_staged() -> bool:
+    """Write the rotation ``save(replaces=…)`` staged: the old refresh token is marked used
+    and its successor inserted, together, and only if the old one is still usable. False
+    when it no longer is (a concurrent use of the same token won): that is reuse, and the
+    whole family is revoked, the access token just stored with it.
+
+    On PostgreSQL one statement (a data-modifying CTE); on SQLite, which has none, two
+    statements in the session's transaction, committed with the answer."""
+    staged = g.pop("sol_rotation", None)
+    if staged is None:
+        return True
+    old, row = staged
+    claim = {"old": old.id, "now": row["issued_at"]}
+    if db.engine.dialect.name == "postgresql":
+        new = {"new_" + name: value for name, value in row.items()}
+        done = bool(execute_alone(db, _ROTATE, {**claim, **new}))
+    else:
+        done = db.session.execute(_CLAIM_BY_ID, claim).rowcount == 1
+        if done:
+            db.session.execute(_INSERT_REFRESH, row)
+    if not done:
+        revoke_family(old.family)
+        db.session.commit()
+    return done
 
 
 def revoke_family(family: str) -> int:

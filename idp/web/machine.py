@@ -16,6 +16,7 @@ since no Flask view exists for these paths.
 
 import json
 
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app, g
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -25,7 +26,7 @@ from webcommon.db import commit_if_begun
 
 from .. import metrics
 from ..oidc.server import Answer
-from ..services import console
+from ..services import console, tokens
 from ..storage.db import db
 from . import rp_faults, sim
 from .errors import malformed_oauth
@@ -110,6 +111,9 @@ class MachineEndpoints:
             return fault
         with self.store.batch():  # the used code's mark and the access token: one round trip
             answer = self.server.create_token_response(request)
+        if answer.status_code == 200 and not tokens.rotate_staged():
+            # a concurrent use of the refresh token won: refused as Authlib refuses a used one
+            answer = self.server.handle_response(*InvalidGrantError()())
         metrics.count_token_response(answer.status_code, answer.body)
         draft = g.pop("sol_console", None)  # only when the RP console watches this client
         if draft is not None:
@@ -119,9 +123,8 @@ class MachineEndpoints:
             )
             console.record(self.store, draft["client_id"], item)
         if answer.status_code == 200:
-            # A refresh or code exchange wrote its refresh token (cc wrote nothing); a refused
-            # request is rolled back when the app context ends: a refresh token claimed before
-            # the refusal stays usable.
+            # On SQLite a refresh token's row waits in the session (on PostgreSQL it is
+            # written on its own); a refused request is rolled back when the context ends.
             commit_if_begun(db)
         answer.headers = [h for h in answer.headers if h[0] not in ("Cache-Control", "Pragma")]
         answer.headers.extend(NO_STORE)

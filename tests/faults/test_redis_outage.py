@@ -85,6 +85,14 @@ def test_redis_killed_under_load(faults_idp):
             posted.status_code,
             posted.text[:300],
         )
+        # A refresh answered 503 has not spent its token (it works after the outage).
+        refused = requests.post(
+            f"{base}/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=8,
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        )
+        assert refused.status_code == 503, refused.text
         idp.redis.start()
         ready_after = _ready_within(base, 20)
         assert breaker.state == CLOSED  # readiness came back because the probe closed it
@@ -119,7 +127,8 @@ def test_redis_killed_under_load(faults_idp):
     again = Flow(base, CLIENT_ID, CLIENT_SECRET, agent=sso_browser).start()
     assert not hasattr(again, "location"), "an SSO session from before the outage was reused"
     assert "Ingrese su Clave SOL" in again.text
-    # The refresh token lives in the database: it still works exactly once.
+    # The refresh token lives in the database: it still works exactly once, though it was
+    # tried during the outage.
     refreshed = requests.post(
         f"{base}/token",
         auth=(CLIENT_ID, CLIENT_SECRET),

@@ -143,6 +143,55 @@ def test_refresh_reuse_ends_the_family_access_tokens_only(idp, rp):
     assert _userinfo(idp, other["access_token"]).status_code == 200  # another family
 
 
+def test_a_refresh_reads_once_and_rotates_in_one_write(idp, rp, statements):
+    """The token is read once; marking it used and inserting its successor is one atomic
+    statement on PostgreSQL (a data-modifying CTE), two in one transaction on SQLite."""
+    _flow, token = _login(idp, rp)
+    statements.clear()
+    assert _refresh(idp, rp, token["refresh_token"]).status_code == 200
+    refresh_sql = [s for s in statements if "refresh_token" in s]
+    with idp.app.app_context():
+        from idp.storage import db
+
+        postgres = db.engine.dialect.name == "postgresql"
+    assert refresh_sql[0].lstrip().startswith("SELECT")
+    if postgres:
+        assert len(refresh_sql) == 2
+        assert refresh_sql[1].lstrip().startswith("WITH claimed AS")
+        assert "UPDATE refresh_token" in refresh_sql[1] and "INSERT INTO" in refresh_sql[1]
+    else:
+        assert [s.split()[0] for s in refresh_sql] == ["SELECT", "UPDATE", "INSERT"]
+
+
+def test_the_loser_of_a_race_for_a_refresh_token_ends_its_family(idp, rp):
+    """Two uses of one refresh token read it as usable at the same moment; the one whose
+    rotation comes second finds it used: it gets nothing, and the family ends, including
+    the winner's new tokens and the access token the loser had already stored."""
+    from idp.services import tokens
+
+    _flow, token = _login(idp, rp)
+    with idp.app.app_context():
+        seen_by_loser = tokens.by_refresh(token["refresh_token"])
+    winner = _refresh(idp, rp, token["refresh_token"])
+    assert winner.status_code == 200
+    renewed = winner.json()
+    with idp.app.app_context():
+        tokens.save(
+            {"access_token": "loser-at", "refresh_token": "loser-rt", "expires_in": 600},
+            client_id="rp1",
+            account=seen_by_loser.account,
+            family=seen_by_loser.family,
+            refresh_ttl=600,
+            replaces=seen_by_loser,
+        )
+        assert tokens.by_access("loser-at") is not None  # stored before the rotation
+        assert tokens.rotate_staged() is False
+        assert tokens.by_access("loser-at") is None
+        assert tokens.by_refresh("loser-rt") is None  # its successor was never written
+    assert _userinfo(idp, renewed["access_token"]).status_code == 401
+    assert _refresh(idp, rp, renewed["refresh_token"]).status_code == 400
+
+
 @pytest.mark.parametrize("kind", ["refresh_token", "access_token"])
 def test_revoking_either_token_ends_both(idp, rp, kind):
     """RFC 7009 §2.1: a revoked refresh token takes its grant's access tokens with it; a
