@@ -226,9 +226,9 @@ class RedisStore:
 
     def sadd(self, key, member, ttl=None):
         if ttl is None:
-            self._command("SADD", key, member)
-        else:
-            self._transaction(("SADD", key, member), ("PEXPIRE", key, self._px(ttl)))
+            self._write(("SADD", key, member))
+        else:  # as set_indexed: both in one round trip, and in the open batch if any
+            self._write(("SADD", key, member), ("PEXPIRE", key, self._px(ttl)))
 
     def smembers(self, key):
         return {m.decode() for m in self._command("SMEMBERS", key)}

@@ -115,10 +115,12 @@ def test_a_batch_writes_everything_when_it_ends(store):
     with store.batch():
         store.set("b1", "1", ttl=60)
         store.set_indexed("b2", "2", 60, ("b-idx",))
+        store.sadd("b-set", "m", ttl=60)
         with store.batch():  # nested: the outer block sends
             store.set("b3", "3")
     assert store.mget("b1", "b2", "b3") == [b"1", b"2", b"3"]
     assert store.smembers("b-idx") == {"b2"}
+    assert store.smembers("b-set") == {"m"} and 0 < store.ttl("b-set") <= 60
 
 
 def test_a_batch_that_raises_sends_nothing_on_redis(redis_url):
@@ -141,4 +143,5 @@ def test_a_batch_costs_one_round_trip_on_redis(redis_url):
         store.set("c1", "1", ttl=60)
         store.set("c2", "2", ttl=60)
         store.set_indexed("c3", "3", 60, ("c-idx",))
-    assert sent == [6]  # 2 SETs + (SET, SADD, 2 PEXPIRE) in one exchange
+        store.sadd("c-set", "m", ttl=60)
+    assert sent == [8]  # 2 SETs + (SET, SADD, 2 PEXPIRE) + (SADD, PEXPIRE) in one exchange
