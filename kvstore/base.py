@@ -27,6 +27,9 @@ class Store(Protocol):
     def pop(self, key: str) -> bytes | None:
         """Atomically read and delete: the basis of every single-use value."""
 
+    def pop_with(self, key: str, *others: str) -> list[bytes | None]:
+        """``pop(key)`` and the values of other keys, in one round trip: [popped, *values]."""
+
     def delete(self, *keys: str) -> int:
         """Delete keys; return how many existed."""
 

@@ -56,6 +56,9 @@ class MemoryStore:
             del self._data[key]
             return item[0]
 
+    def pop_with(self, key, *others):
+        return [self.pop(key), *self.mget(*others)]
+
     def delete(self, *keys):
         with self._lock:
             return sum(1 for k in keys if self._live(k) is not None and self._data.pop(k))

@@ -212,6 +212,12 @@ class RedisStore:
     def pop(self, key):
         return self._command("GETDEL", key)
 
+    def pop_with(self, key, *others):
+        if not others:
+            return [self.pop(key)]
+        popped, values = self._commands(("GETDEL", key), ("MGET", *others))
+        return [popped, *values]
+
     def delete(self, *keys):
         return self._command("DEL", *keys) if keys else 0
 

@@ -130,7 +130,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):
         store = self.server.store
-        raw = store.pop(_code_key(code))  # atomic: a code works once
+        # atomic: a code works once; the directory's stamp comes along for the account lookup
+        raw, version = store.pop_with(_code_key(code), snapshots.VERSION_KEY)
+        snapshots.use_version(version)
         if raw is None:
             # RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
             family = store.get(_used_key(code))

@@ -58,7 +58,8 @@ def attempt(
     answer reveals nothing.
     """
     src_key, acct_key = _source_key(login_id, source), _account_key(login_id)
-    counts = store.mget(src_key, acct_key)
+    *counts, version = store.mget(src_key, acct_key, snapshots.VERSION_KEY)
+    snapshots.use_version(version)  # for find(): read in the same round trip
     before = policy.gate(*counts)
     if before is Gate.LOCKED:
         return LoginResult(LOCKED)

@@ -73,6 +73,13 @@ def current_version(store=None) -> bytes:
     return version
 
 
+def use_version(version: bytes | None) -> None:
+    """Hand over the version stamp a caller read together with something else: the lookups
+    of this request then agree with it and cost no round trip of their own."""
+    if version is not None:
+        g.sol_directory_version = version
+
+
 def bump(store=None) -> None:
     """Tell every process that the directory changed."""
     (store or _store()).set(VERSION_KEY, secrets.token_hex(8))

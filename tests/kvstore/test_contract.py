@@ -62,6 +62,15 @@ def test_pop_and_delete(store):
     assert store.delete() == 0
 
 
+def test_pop_with_reads_other_keys_in_the_same_call(store):
+    store.set("code", "c")
+    store.set("stamp", "v1")
+    assert store.pop_with("code", "stamp", "absent") == [b"c", b"v1", None]
+    assert store.pop_with("code", "stamp") == [None, b"v1"]  # popped once only
+    store.set("alone", "a")
+    assert store.pop_with("alone") == [b"a"] and store.get("alone") is None
+
+
 def test_counters_keep_the_ttl_they_were_created_with(store):
     assert store.incr("c", ttl=60) == 1
     first = store.ttl("c")
