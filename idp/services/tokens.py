@@ -152,7 +152,7 @@ def save(
     auth_time=None,
     refresh_ttl: int = 0,
     now=None,
-    replaces: "RefreshRecord | None" = None,
+    replaces: RefreshRecord | None = None,
 ) -> None:
     """Keep a token response: the access token in the store (one round trip), the refresh
     token, if any, as a row of its family. The successor of a refresh token (``replaces``) is
