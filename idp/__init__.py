@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kvstore import store_from_url
-from webcommon import captcha, logs
+from webcommon import captcha, logs, responses
 from webcommon.observe import RequestObserver
 
 from .cli import register_cli
@@ -41,6 +41,7 @@ def create_app(settings: dict | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.update(cfg)
+    responses.install(app)
     logs.configure(cfg["LOG_FORMAT"])
     log_dev_warnings(cfg)
     if cfg["ENV"] == "production" and cfg["ALLOW_SIMULATION"]:

@@ -16,7 +16,7 @@ from flask import Flask, redirect, url_for
 from flask_migrate import Migrate
 
 from kvstore import store_from_url
-from webcommon import favicon, logs
+from webcommon import favicon, logs, responses
 from webcommon.observe import RequestObserver
 
 from . import cli, mail, metrics
@@ -51,6 +51,7 @@ def create_core_app(import_name: str = __name__, settings: dict | None = None) -
         template_folder=str(PACKAGE_DIR / "templates"),
     )
     app.config.update(cfg)
+    responses.install(app)
     logs.configure(cfg["LOG_FORMAT"])
     log_dev_warnings(cfg)
     store = store_from_url(cfg["REDIS_URL"])
