@@ -268,13 +268,18 @@ def parse_args(argv=None):
     return a
 
 
-def calibrate_pbkdf2(argon2_profile: str, rounds: int = 3) -> int:
+def calibrate_pbkdf2(argon2_profile: str, rounds: int = 5) -> int:
     """PBKDF2-SHA256 iterations that cost node as much CPU as one argon2id verify of ours
     (32-byte output, one SHA-256 block, as the peer's server.mjs derives it).
 
-    Both costs are measured ``rounds`` times, interleaved, and the least of each is kept: a
-    single measurement of either was seen off by up to 1.7x on a shared machine (a noisy
-    neighbour during one of the two), which then set the peer's cost for the whole run."""
+    Each of ``rounds`` rounds measures both costs back to back and keeps their ratio; the
+    median ratio sets the iterations. On this shared 2-core VM the machine's speed drifts by
+    up to 25 % within a minute, so two costs measured apart (the least of each, as before the
+    sixth session) could come from different spells and set the peer's cost too high or too
+    low for the whole run; a pair shares its spell, and the median drops a round spoiled by a
+    noisy neighbour. Both estimates are logged."""
+    import statistics
+
     from flask import Flask
 
     from idp.services import passwords
@@ -298,13 +303,14 @@ def calibrate_pbkdf2(argon2_profile: str, rounds: int = 3) -> int:
             argon2_runs.append((time.process_time() - t0) / 10 * 1e3)
             out = subprocess.run(["node", "-e", probe], check=True, capture_output=True, text=True)
             pbkdf2_runs.append(float(out.stdout))
-    argon2_ms, pbkdf2_ms = min(argon2_runs), min(pbkdf2_runs)
-    iters = max(1000, round(100_000 * argon2_ms / pbkdf2_ms))
+    ratio = statistics.median(a / p for a, p in zip(argon2_runs, pbkdf2_runs, strict=True))
+    iters = max(1000, round(100_000 * ratio))
+    least = round(100_000 * min(argon2_runs) / min(pbkdf2_runs))
+    a_ms, p_ms = (", ".join(f"{x:.1f}" for x in runs) for runs in (argon2_runs, pbkdf2_runs))
     log(
-        f"fair: argon2id ({argon2_profile}) verify {argon2_ms:.1f} ms CPU (least of "
-        f"{', '.join(f'{x:.1f}' for x in argon2_runs)}); node PBKDF2-SHA256 100k iterations "
-        f"{pbkdf2_ms:.1f} ms (least of {', '.join(f'{x:.1f}' for x in pbkdf2_runs)}) "
-        f"-> peer PBKDF2_ITERS={iters}"
+        f"fair: argon2id ({argon2_profile}) verify ms CPU {a_ms}; "
+        f"node PBKDF2-SHA256 100k iterations ms {p_ms}; "
+        f"median paired ratio -> peer PBKDF2_ITERS={iters} (least of each would give {least})"
     )
     return iters
 
