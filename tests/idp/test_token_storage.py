@@ -18,8 +18,10 @@ SUPERVISOR = "VUCE.USUARIO.SUPERVISOR"
 
 @pytest.fixture
 def statements(idp):
-    """Every SQL statement the IdP's engine runs during the test."""
+    """Every SQL statement the IdP's engine (and its autocommit sibling, on PostgreSQL) runs
+    during the test."""
     from idp.storage import db
+    from webcommon.db import autocommit_engine
 
     seen, lock = [], threading.Lock()
 
@@ -28,10 +30,14 @@ def statements(idp):
             seen.append(statement)
 
     with idp.app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+        engines = [db.engine]
+        if db.engine.dialect.name == "postgresql":
+            engines.append(autocommit_engine(db.engine))
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -3,12 +3,15 @@ session cannot even be closed (database gone) still gets its answer."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
+import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from webcommon.db import discard_session, new_db
+from tests.support.databases import fresh_database_url
+from webcommon.db import autocommit_engine, discard_session, execute_alone, new_db
 
 
 def _app(tmp_path, url=None):
@@ -81,3 +84,29 @@ def test_discard_session_after_a_failed_rollback(tmp_path):
         discard_session(db)  # does not raise
         assert db.session() is not session
         assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+def test_execute_alone_commits_on_its_own_autocommit_pool(tmp_path):
+    app, db = _app(tmp_path, fresh_database_url("execute_alone", tmp_path))
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE t (v integer)"))
+        db.session.commit()
+        sibling = autocommit_engine(db.engine)
+        assert autocommit_engine(db.engine) is sibling and sibling is not db.engine
+        assert sibling.url == db.engine.url
+
+        # No transaction open in the session: the row is committed by the statement itself.
+        execute_alone(db, text("INSERT INTO t VALUES (1)"))
+        assert db.session.execute(text("SELECT count(*) FROM t")).scalar() == 1
+        # Inside the session's transaction it joins it, and a rollback takes it back.
+        assert execute_alone(db, text("INSERT INTO t VALUES (2) RETURNING v")) == [(2,)]
+        db.session.rollback()
+        assert [r.v for r in execute_alone(db, text("SELECT v FROM t"))] == [1]
+
+        with sibling.connect() as conn:  # autocommit from the moment it opens
+            assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+            assert conn.connection.driver_connection.autocommit
+        assert sibling.pool.checkedin() >= 1
+        db.engine.dispose()  # e.g. after a database restart: the sibling's pool goes too
+        assert sibling.pool.checkedin() == 0
