@@ -476,7 +476,10 @@ class SolRequest(FlaskOAuth2Request):
     request) is not computed."""
 
     def __init__(self, request, uri: str):
-        OAuth2Request.__init__(self, request.method, uri, headers=request.headers)
+        # headers given after: Authlib's ``headers or {}`` would count werkzeug's environ
+        # headers (a pass over the whole environ) on every request
+        OAuth2Request.__init__(self, request.method, uri)
+        self.headers = request.headers
         self._request = request
         self.payload = FlaskOAuth2Payload(request)
 

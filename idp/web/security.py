@@ -31,6 +31,18 @@ class SessionInterface(SecureCookieSessionInterface):
             return None  # Flask substitutes make_null_session()
         return super().open_session(app, request)
 
+    def get_signing_serializer(self, app):
+        # Flask builds a new serializer for every open and save (twice a login form POST);
+        # it only depends on the keys, so it is made again only when they change.
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get(_SERIALIZER)
+        if cached is None or cached[0] != keys:
+            cached = app.extensions[_SERIALIZER] = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
+_SERIALIZER = "sol_session_serializer"
+
 
 RECAPTCHA_CSP = CSP.replace(
     "script-src 'self';",

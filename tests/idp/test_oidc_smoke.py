@@ -1,3 +1,6 @@
+import pytest
+from itsdangerous import BadSignature
+
 from tests.support.oidc import REDIRECT, Flow
 
 RUC = "20123456786"
@@ -51,3 +54,24 @@ def test_machine_endpoints_neither_read_nor_set_the_session_cookie(idp):
         idp.url + "/jwks", cookies={idp.app.config["SESSION_COOKIE_NAME"]: "x"}, timeout=10
     )
     assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+
+
+def test_the_session_serializer_is_reused_until_the_keys_change(tmp_path):
+    from idp import create_app
+    from tests.support.databases import fresh_database_url
+
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": fresh_database_url("sess", tmp_path)}
+    )
+    iface = app.session_interface
+    first = iface.get_signing_serializer(app)
+    assert iface.get_signing_serializer(app) is first
+    cookie = first.dumps({"sid": "abc"})
+
+    old_key, app.secret_key = app.secret_key, "another-secret-key-0123456789abcdef"
+    rotated = iface.get_signing_serializer(app)
+    assert rotated is not first
+    with pytest.raises(BadSignature):
+        rotated.loads(cookie)  # the old key no longer signs anything
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert iface.get_signing_serializer(app).loads(cookie) == {"sid": "abc"}  # but still reads
