@@ -13,6 +13,7 @@ the app's metrics token (refused when none is configured).
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import shutil
@@ -51,6 +52,27 @@ def reset_dir(path: Path) -> Path:
     return path
 
 
+class WorkerFiles(multiprocess.MultiProcessCollector):
+    """prometheus_client's multiprocess collector, minus the files a worker has created but
+    not sized yet. ``MmapedDict`` creates its file and only then sizes it: a scrape in that
+    instant read 0 bytes, raised ``struct.error`` and answered 500 for the whole page
+    (client_python#1199; seen here when the outage switch set a worker's first gauge). Such
+    a file holds nothing yet, so leaving it out of one scrape loses nothing."""
+
+    def collect(self):
+        files = []
+        for name in glob.glob(os.path.join(self._path, "*.db")):
+            try:
+                if os.path.getsize(name) >= _HEADER_BYTES:
+                    files.append(name)
+            except OSError:
+                continue  # removed since the listing (a dead worker's file)
+        return self.merge(files, accumulate=True)
+
+
+_HEADER_BYTES = 8  # MmapedDict's header: bytes used (4) and padding
+
+
 def build_registry(metrics, collectors=()) -> CollectorRegistry:
     """What ``/metrics`` serves: the workers' files (multiprocess) or this process's
     ``metrics``, plus the scrape-time ``collectors``."""
@@ -58,7 +80,7 @@ def build_registry(metrics, collectors=()) -> CollectorRegistry:
     folder = multiprocess_dir()
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        multiprocess.MultiProcessCollector(registry, path=folder)
+        WorkerFiles(registry, path=folder)
     else:
         for metric in metrics:
             registry.register(metric)

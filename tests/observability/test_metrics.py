@@ -204,3 +204,20 @@ def test_the_launcher_gives_each_app_its_own_emptied_folder(tmp_path):
     vuce_dir = Path(folders["vuce"][common.ENV_DIR])
     assert idp_dir != vuce_dir and idp_dir.is_dir() and vuce_dir.is_dir()
     assert not old.exists()
+
+
+def test_a_worker_file_not_sized_yet_does_not_break_the_scrape(tmp_path):
+    """A worker creates its file, then sizes it: a scrape in between used to answer 500."""
+    folder = common.reset_dir(tmp_path / "metrics" / "idp")
+    env = {**os.environ, common.ENV_DIR: str(folder), "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", WORKER], env=env, check=True, cwd=ROOT)
+    (folder / "gauge_livesum_4242.db").write_bytes(b"")  # created, not yet sized
+    page = subprocess.run(
+        [sys.executable, "-c", READER],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert value(page, "sol_tokens_issued_total", client="rp-a") == 1
