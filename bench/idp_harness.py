@@ -130,7 +130,9 @@ def flushed_redis(url: str) -> str:
     return url
 
 
-def idp_env(args, issuer: str, instance: str) -> dict:
+def idp_env(args, issuer: str, instance: str, root: Path = REPO) -> dict:
+    """The IdP's environment; ``root``: the checkout whose code it runs (bench/ab.py serves
+    an older commit from a worktree next to this one)."""
     env = dict(os.environ)
     env.update(
         {
@@ -142,15 +144,21 @@ def idp_env(args, issuer: str, instance: str) -> dict:
             "IDP_SECRET_KEY": "bench-secret-key-0123456789abcdef",
             "IDP_ARGON2_PROFILE": args.argon2_profile,
             "IDP_LOGIN_RATE_LIMIT": "1000000/minute",
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": str(root),
         }
     )
     return env
 
 
+def code_root(env: dict) -> str:
+    """The working directory of a process running the IdP: its code's checkout (``python -m``
+    puts the working directory first on sys.path, before PYTHONPATH)."""
+    return (env.get("PYTHONPATH") or str(REPO)).split(os.pathsep)[0]
+
+
 def flask(env: dict, *cli: str) -> None:
     cmd = [sys.executable, "-m", "flask", "--app", "idp", *cli]
-    r = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    r = subprocess.run(cmd, env=env, cwd=code_root(env), capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"flask {' '.join(cli[:2])} failed:\n{r.stdout}\n{r.stderr}")
 
@@ -255,7 +263,7 @@ def serve_gunicorn(
         str(logs / f"{name.replace(' ', '-')}-{port}.log"),
     ]
     p = procs.start(
-        name, cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        name, cmd, env=env, cwd=code_root(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     wait_http(f"http://127.0.0.1:{port}{ready_path}", p, name)
     return p
@@ -297,7 +305,9 @@ def serve_granian(
         *GRANIAN_COMMON,
     ]
     log_file = open(logs / f"{name.replace(' ', '-')}-{port}.log", "w")  # noqa: SIM115
-    p = procs.start(name, cmd, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+    p = procs.start(
+        name, cmd, env=env, cwd=code_root(env), stdout=log_file, stderr=subprocess.STDOUT
+    )
     wait_http(f"http://127.0.0.1:{port}{ready_path}", p, name)
     return p
 
@@ -359,12 +369,12 @@ def server_defaults(a) -> None:
 
 
 def start_idp(
-    args, procs: Procs, logs: Path, env_extra: dict | None = None
+    args, procs: Procs, logs: Path, env_extra: dict | None = None, root: Path = REPO
 ) -> tuple[str, subprocess.Popen]:
     """Seed the fresh database, then one server whose issuer is its own URL."""
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-idp-")
-    env = idp_env(args, f"http://127.0.0.1:{port}", instance)
+    env = idp_env(args, f"http://127.0.0.1:{port}", instance, root)
     env.update(env_extra or {})
     log(f"seeding {args.database_url} / {args.redis_url} (argon2 profile {args.argon2_profile})")
     seed_idp(env)
