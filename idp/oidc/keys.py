@@ -59,6 +59,10 @@ class KeyRing:
     def _fresh(self, now: float) -> bool:
         return now - self._loaded_at < _CACHE_SECONDS and bool(self._state[0])
 
+    def fresh(self) -> bool:
+        """Whether the next read is answered from this process's copy, without SQL."""
+        return self._fresh(time.time())
+
     def _refresh(self, now: float) -> None:
         if self._fresh(now):
             return

@@ -94,11 +94,19 @@ class PublicDocuments:
         """The document, or None when Flask must answer (outage simulated, store or
         database failing: Flask's hooks and error handlers say so properly)."""
         try:
+            if self.app.extensions["sol_keyring"].fresh():
+                # Nothing below reads the database while the key ring's copy is fresh (the
+                # outage flag and the published keys are per-process copies of the store's),
+                # so the app context, a third of a JWKS answer's work, is not pushed.
+                return self._lookup(path)
             with self.app.app_context():
-                simulated = rp_faults.enabled(self.app.config)
-                if simulated and outage.current(self.app.extensions["sol_store"]).mode != "none":
-                    return None
-                return document(self.app, path)
+                return self._lookup(path)
         except Exception as err:  # noqa: BLE001 - any failure: Flask answers and reports it
             log.debug("public document %s left to Flask: %s", path, err)
             return None
+
+    def _lookup(self, path: str) -> tuple[bytes, str] | None:
+        simulated = rp_faults.enabled(self.app.config)
+        if simulated and outage.current(self.app.extensions["sol_store"]).mode != "none":
+            return None
+        return document(self.app, path)

@@ -115,3 +115,41 @@ def test_a_database_failure_is_left_to_flask(idp, http, flask_requests, monkeypa
     resp = http.get(idp.url + JWKS_PATH, timeout=10)
     assert flask_requests == [JWKS_PATH]
     assert resp.status_code == 503 and resp.json()["error"] == "service_unavailable"
+
+
+def test_a_fresh_key_ring_answers_without_an_app_context(idp):
+    """The shortcut pushes no app context while the key ring's copy is fresh, and one (to
+    reload the keys from SQL) once it is stale; the answer is the same."""
+    import threading
+
+    from werkzeug.test import EnvironBuilder
+
+    me, pushed = threading.get_ident(), []
+
+    def record(sender, **_):
+        if threading.get_ident() == me:
+            pushed.append(sender)
+
+    def get_jwks():
+        seen = {}
+        body = idp.app(
+            EnvironBuilder(path=JWKS_PATH).get_environ(),
+            lambda status, headers, exc_info=None: seen.update(status=status),
+        )
+        return seen["status"], b"".join(body)
+
+    ring = idp.app.extensions["sol_keyring"]
+    flask.appcontext_pushed.connect(record, idp.app)
+    try:
+        get_jwks()  # loads the ring if another test left it stale
+        assert ring.fresh()
+        pushed.clear()
+        fresh = get_jwks()
+        assert pushed == []
+        ring.invalidate()
+        assert not ring.fresh()
+        reloaded = get_jwks()
+        assert pushed == [idp.app] and ring.fresh()
+    finally:
+        flask.appcontext_pushed.disconnect(record, idp.app)
+    assert fresh == reloaded and fresh[0].startswith("200")
