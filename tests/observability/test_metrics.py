@@ -171,6 +171,14 @@ print(generate_latest(build_registry(metrics.ALL)).decode())
 """
 
 
+def _scrape_in_another_process(env) -> str:
+    run = subprocess.run(
+        [sys.executable, "-c", READER], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    run.check_returncode()
+    return run.stdout
+
+
 def test_multiprocess_mode_adds_up_every_worker(tmp_path):
     """Two worker processes count into PROMETHEUS_MULTIPROC_DIR; a third serves the sum."""
     folder = common.reset_dir(tmp_path / "metrics" / "idp")
@@ -180,14 +188,7 @@ def test_multiprocess_mode_adds_up_every_worker(tmp_path):
     env = {**os.environ, common.ENV_DIR: str(folder), "PYTHONPATH": str(ROOT)}
     for _ in range(2):
         subprocess.run([sys.executable, "-c", WORKER], env=env, check=True, cwd=ROOT)
-    page = subprocess.run(
-        [sys.executable, "-c", READER],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
+    page = _scrape_in_another_process(env)
     assert value(page, "sol_tokens_issued_total", client="rp-a") == 2
     assert value(page, "sol_http_request_duration_seconds_count", endpoint="token") == 2
 
@@ -212,12 +213,5 @@ def test_a_worker_file_not_sized_yet_does_not_break_the_scrape(tmp_path):
     env = {**os.environ, common.ENV_DIR: str(folder), "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", WORKER], env=env, check=True, cwd=ROOT)
     (folder / "gauge_livesum_4242.db").write_bytes(b"")  # created, not yet sized
-    page = subprocess.run(
-        [sys.executable, "-c", READER],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
+    page = _scrape_in_another_process(env)
     assert value(page, "sol_tokens_issued_total", client="rp-a") == 1

@@ -58,3 +58,18 @@ def flush_store(store) -> None:
     else:
         with store._lock:
             store._data.clear()
+
+
+def embedded_app(name: str, tmp_path):
+    """The IdP (``name`` "idp") or VUCE ("vuce") with its development defaults and a database
+    of its own."""
+    if name == "idp":
+        from idp import create_app
+    else:
+        from vuce_client import create_app
+    return create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": fresh_database_url(f"{name}_{tmp_path.name}"[:40], tmp_path),
+        }
+    )

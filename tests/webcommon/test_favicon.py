@@ -4,25 +4,12 @@ import struct
 
 import pytest
 
-from tests.support.databases import fresh_database_url
-
-
-def _app(name, tmp_path):
-    if name == "idp":
-        from idp import create_app
-    else:
-        from vuce_client import create_app
-    return create_app(
-        {
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": fresh_database_url(f"favicon_{name}", tmp_path),
-        }
-    )
+from tests.support.databases import embedded_app
 
 
 @pytest.mark.parametrize(("name", "page"), [("idp", "/sol"), ("vuce", "/login")])
 def test_favicon_is_served_and_linked(tmp_path, name, page):
-    client = _app(name, tmp_path).test_client()
+    client = embedded_app(name, tmp_path).test_client()
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
     reserved, kind, count = struct.unpack("<HHH", icon.data[:6])

@@ -5,21 +5,8 @@ import pytest
 from flask import Response
 from werkzeug.test import EnvironBuilder
 
-from tests.support.databases import fresh_database_url
+from tests.support.databases import embedded_app
 from webcommon.responses import BufferedResponse
-
-
-def _app(name, tmp_path):
-    if name == "idp":
-        from idp import create_app
-    else:
-        from vuce_client import create_app
-    return create_app(
-        {
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": fresh_database_url(f"responses_{name}", tmp_path),
-        }
-    )
 
 
 def _call(app, path, method="GET"):
@@ -35,7 +22,7 @@ def _call(app, path, method="GET"):
 
 @pytest.mark.parametrize(("name", "page"), [("idp", "/sol"), ("vuce", "/login")])
 def test_a_page_leaves_as_one_bytes_object(tmp_path, name, page):
-    app = _app(name, tmp_path)
+    app = embedded_app(name, tmp_path)
     assert app.response_class is BufferedResponse
     body, seen = _call(app, page)
     assert isinstance(body, list) and len(body) == 1 and isinstance(body[0], bytes)
@@ -48,7 +35,7 @@ def test_a_page_leaves_as_one_bytes_object(tmp_path, name, page):
 
 @pytest.mark.parametrize("name", ["idp", "vuce"])
 def test_a_static_file_still_streams(tmp_path, name):
-    body, seen = _call(_app(name, tmp_path), "/favicon.ico")
+    body, seen = _call(embedded_app(name, tmp_path), "/favicon.ico")
     assert seen["status"].startswith("200")
     assert not isinstance(body, list)
     data = b"".join(body)
