@@ -22,6 +22,9 @@ MACHINE_PATHS = frozenset(
 )
 
 
+_SERIALIZER = "sol_session_serializer"  # app.extensions key of the cached one
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, not opened on MACHINE_PATHS (a read-only null session
     there: writing to it raises, nothing is saved)."""
@@ -39,9 +42,6 @@ class SessionInterface(SecureCookieSessionInterface):
         if cached is None or cached[0] != keys:
             cached = app.extensions[_SERIALIZER] = (keys, super().get_signing_serializer(app))
         return cached[1]
-
-
-_SERIALIZER = "sol_session_serializer"
 
 
 RECAPTCHA_CSP = CSP.replace(
