@@ -10,6 +10,7 @@ a pair shares its spell of the machine.
 
     .venv/bin/python bench/ab.py --base HEAD~1                     # login,sso,refresh,cc
     .venv/bin/python bench/ab.py --base 70d59fe --scenarios login,refresh --rounds 6
+    .venv/bin/python bench/ab.py --base HEAD --base-threads 4 --threads 1   # a layout, same code
 
 The earlier commit is checked out into a temporary git worktree, removed at the end. Every
 process started here is stopped by its PID at the end, also on Ctrl-C. Results: JSON lines in
@@ -57,6 +58,12 @@ def parse_args(argv=None):
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--redis", default="redis://127.0.0.1:6379", help="dbs 13 and 14 are used")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
+    p.add_argument(
+        "--base-threads",
+        type=int,
+        default=None,
+        help="granian blocking threads of the base side only (default: --threads)",
+    )
     add_server_args(p)
     a = p.parse_args(argv)
     server_defaults(a)
@@ -104,6 +111,7 @@ def main(argv=None) -> int:
     tree = worktree(args.base)
     log(f"base {args.base} checked out at {tree}")
     results = {(side, sc): [] for side in ("base", "this") for sc in args.scenarios}
+    threads = {"base": args.base_threads or args.threads, "this": args.threads}
     try:
         base = peer_dir()  # the driver only
         py = driver_python(base)
@@ -111,6 +119,7 @@ def main(argv=None) -> int:
         for side, root, db, index in (("base", tree, "ab_base", 13), ("this", REPO, "ab_this", 14)):
             args.database_url = fresh_database(args.pg, db)
             args.redis_url = flushed_redis(f"{args.redis.rstrip('/')}/{index}")
+            args.threads = threads[side]
             servers[side] = start_idp(args, procs, logs, root=root)
         for r in range(args.rounds):
             order = list(servers.items())
@@ -129,7 +138,8 @@ def main(argv=None) -> int:
             ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
             capture_output=True,
         )
-    print(f"\n{report(results, args.scenarios, args.base)}\n\nresults: {out}")
+    label = args.base if args.base_threads is None else f"{args.base}, {threads['base']} threads"
+    print(f"\n{report(results, args.scenarios, label)}\n\nresults: {out}")
     return 0
 
 

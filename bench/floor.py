@@ -58,7 +58,14 @@ APPS = {
 CONFIGS = {
     "granian": ("granian 2x4", "granian", ["--workers", "2", "--blocking-threads", "4"]),
     "granian8": ("granian 2x8", "granian", ["--workers", "2", "--blocking-threads", "8"]),
+    "granian2": ("granian 2x2", "granian", ["--workers", "2", "--blocking-threads", "2"]),
     "granian1": ("granian 2x1", "granian", ["--workers", "2", "--blocking-threads", "1"]),
+    # the same 2x4, with /jwks answered by granian's static file route (no Python per request)
+    "granian-static": (
+        "granian 2x4 static /jwks",
+        "granian",
+        ["--workers", "2", "--blocking-threads", "4"],
+    ),
     "gthread": (
         "gunicorn gthread 2x4",
         "gunicorn",
@@ -83,6 +90,21 @@ def start_server(procs: Procs, logs: Path, app: str, config: str, jwks: str) -> 
     name = f"floor {app} {config}"
     if server == "granian":
         _, target, factory = APPS[app]
+        if config == "granian-static":
+            folder = logs / f"static-{port}"
+            folder.mkdir()
+            (folder / "jwks.json").write_text(jwks)
+            flags = [
+                *flags,
+                "--static-path-route",
+                "/jwks",
+                "--static-path-mount",
+                str(folder),
+                "--static-path-dir-to-file",
+                "jwks.json",
+                "--static-path-expires",
+                "60",
+            ]
         p = serve_granian(
             procs, logs, target, port, flags, env, name, "/jwks", python=PY, factory=factory
         )

@@ -358,14 +358,17 @@ def add_server_args(p, threads_default: int | None = None) -> None:
         "--threads",
         type=int,
         default=threads_default,
-        help="granian: blocking threads per worker; gunicorn: gthread threads (default 4 for both)",
+        help="granian: blocking threads per worker (default 1); gunicorn: gthread threads "
+        "(default 4)",
     )
     p.add_argument("--worker-class", default="gthread", help="gunicorn only: gthread or sync")
 
 
 def server_defaults(a) -> None:
     if a.threads is None:
-        a.threads = 4  # granian: bench/README.md "Server configuration"; gunicorn: as before
+        # granian: 1 per worker, as the IdP is served (bench/README.md "Server configuration");
+        # gunicorn: its 4 gthread threads of before
+        a.threads = 1 if a.server == "granian" else 4
 
 
 def start_idp(

@@ -39,7 +39,11 @@ PROFILE_VUCE = "ADUANAS.VUCE"
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("VUCE_SOL_INSTANCE", "./instance", "instance folder of `vuce-sol up` (or --instance DIR)"),
     ("VUCE_SOL_WORKERS", "1 (2 with both *_REDIS_URL)", "granian workers (processes) per app"),
-    ("VUCE_SOL_IDP_THREADS", "4", "granian blocking threads per IdP worker"),
+    (
+        "VUCE_SOL_IDP_THREADS",
+        "4 (1 with several workers)",
+        "granian blocking threads per IdP worker",
+    ),
     ("VUCE_SOL_VUCE_THREADS", "32", "granian blocking threads per VUCE worker"),
     (
         "PROMETHEUS_MULTIPROC_DIR",
@@ -53,11 +57,14 @@ READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 DEFAULT_INBOX_PORT = 1080
 # Python threads per granian worker (requests it serves at once; bench/README.md "Server
-# configuration"): the IdP's requests are short; 4 gave its SSO flow the best throughput and p99
-# (1 serialises it; 8 was no better, 32 cost more CPU per request); VUCE's
-# contingency form holds its thread through a 250 ms anti-enumeration floor (a sleep), so a
-# burst needs many (bench/README.md "Contingency burst").
+# configuration"). The IdP's requests are short and CPU-bound, and threads of one process take
+# turns at the GIL: with several workers, one thread each gave 1.10x the JWKS and 1.11x the
+# logins of four (paired, same machine), for 0.86x the rotating refreshes, which wait on
+# PostgreSQL. A single worker (the embedded store) keeps 4, so that one slow request does not
+# hold the whole IdP. VUCE's contingency form holds its thread through a 250 ms
+# anti-enumeration floor (a sleep), so a burst needs many (bench/README.md "Contingency burst").
 DEFAULT_THREADS = {"idp": 4, "vuce_client": 32}
+IDP_THREADS_MULTI_WORKER = 1
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -172,7 +179,10 @@ def make_plan(
     shared = env.get("IDP_REDIS_URL") and env.get("VUCE_REDIS_URL")
     workers = int(env.get("VUCE_SOL_WORKERS") or (2 if shared else 1))
     threads = {
-        "idp": int(env.get("VUCE_SOL_IDP_THREADS") or DEFAULT_THREADS["idp"]),
+        "idp": int(
+            env.get("VUCE_SOL_IDP_THREADS")
+            or (IDP_THREADS_MULTI_WORKER if workers > 1 else DEFAULT_THREADS["idp"])
+        ),
         "vuce_client": int(env.get("VUCE_SOL_VUCE_THREADS") or DEFAULT_THREADS["vuce_client"]),
     }
     env.setdefault("PYTHONUNBUFFERED", "1")

@@ -82,8 +82,14 @@ _BASE: tuple[Setting, ...] = (
     ),
     Setting("IDP_TIMEOUT", "VUCE_IDP_TIMEOUT", 5.0, "timeout of every call to the IdP (s)", float),
     Setting("DISCOVERY_TTL", "VUCE_DISCOVERY_TTL", 3600, "discovery document cache (s)", int),
+    # under the IdP's key lead (IDP_KEY_LEAD_SECONDS, 300): a rotated key is known here before
+    # it signs, so no token (a back-channel logout least of all) waits on a JWKS refetch
     Setting(
-        "JWKS_TTL", "VUCE_JWKS_TTL", 3600, "JWKS cache (s); refetched once on unknown kid", int
+        "JWKS_TTL",
+        "VUCE_JWKS_TTL",
+        240,
+        "JWKS cache (s), under the IdP's key lead; refetched once on unknown kid",
+        int,
     ),
     Setting("SESSION_TTL", "VUCE_SESSION_TTL", 8 * 3600, "VUCE session life (s)", int),
     Setting("CLOCK_LEEWAY", "VUCE_CLOCK_LEEWAY", 60, "allowed clock skew on tokens (s)", int),

@@ -278,16 +278,34 @@ def test_listening_on_every_interface_keeps_browser_urls_on_loopback(tmp_path):
     assert argv[argv.index("--host") + 1] == "0.0.0.0" and "wsgi" in argv
 
 
+def _blocking_threads(plan) -> dict[str, str]:
+    argvs = {app: cli._server(app, plan, 1) for app in ("idp", "vuce_client")}
+    return {app: argv[argv.index("--blocking-threads") + 1] for app, argv in argvs.items()}
+
+
 def test_each_app_gets_its_own_thread_count(tmp_path):
     """VUCE's contingency floor holds a thread per request: it gets many; the IdP few."""
     plan = cli.make_plan(str(tmp_path), environ={})
-    threads = {
-        app: cli._server(app, plan, 1)[cli._server(app, plan, 1).index("--blocking-threads") + 1]
-        for app in ("idp", "vuce_client")
-    }
-    assert threads == {"idp": "4", "vuce_client": "32"}
+    assert plan.workers == 1
+    assert _blocking_threads(plan) == {"idp": "4", "vuce_client": "32"}
     plan = cli.make_plan(str(tmp_path), environ={"VUCE_SOL_VUCE_THREADS": "64"})
     assert plan.threads == {"idp": 4, "vuce_client": 64}
+
+
+def test_several_idp_workers_get_one_thread_each_unless_told(tmp_path):
+    """With the shared store the IdP runs a worker per core, each serving one request at a time
+    (bench/README.md "Server configuration"); VUCE_SOL_IDP_THREADS still decides."""
+    shared = {
+        "IDP_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "VUCE_REDIS_URL": "redis://127.0.0.1:6379/1",
+    }
+    plan = cli.make_plan(str(tmp_path), environ=shared)
+    assert plan.workers == 2
+    assert _blocking_threads(plan) == {"idp": "1", "vuce_client": "32"}
+    plan = cli.make_plan(str(tmp_path), environ={**shared, "VUCE_SOL_WORKERS": "1"})
+    assert plan.threads["idp"] == 4
+    plan = cli.make_plan(str(tmp_path), environ={**shared, "VUCE_SOL_IDP_THREADS": "3"})
+    assert plan.threads["idp"] == 3
 
 
 @pytest.mark.slow
