@@ -84,6 +84,18 @@ def _nonce_key(client_id: str, nonce: str) -> str:
     return f"nonce:{client_id}:{tokens.secret_hash(nonce)}"
 
 
+def nonce_key(params) -> str | None:
+    """The store key that marks an authorization request's nonce as used, or None."""
+    client_id, nonce = params.get("client_id"), params.get("nonce")
+    return _nonce_key(client_id, nonce) if client_id and nonce else None
+
+
+def prefetched_nonce(key: str, value: bytes | None) -> None:
+    """Hand over a nonce mark read together with the request's other keys (the SSO session,
+    the lockout counters): the nonce check of this request then costs no round trip."""
+    g.sol_nonce_mark = (key, value)
+
+
 def _used_key(code: str) -> str:
     return "code-used:" + tokens.secret_hash(code)
 
@@ -126,6 +138,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         store.set(_code_key(code), json.dumps(data), ttl=cfg["CODE_TTL"])
         if data["nonce"]:
             # Remember the nonce only once a code carries it (see exists_nonce).
+            g.pop("sol_nonce_mark", None)  # read before this code: no longer true
             store.set(_nonce_key(data["client_id"], data["nonce"]), "1", ttl=cfg["CODE_TTL"] * 10)
 
     def query_authorization_code(self, code, client):
@@ -220,6 +233,9 @@ class SolOpenIDCode(OpenIDCode):
         # Validation runs more than once per request (login, consent): only check here;
         # the nonce is recorded when a code is issued with it.
         key = _nonce_key(request.payload.client_id, nonce)
+        mark = g.get("sol_nonce_mark")
+        if mark is not None and mark[0] == key:
+            return mark[1] is not None
         return self.server.store.get(key) is not None
 
     def generate_user_info(self, user, scope):

@@ -25,6 +25,7 @@ class LoginResult:
     account: Account | None = None
     rehashed: bool = False  # the stored hash was re-made: the caller commits
     captcha: bool = False  # the next attempt on this account needs a solved captcha
+    also: tuple = ()  # the values of ``attempt(also=…)``'s keys, read with the counters
 
 
 def _source_key(login_id: str, source: str) -> str:
@@ -49,16 +50,21 @@ def attempt(
     policy: LockoutPolicy,
     source: str,
     captcha_solved=lambda: False,
+    also: tuple[str, ...] = (),
 ):
     """Check a password under the lockout policy.
 
     ``source`` is where the attempt comes from (the client address); ``captcha_solved`` is
     asked only when the policy demands a captcha. The counters are keyed by what was typed
     (not by a found account) so an unknown user locks exactly like a known one and the
-    answer reveals nothing.
+    answer reveals nothing. ``also``: store keys the caller reads next, fetched in the same
+    round trip as the counters (their values in ``LoginResult.also`` of a successful login).
     """
     src_key, acct_key = _source_key(login_id, source), _account_key(login_id)
-    *counts, version = store.mget(src_key, acct_key, snapshots.VERSION_KEY)
+    source_count, account_count, version, *extra = store.mget(
+        src_key, acct_key, snapshots.VERSION_KEY, *also
+    )
+    counts = [source_count, account_count]
     snapshots.use_version(version)  # for find(): read in the same round trip
     before = policy.gate(*counts)
     if before is Gate.LOCKED:
@@ -75,11 +81,11 @@ def attempt(
     if counts != [None, None]:
         store.delete(src_key, acct_key)
     if not passwords.needs_rehash(account.password_hash):
-        return LoginResult(OK, account)
+        return LoginResult(OK, account, also=tuple(extra))
     # Hashed under another cost profile (IDP_ARGON2_PROFILE changed): the clear password is
     # at hand only now, so re-hash it.
     accounts.replace_password_hash(account, passwords.hash_password(password))
-    return LoginResult(OK, account, rehashed=True)
+    return LoginResult(OK, account, rehashed=True, also=tuple(extra))
 
 
 def _count_failure(store, src_key: str, acct_key: str, policy: LockoutPolicy) -> Gate:

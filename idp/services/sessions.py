@@ -44,13 +44,17 @@ def get(store, sid: str | None) -> SsoSession | None:
     return parse(store.get(_key(sid))) if sid else None
 
 
-def get_with_version(store, sid: str | None) -> tuple[SsoSession | None, bytes | None]:
+def get_with_version(
+    store, sid: str | None, *also: str
+) -> tuple[SsoSession | None, bytes | None, list[bytes | None]]:
     """The session and the directory's version stamp, in one round trip (every SSO request
-    reads both: the session, then its account's snapshot)."""
+    reads both: the session, then its account's snapshot); ``also``: keys the request will
+    read next, fetched in the same round trip (their values come third, None without a
+    session: nothing is read then)."""
     if not sid:
-        return None, None
-    raw, version = store.mget(_key(sid), snapshots.VERSION_KEY)
-    return parse(raw), version
+        return None, None, [None] * len(also)
+    raw, version, *extra = store.mget(_key(sid), snapshots.VERSION_KEY, *also)
+    return parse(raw), version, extra
 
 
 def parse(raw: bytes | None) -> SsoSession | None:

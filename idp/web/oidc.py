@@ -19,7 +19,7 @@ from flask import (
 from webcommon.db import commit_if_begun
 
 from ..oidc import authorize as authorization
-from ..oidc.server import LoginUser
+from ..oidc.server import LoginUser, nonce_key, prefetched_nonce
 from ..services import sessions, snapshots
 from ..storage.db import db
 from . import login_form, public_docs
@@ -38,9 +38,14 @@ def _store():
     return current_app.extensions["sol_store"]
 
 
-def current_sso():
-    """The SSO session named by the cookie and its account, or (None, None)."""
-    sso, version = sessions.get_with_version(_store(), session.get("sid"))
+def current_sso(nonce_key: str | None = None):
+    """The SSO session named by the cookie and its account, or (None, None). ``nonce_key``:
+    the authorization request's nonce mark, read in the same round trip when there is a
+    session (the request's nonce check needs it next)."""
+    also = (nonce_key,) if nonce_key else ()
+    sso, version, extra = sessions.get_with_version(_store(), session.get("sid"), *also)
+    if extra and sso is not None:
+        prefetched_nonce(nonce_key, extra[0])
     account = snapshots.account(sso.account, version) if sso else None
     return (sso, account) if account is not None else (None, None)
 
@@ -146,7 +151,7 @@ def resume(pending: dict, sso, account, *, fresh: bool, denied: bool = False):
 @limiter.exempt
 @csrf.exempt  # an authorization request, not a form of ours; state/PKCE protect it
 def authorize():
-    sso, account = current_sso()
+    sso, account = current_sso(nonce_key(request.values))
     return _authorize(request, sso, account)
 
 
