@@ -2,7 +2,7 @@
 
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 
 def _b(value) -> bytes:
@@ -114,8 +114,11 @@ class MemoryStore:
                 keep = item[1] if item is not None and isinstance(item[0], set) else None
                 self._data[index] = (members, max(keep or expires, expires))
 
-    def batch(self):
-        return nullcontext()  # in process: no round trip to save
+    @contextmanager
+    def batch(self, during=None):
+        yield  # in process: no round trip to save, writes are done at once
+        if during is not None:
+            during()
 
     def delete_indexed(self, index):
         with self._lock:

@@ -154,3 +154,51 @@ def test_a_batch_costs_one_round_trip_on_redis(redis_url):
         store.set_indexed("c3", "3", 60, ("c-idx",))
         store.sadd("c-set", "m", ttl=60)
     assert sent == [8]  # 2 SETs + (SET, SADD, 2 PEXPIRE) + (SADD, PEXPIRE) in one exchange
+
+
+def test_the_work_of_a_batch_runs_once_when_it_ends(store):
+    calls = []
+    with store.batch(during=lambda: calls.append(store.get("w0"))):
+        store.set("w1", "1", ttl=60)
+        assert calls == []  # not before the block ends
+    assert calls == [None] and store.get("w1") == b"1"
+    with store.batch(during=lambda: calls.append("empty")):
+        pass  # nothing to write: the work still runs
+    with store.batch(), store.batch(during=lambda: calls.append("nested")):
+        store.set("w2", "2")
+    assert calls == [None, "empty", "nested"] and store.get("w2") == b"2"
+
+
+def test_a_failing_work_leaves_the_writes_applied_and_the_store_usable(store):
+    def fail():
+        raise RuntimeError("the SQL statement failed")
+
+    with pytest.raises(RuntimeError), store.batch(during=fail):
+        store.set("f1", "1", ttl=60)
+    assert store.get("f1") == b"1"  # sent before the work ran
+    store.set("f2", "2")  # every reply was read: the connection is in step
+    assert store.mget("f1", "f2") == [b"1", b"2"]
+
+
+def test_the_work_overlaps_the_round_trip_of_the_writes_on_redis(redis_url):
+    store = RedisStore.from_url(redis_url)
+    exchanges = []
+    real = store._exchange
+    store._exchange = lambda exchange, payload: (
+        exchanges.append(exchange.__name__) or real(exchange, payload)
+    )
+    with store.batch(during=lambda: store.ping()):
+        store.set("o1", "1", ttl=60)
+        store.set("o2", "2", ttl=60)
+    assert exchanges == ["_many_while"]  # one round trip, the work inside it
+
+
+def test_a_retried_batch_runs_its_work_once_on_redis(redis_url):
+    store = RedisStore.from_url(redis_url)
+    store.set("r0", "0")  # this thread's connection is open
+    own_id = store._command("CLIENT", "ID")
+    redis.Redis.from_url(redis_url).client_kill_filter(_id=own_id)  # the server drops it
+    calls = []
+    with store.batch(during=lambda: calls.append(1)):
+        store.set("r1", "1")
+    assert calls == [1] and store.get("r1") == b"1"
