@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -70,13 +69,10 @@ class Store(Protocol):
     def list_head(self, key: str, count: int) -> list[bytes]:
         """Up to ``count`` values of a list, newest first."""
 
-    def batch(self, during: Callable[[], None] | None = None) -> AbstractContextManager:
+    def batch(self) -> AbstractContextManager:
         """A block whose ``set`` and ``set_indexed`` calls are sent together, in one round
         trip, when it ends normally (dropped if it raises). Reads inside the block do not see
-        them: use it around writes that nothing in the block reads back. ``during``: called
-        once when the block ends normally, while the writes are in flight (after they are
-        sent, before their replies are read), so that other I/O overlaps their round trip;
-        the writes are applied even if it raises, and its exception propagates."""
+        them: use it around writes that nothing in the block reads back."""
 
     def ping(self) -> bool:
         """True when the store answers."""

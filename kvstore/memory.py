@@ -2,7 +2,7 @@
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import nullcontext
 
 
 def _b(value) -> bytes:
@@ -114,11 +114,8 @@ class MemoryStore:
                 keep = item[1] if item is not None and isinstance(item[0], set) else None
                 self._data[index] = (members, max(keep or expires, expires))
 
-    @contextmanager
-    def batch(self, during=None):
-        yield  # in process: no round trip to save, writes are done at once
-        if during is not None:
-            during()
+    def batch(self):
+        return nullcontext()  # in process: no round trip to save
 
     def delete_indexed(self, index):
         with self._lock:

@@ -33,36 +33,6 @@ def _many(conn, commands) -> list:
     return replies
 
 
-def _many_while(conn, payload) -> list:
-    """``_many``, running ``during()`` between sending the commands and reading their
-    replies, which are read even if it raises (the connection stays in step)."""
-    commands, during = payload
-    conn.send_packed_command(conn.pack_commands(commands))
-    try:
-        during()
-    finally:
-        replies = []
-        for _ in commands:
-            try:
-                replies.append(conn.read_response())
-            except redis.ResponseError as exc:
-                replies.append(exc)
-    return replies
-
-
-class _Once:
-    """A callable that runs its function on the first call only: ``_exchange`` retries an
-    exchange on a fresh connection, which must not run the caller's work twice."""
-
-    def __init__(self, fn):
-        self.fn, self.done = fn, False
-
-    def __call__(self):
-        if not self.done:
-            self.done = True
-            self.fn()
-
-
 def _safe_name(url: str) -> str:
     """``redis host:port/db`` without credentials, for logs."""
     parts = urlsplit(url)
@@ -138,46 +108,29 @@ class RedisStore:
         self._r.connection_pool.disconnect(inuse_connections=False)
 
     def _connection(self):
-        # While a batch's writes are in flight (``batch(during=…)``), this thread's own
-        # connection awaits their replies: the work done meanwhile gets a second one.
         local = self._local
-        name = "side" if getattr(local, "in_flight", False) else "conn"
-        conn, stamp = getattr(local, name, None), getattr(local, name + "_stamp", None)
-        if conn is None or stamp != (os.getpid(), self._generation):
-            if conn is not None and stamp[0] == os.getpid():
+        conn = getattr(local, "conn", None)
+        if conn is None or local.stamp != (os.getpid(), self._generation):
+            if conn is not None and local.stamp[0] == os.getpid():
                 conn.disconnect()  # (a parent's socket after a fork is left alone)
             pool = self._r.connection_pool
-            conn = pool.connection_class(**pool.connection_kwargs)
-            setattr(local, name, conn)
-            setattr(local, name + "_stamp", (os.getpid(), self._generation))
+            conn = local.conn = pool.connection_class(**pool.connection_kwargs)
+            local.stamp = (os.getpid(), self._generation)
         return conn
 
     def _command(self, *args):
         """One command on this thread's connection; its reply."""
         return self._exchange(_one, args)
 
-    def _commands(self, *commands, during=None):
+    def _commands(self, *commands):
         """Commands in one round trip on this thread's connection; their replies in order.
         An error reply is raised only once every reply is read, so the connection stays in
-        step. ``during``: run once while the commands are in flight."""
-        if during is None:
-            replies = self._exchange(_many, commands)
-        else:
-            replies = self._exchange(_many_while, (commands, _Once(self._in_flight(during))))
+        step."""
+        replies = self._exchange(_many, commands)
         for reply in replies:
             if isinstance(reply, redis.ResponseError):
                 raise reply
         return replies
-
-    def _in_flight(self, during):
-        def run():
-            self._local.in_flight = True
-            try:
-                during()
-            finally:
-                self._local.in_flight = False
-
-        return run
 
     def _exchange(self, exchange, payload):
         """``exchange(connection, payload)`` on this thread's own connection.
@@ -234,23 +187,17 @@ class RedisStore:
             self._commands(*commands)
 
     @contextmanager
-    def batch(self, during=None):
+    def batch(self):
         if getattr(self._local, "batch", None) is not None:
             yield  # nested: the outer block sends
-            if during is not None:
-                during()
             return
         self._local.batch = queued = []
         try:
             yield
         finally:
             self._local.batch = None
-        if queued and during is not None:
-            self._commands(*queued, during=during)
-        elif queued:
+        if queued:
             self._commands(*queued)
-        elif during is not None:
-            during()
 
     def set(self, key, value, ttl=None):
         if ttl is None:

@@ -8,10 +8,9 @@ a durable "already rotated" mark. A flushed store is therefore an outage of acce
 only: clients refresh (or log in again) and carry on.
 
 On the hot path each SQL step is one statement on its own (``webcommon.db.execute_alone``): a
-code exchange inserts its refresh token while the access token's store writes are in flight
-(``insert_staged``); a refresh reads its token, and once the answer is ready and its access
-token is in the store, marks the token used and inserts its successor in one statement
-(``rotate_staged``).
+code exchange inserts its refresh token; a refresh reads its token, and once the answer is
+ready and its access token is in the store, marks the token used and inserts its successor
+in one statement (``rotate_staged``).
 """
 
 import json
@@ -156,11 +155,9 @@ def save(
     replaces: RefreshRecord | None = None,
 ) -> None:
     """Keep a token response: the access token in the store (one round trip), the refresh
-    token, if any, as a row of its family. The row is only staged: a new family's first
-    token is written by ``insert_staged``, which the token endpoint runs while the store
-    writes of the same answer travel; the successor of a refresh token (``replaces``) by
-    ``rotate_staged`` once the access token is in the store, so that a store failure never
-    spends the client's refresh token."""
+    token, if any, as a row of its family. The successor of a refresh token (``replaces``) is
+    only staged: ``rotate_staged`` writes it once the access token is in the store, so that a
+    store failure never spends the client's refresh token."""
     now = int(now or time.time())
     refresh = token.get("refresh_token")
     refresh_hash = secret_hash(refresh) if refresh else None
@@ -197,17 +194,9 @@ def save(
             "rotated": False,
         }
         if replaces is None:
-            g.sol_refresh_insert = row
+            execute_alone(db, _INSERT_REFRESH, row)
         else:
             g.sol_rotation = (replaces, row)
-
-
-def insert_staged() -> None:
-    """Write the first refresh token of a family that ``save`` staged, if any (one
-    statement; on SQLite it waits in the session, committed with the answer)."""
-    row = g.pop("sol_refresh_insert", None)
-    if row is not None:
-        execute_alone(db, _INSERT_REFRESH, row)
 
 
 def parse_access(raw: bytes | None) -> AccessToken | None:

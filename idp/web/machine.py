@@ -109,9 +109,7 @@ class MachineEndpoints:
         if fault is not None:
             _console_fault_event(self.store)
             return fault
-        # The used code's mark and the access token go to the store in one round trip, and the
-        # code's refresh token to SQL while that round trip is under way.
-        with self.store.batch(during=tokens.insert_staged):
+        with self.store.batch():  # the used code's mark and the access token: one round trip
             answer = self.server.create_token_response(request)
         if answer.status_code == 200 and not tokens.rotate_staged():
             # a concurrent use of the refresh token won: refused as Authlib refuses a used one

@@ -171,7 +171,6 @@ def test_suspension_ends_sso_sessions_and_revokes_tokens(ctx):
         family="f1",
         refresh_ttl=600,
     )
-    tokens.insert_staged()  # as the token endpoint does once the answer is ready
     view, _ = directory.change_status(RUC, "OPERADO1", "suspend", actor=ACTOR)
     db.session.commit()
     assert view.actions == ("reactivate", "delete")
