@@ -3,6 +3,7 @@ families in SQL; the hot path reads accounts from a per-process snapshot that a 
 change invalidates at once."""
 
 import threading
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -246,3 +247,63 @@ def test_a_user_created_after_a_failed_login_can_log_in_at_once(idp, rp):
     assert not hasattr(_submit_login(idp, rp, "NUEVO001"), "location")  # remembered as absent
     idp.create_user(RUC, "NUEVO001", roles=(OPERACION,))
     assert hasattr(_submit_login(idp, rp, "NUEVO001"), "location")
+
+
+def test_a_code_exchange_writes_its_refresh_token_once_with_its_access_token(idp, rp, statements):
+    flow = Flow(idp.url, "rp1", rp, scope="openid profile sol offline_access")
+    page = flow.start()
+    callback = flow.login(page, RUC, "OPERADO1", "Clave123").location
+    statements.clear()
+    token = flow.token(callback)
+    inserts = [s for s in statements if s.startswith("INSERT INTO refresh_token")]
+    assert len(inserts) == 1
+    with idp.app.app_context():
+        from idp.services import tokens
+
+        assert tokens.by_refresh(token["refresh_token"]).family
+        assert tokens.by_access(token["access_token"]).family
+    assert _refresh(idp, rp, token["refresh_token"]).status_code == 200
+
+
+def test_a_code_exchange_whose_refresh_token_cannot_be_written_issues_nothing(idp, rp):
+    from sqlalchemy.exc import OperationalError
+
+    from idp.storage import db
+    from webcommon.db import autocommit_engine
+
+    flow = Flow(idp.url, "rp1", rp, scope="openid profile sol offline_access")
+    page = flow.start()
+    callback = flow.login(page, RUC, "OPERADO1", "Clave123").location
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+
+    def refuse(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO refresh_token"):
+            raise OperationalError(statement, {}, Exception("the database went away"))
+
+    with idp.app.app_context():
+        engines = [db.engine]
+        if db.engine.dialect.name == "postgresql":
+            engines.append(autocommit_engine(db.engine))
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        resp = requests.post(
+            f"{idp.url}/token",
+            auth=("rp1", rp),
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": flow.verifier,
+            },
+            timeout=30,
+        )
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", refuse)
+    assert resp.status_code == 503 and "access_token" not in resp.text
+    assert resp.json()["error"]
+    # the store is in step after the failure: the same browser still gets codes
+    again = Flow(idp.url, "rp1", rp, scope="openid profile sol offline_access")
+    again.agent = flow.agent
+    assert again.token(again.start().location)["refresh_token"]
