@@ -7,26 +7,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.oidc import REDIRECT, Flow
+from tests.idp.conftest import PASSWORD, RUC
+from tests.support.oidc import Flow
 
-RUC = "20123456786"
-OPERACION = "VUCE.USUARIO.OPERACION"
 READS = ("get", "mget", "pop", "pop_with")
 
 
 @pytest.fixture
-def rp(idp):
-    idp.create_taxpayer(RUC)
-    idp.create_user(RUC, "OPERADO1", roles=(OPERACION,))
-    return idp.register_client(
-        "rp1", secret="s3cret-rp1", redirect_uris=[REDIRECT], first_party=True
-    )
-
-
-@pytest.fixture
-def reads(idp):
+def reads(sol):
     """The store's read calls (one round trip each) made while the test runs, by method."""
-    store = idp.store
+    store = sol.store
     seen, lock = [], threading.Lock()
     originals = {name: getattr(store, name) for name in READS}
 
@@ -45,8 +35,8 @@ def reads(idp):
         delattr(store, name)
 
 
-def _flow(idp, nonce=None):
-    flow = Flow(idp.url, "rp1", "s3cret-rp1")
+def _flow(sol, nonce=None):
+    flow = Flow(sol.url, "rp1", "s3cret-rp1")
     if nonce:
         flow.nonce = nonce
     return flow
@@ -56,10 +46,10 @@ def _error(result) -> str | None:
     return parse_qs(urlsplit(result.location).query).get("error", [None])[0]
 
 
-def test_sso_authorize_reads_the_store_once(idp, rp, reads):
-    first = _flow(idp)
-    first.full_login(RUC, "OPERADO1", "Clave123")
-    second = _flow(idp)
+def test_sso_authorize_reads_the_store_once(sol, reads):
+    first = _flow(sol)
+    first.full_login(RUC, "OPERADO1", PASSWORD)
+    second = _flow(sol)
     second.agent = first.agent  # the same browser: its SSO session is open
     reads.clear()
     result = second.start()
@@ -67,42 +57,42 @@ def test_sso_authorize_reads_the_store_once(idp, rp, reads):
     assert reads == ["mget"]  # the session, the directory version and the nonce mark
 
 
-def test_a_login_reads_the_store_twice(idp, rp, reads):
-    flow = _flow(idp)
+def test_a_login_reads_the_store_twice(sol, reads):
+    flow = _flow(sol)
     page = flow.start()
     reads.clear()
-    result = flow.login(page, RUC, "OPERADO1", "Clave123")
+    result = flow.login(page, RUC, "OPERADO1", PASSWORD)
     assert "code=" in result.location
     # the pending request, then the lockout counters with the version and the nonce mark
     assert reads == ["get", "mget"]
 
 
-def test_a_used_nonce_is_refused_with_an_sso_session(idp, rp):
-    first = _flow(idp, nonce="same-nonce")
-    first.full_login(RUC, "OPERADO1", "Clave123")
-    replay = _flow(idp, nonce="same-nonce")
+def test_a_used_nonce_is_refused_with_an_sso_session(sol):
+    first = _flow(sol, nonce="same-nonce")
+    first.full_login(RUC, "OPERADO1", PASSWORD)
+    replay = _flow(sol, nonce="same-nonce")
     replay.agent = first.agent
     assert _error(replay.start()) == "invalid_request"
 
 
-def test_a_used_nonce_is_refused_at_the_login_form(idp, rp):
-    first = _flow(idp, nonce="same-nonce")
-    first.full_login(RUC, "OPERADO1", "Clave123")
-    assert _error(_flow(idp, nonce="same-nonce").start()) == "invalid_request"
+def test_a_used_nonce_is_refused_at_the_login_form(sol):
+    first = _flow(sol, nonce="same-nonce")
+    first.full_login(RUC, "OPERADO1", PASSWORD)
+    assert _error(_flow(sol, nonce="same-nonce").start()) == "invalid_request"
 
 
-def test_a_nonce_used_while_the_form_was_open_is_refused_at_its_post(idp, rp):
-    waiting = _flow(idp, nonce="same-nonce")
+def test_a_nonce_used_while_the_form_was_open_is_refused_at_its_post(sol):
+    waiting = _flow(sol, nonce="same-nonce")
     page = waiting.start()  # the form is shown: the nonce was not used yet
-    _flow(idp, nonce="same-nonce").full_login(RUC, "OPERADO1", "Clave123")
-    assert _error(waiting.login(page, RUC, "OPERADO1", "Clave123")) == "invalid_request"
+    _flow(sol, nonce="same-nonce").full_login(RUC, "OPERADO1", PASSWORD)
+    assert _error(waiting.login(page, RUC, "OPERADO1", PASSWORD)) == "invalid_request"
 
 
-def test_a_fresh_nonce_after_a_login_still_gets_a_code(idp, rp):
-    first = _flow(idp)
-    first.full_login(RUC, "OPERADO1", "Clave123")
+def test_a_fresh_nonce_after_a_login_still_gets_a_code(sol):
+    first = _flow(sol)
+    first.full_login(RUC, "OPERADO1", PASSWORD)
     for _ in range(2):  # each new nonce, on the same session, is unused
-        again = _flow(idp)
+        again = _flow(sol)
         again.agent = first.agent
         result = again.start()
         assert _error(result) is None

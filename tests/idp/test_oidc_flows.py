@@ -210,17 +210,7 @@ def test_code_replay_revokes_tokens_issued_from_it(sol):
     token = flow.token(result.location)
     assert introspect(sol, token["access_token"])["active"] is True
     code = query(result.location)["code"]
-    replay = requests.post(
-        f"{sol.url}/token",
-        auth=("rp1", "s3cret-rp1"),
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "code_verifier": flow.verifier,
-        },
-        timeout=30,
-    )
+    replay = flow.post_code(code)
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert introspect(sol, token["access_token"]) == {"active": False}
     assert introspect(sol, token["refresh_token"]) == {"active": False}

@@ -17,12 +17,21 @@ OPERACION = "VUCE.USUARIO.OPERACION"
 SUPERVISOR = "VUCE.USUARIO.SUPERVISOR"
 
 
+def _engines(idp) -> list:
+    """The IdP's engine and, on PostgreSQL, its autocommit sibling (webcommon.db)."""
+    from idp.storage import db
+    from webcommon.db import autocommit_engine
+
+    with idp.app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            return [db.engine, autocommit_engine(db.engine)]
+        return [db.engine]
+
+
 @pytest.fixture
 def statements(idp):
     """Every SQL statement the IdP's engine (and its autocommit sibling, on PostgreSQL) runs
     during the test."""
-    from idp.storage import db
-    from webcommon.db import autocommit_engine
 
     seen, lock = [], threading.Lock()
 
@@ -30,10 +39,7 @@ def statements(idp):
         with lock:
             seen.append(statement)
 
-    with idp.app.app_context():
-        engines = [db.engine]
-        if db.engine.dialect.name == "postgresql":
-            engines.append(autocommit_engine(db.engine))
+    engines = _engines(idp)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     yield seen
@@ -268,9 +274,6 @@ def test_a_code_exchange_writes_its_refresh_token_once_with_its_access_token(idp
 def test_a_code_exchange_whose_refresh_token_cannot_be_written_issues_nothing(idp, rp):
     from sqlalchemy.exc import OperationalError
 
-    from idp.storage import db
-    from webcommon.db import autocommit_engine
-
     flow = Flow(idp.url, "rp1", rp, scope="openid profile sol offline_access")
     page = flow.start()
     callback = flow.login(page, RUC, "OPERADO1", "Clave123").location
@@ -280,24 +283,11 @@ def test_a_code_exchange_whose_refresh_token_cannot_be_written_issues_nothing(id
         if statement.startswith("INSERT INTO refresh_token"):
             raise OperationalError(statement, {}, Exception("the database went away"))
 
-    with idp.app.app_context():
-        engines = [db.engine]
-        if db.engine.dialect.name == "postgresql":
-            engines.append(autocommit_engine(db.engine))
+    engines = _engines(idp)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", refuse)
     try:
-        resp = requests.post(
-            f"{idp.url}/token",
-            auth=("rp1", rp),
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "code_verifier": flow.verifier,
-            },
-            timeout=30,
-        )
+        resp = flow.post_code(code)
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", refuse)

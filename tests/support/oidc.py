@@ -74,6 +74,20 @@ class Flow:
             **kwargs,
         )
 
+    def post_code(self, code):
+        """The token endpoint's raw answer to this flow's code exchange, whatever its status."""
+        return requests.post(
+            self.meta["token_endpoint"],
+            auth=(self.client.client_id, self.client.client_secret),
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "code_verifier": self.verifier,
+            },
+            timeout=30,
+        )
+
     def full_login(self, ruc, usuario, clave, **params):
         """authorize → login → callback → token; returns the token response."""
         page = self.start(**params)
