@@ -115,7 +115,8 @@ def _login_page(kind, attempt, failed=messages.LOGIN_FAILED):
     ask_captcha = False
     if form.validate_on_submit():
         # the nonce mark that resuming the authorization request checks, read with the
-        # lockout counters: one round trip less per login
+        # lockout counters: one round trip less per login (a check before the mark is set,
+        # as ever: not atomic with it)
         nonce = nonce_key(dict(parse_qsl(pending.get("query") or "")))
         also = (nonce,) if nonce else ()
         result = attempt(form, also)

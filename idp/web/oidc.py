@@ -38,14 +38,14 @@ def _store():
     return current_app.extensions["sol_store"]
 
 
-def current_sso(nonce_key: str | None = None):
-    """The SSO session named by the cookie and its account, or (None, None). ``nonce_key``:
-    the authorization request's nonce mark, read in the same round trip when there is a
-    session (the request's nonce check needs it next)."""
-    also = (nonce_key,) if nonce_key else ()
+def current_sso(nonce_mark: str | None = None):
+    """The SSO session named by the cookie and its account, or (None, None). ``nonce_mark``:
+    the store key of the authorization request's nonce mark, read in the same round trip
+    when there is a session (the request's nonce check needs it next)."""
+    also = (nonce_mark,) if nonce_mark else ()
     sso, version, extra = sessions.get_with_version(_store(), session.get("sid"), *also)
     if extra and sso is not None:
-        prefetched_nonce(nonce_key, extra[0])
+        prefetched_nonce(nonce_mark, extra[0])
     account = snapshots.account(sso.account, version) if sso else None
     return (sso, account) if account is not None else (None, None)
 
