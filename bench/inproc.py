@@ -57,14 +57,17 @@ class Timed:
         self.wall[self.step].append(time.perf_counter() - wall)
         return [body]
 
+    def reset(self) -> None:
+        self.cpu.clear()
+        self.wall.clear()
+
     def report(self, label: str) -> str:
         parts, cpu_total, wall_total = [], 0.0, 0.0
         for step, values in self.cpu.items():
             cpu, wall = statistics.mean(values) * 1e3, statistics.mean(self.wall[step]) * 1e3
             cpu_total, wall_total = cpu_total + cpu, wall_total + wall
             parts.append(f"{step} {cpu:.3f}/{wall:.3f}")
-        self.cpu.clear()
-        self.wall.clear()
+        self.reset()
         return f"{label}: {cpu_total:.3f} ms CPU / {wall_total:.3f} ms wall ({'; '.join(parts)})"
 
 
@@ -139,7 +142,7 @@ def main(argv=None) -> int:
     for _ in range(20):  # warm-up: templates, snapshots, connections
         browser.login()
         browser.sso()
-    timed.report("warm-up")
+    timed.reset()
     for _ in range(args.ops):
         browser.login()
     print(timed.report(f"login ({args.argon2_profile} argon2)"))

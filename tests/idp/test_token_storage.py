@@ -32,7 +32,6 @@ def _engines(idp) -> list:
 def statements(idp):
     """Every SQL statement the IdP's engine (and its autocommit sibling, on PostgreSQL) runs
     during the test."""
-
     seen, lock = [], threading.Lock()
 
     def record(_conn, _cursor, statement, *_args):
@@ -293,7 +292,7 @@ def test_a_code_exchange_whose_refresh_token_cannot_be_written_issues_nothing(id
             event.remove(engine, "before_cursor_execute", refuse)
     assert resp.status_code == 503 and "access_token" not in resp.text
     assert resp.json()["error"]
-    # the store is in step after the failure: the same browser still gets codes
+    # nothing was left half-done: the same browser goes on getting codes and tokens
     again = Flow(idp.url, "rp1", rp, scope="openid profile sol offline_access")
     again.agent = flow.agent
     assert again.token(again.start().location)["refresh_token"]
