@@ -7,8 +7,9 @@ import weakref
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.rows import namedtuple_row
 from sqlalchemy import MetaData, engine_from_config, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 
 # Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -97,21 +98,99 @@ def utcnow() -> datetime:
 
 def execute_alone(db, statement, params=None) -> list:
     """Run one statement as a transaction of its own and return its rows (none for a write
-    without RETURNING).
+    without RETURNING): tuples that also answer ``row.name`` and ``row._asdict()``.
 
     On PostgreSQL, while the request's session has no transaction open, the statement runs on
     an autocommit connection: one round trip, where the session would pay three (BEGIN, the
-    statement, COMMIT). Inside an open transaction it joins it, to be committed with it. On
-    SQLite it always runs in the session (committed with it): round trips cost nothing there,
-    and a second connection would wait behind the session's write lock."""
+    statement, COMMIT), and through the driver (``_execute_on_driver``). Inside an open
+    transaction it joins it, to be committed with it. On SQLite it always runs in the session
+    (committed with it): round trips cost nothing there, and a second connection would wait
+    behind the session's write lock."""
     if db.engine.dialect.name == "postgresql" and not (
         db.session.registry.has() and db.session().in_transaction()
     ):
-        with autocommit_engine(db.engine).connect() as conn:
+        engine = autocommit_engine(db.engine)
+        compiled = None if _observed(engine) else _driver_ready(engine, statement, params or {})
+        if compiled is not None:
+            return _execute_on_driver(engine, compiled, params or {})
+        with engine.connect() as conn:
             result = conn.execute(statement, params)
             return result.all() if result.returns_rows else []
     result = db.session.execute(statement, params)
     return result.all() if result.returns_rows else []
+
+
+def _observed(engine) -> bool:
+    """Someone listens to the engine's statements (tests, tracing): they go through
+    SQLAlchemy's Connection then, which is what fires those events."""
+    return bool(engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute)
+
+
+_COMPILED: dict = {}  # (statement, dialect, parameter names) -> (statement, compiled or None)
+
+
+def _driver_ready(engine, statement, params: dict):
+    """The statement compiled for the driver, once per set of parameter names; None when
+    only SQLAlchemy's execution can run it: a column default computed in Python (its value
+    comes from the execution context)."""
+    dialect = engine.dialect
+    key = (id(statement), id(dialect), tuple(params))
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0] is not statement:
+        if len(_COMPILED) >= 256:  # statements made per call (text()) must not pile up
+            _COMPILED.clear()
+        compiled = statement.compile(dialect=dialect, column_keys=list(params))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            compiled = None
+        entry = _COMPILED[key] = (statement, compiled)
+    return entry[1]
+
+
+def _execute_on_driver(engine, compiled, params: dict) -> list:
+    """One compiled statement on a pooled autocommit connection, through psycopg itself.
+
+    SQLAlchemy's Connection costs more CPU than the round trip: in a full login, the refresh
+    token's INSERT took ~0.55 ms of CPU through it and ~0.15 ms through the driver
+    (bench/README.md, issue 11, ninth session). The statement is prepared on the server; the
+    pool, its pings and its invalidation stay SQLAlchemy's, and the driver's errors become
+    SQLAlchemy's as Connection raises them (a lost server: OperationalError, and the
+    connection leaves the pool). An INSERT's implicit RETURNING of its key is read and
+    dropped, as Connection does."""
+    dialect = engine.dialect
+    values = compiled.construct_params(params)
+    try:
+        for name, process in compiled._bind_processors.items():  # e.g. Boolean's strict check
+            if name in values:
+                values[name] = process(values[name])
+    except Exception as err:  # noqa: BLE001 - as Connection wraps a parameter's failure
+        raise StatementError(str(err), compiled.string, params, err) from err
+    fairy = cursor = None
+    try:
+        fairy = engine.raw_connection()
+        cursor = fairy.driver_connection.cursor(row_factory=namedtuple_row)
+        cursor.execute(compiled.string, values, prepare=True)
+        rows = cursor.fetchall() if cursor.description else []
+        if compiled.implicit_returning:
+            rows = []
+    except dialect.loaded_dbapi.Error as err:
+        driver = fairy.driver_connection if fairy is not None else None
+        lost = dialect.is_disconnect(err, driver, cursor)
+        if lost and fairy is not None:
+            fairy.invalidate(err)
+        raise DBAPIError.instance(
+            compiled.string,
+            values,
+            err,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from err
+    finally:
+        if cursor is not None:
+            cursor.close()
+        if fairy is not None:
+            fairy.close()
+    return rows
 
 
 _OPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -226,7 +226,7 @@ def by_refresh(value: str | None) -> RefreshRecord | None:
     if not value:
         return None
     rows = execute_alone(db, _BY_REFRESH, {"h": secret_hash(value)})
-    return RefreshRecord(**rows[0]._mapping) if rows else None
+    return RefreshRecord(**rows[0]._asdict()) if rows else None
 
 
 # The rotation in one statement on PostgreSQL: the successor is inserted only if the claim

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.support.databases import fresh_database_url
 from webcommon.db import autocommit_engine, discard_session, execute_alone, new_db
@@ -110,3 +110,80 @@ def test_execute_alone_commits_on_its_own_autocommit_pool(tmp_path):
         assert sibling.pool.checkedin() >= 1
         db.engine.dispose()  # e.g. after a database restart: the sibling's pool goes too
         assert sibling.pool.checkedin() == 0
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+def test_execute_alone_on_the_driver_gives_what_sqlalchemy_gives(tmp_path):
+    """Unobserved, a statement on its own runs through psycopg (compiled once, prepared);
+    its rows and its effects are those of SQLAlchemy's Connection, which runs it whenever
+    someone listens to the engine's statements."""
+    from sqlalchemy import Boolean, Column, Integer, String, Table, bindparam, insert, select
+    from sqlalchemy.exc import StatementError
+
+    app, db = _app(tmp_path, fresh_database_url("execute_driver", tmp_path))
+    table = Table(
+        "t",
+        db.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(20), unique=True),
+        Column("flag", Boolean, nullable=False),
+        Column("stamp", Integer, default=lambda: 7),  # a default computed in Python
+    )
+    add, by_name = insert(table), select(table).where(table.c.name == bindparam("n"))
+    with app.app_context():
+        db.create_all()
+        sibling = autocommit_engine(db.engine)
+        seen = []
+
+        def record(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        rows = {}
+        for observed in (False, True):
+            if observed:
+                event.listen(sibling, "before_cursor_execute", record)
+            name = f"n{int(observed)}"
+            # an INSERT's implicit RETURNING of its key is not a row of the caller's
+            assert execute_alone(db, add, {"name": name, "flag": observed, "stamp": 1}) == []
+            (row,) = execute_alone(db, by_name, {"n": name})
+            rows[observed] = (row.name, row.flag, row.stamp, sorted(row._asdict()))
+        event.remove(sibling, "before_cursor_execute", record)
+        assert len(seen) == 2  # only the observed pair went through SQLAlchemy's Connection
+        assert rows == {
+            False: ("n0", False, 1, ["flag", "id", "name", "stamp"]),
+            True: ("n1", True, 1, ["flag", "id", "name", "stamp"]),
+        }
+        # the Python-side default needs SQLAlchemy's execution, which then runs it
+        execute_alone(db, add, {"name": "n3", "flag": True})
+        assert execute_alone(db, by_name, {"n": "n3"})[0].stamp == 7
+        # committed on their own: another connection sees both rows
+        with db.engine.connect() as conn:
+            names = conn.execute(select(table.c.name).order_by("name")).scalars().all()
+            assert names == ["n0", "n1", "n3"]
+        # Boolean's strict check still applies, and fails as SQLAlchemy's does
+        for bad in ({"name": "n2", "flag": "yes", "stamp": 1}, {"name": "n2", "flag": "yes"}):
+            with pytest.raises(StatementError, match="Not a boolean value"):
+                execute_alone(db, add, bad)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+def test_driver_errors_are_sqlalchemys_and_a_lost_connection_leaves_the_pool(tmp_path):
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    app, db = _app(tmp_path, fresh_database_url("execute_driver_errors", tmp_path))
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE u (v integer PRIMARY KEY)"))
+        db.session.commit()
+        execute_alone(db, text("INSERT INTO u VALUES (:v)"), {"v": 1})
+        with pytest.raises(IntegrityError):  # what a view's error handling expects
+            execute_alone(db, text("INSERT INTO u VALUES (:v)"), {"v": 1})
+        # the pooled connection's server process dies (a database restart, a failover)
+        (pid,) = execute_alone(db, text("SELECT pg_backend_pid() AS pid"))[0]
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        with pytest.raises(OperationalError) as lost:
+            execute_alone(db, text("SELECT 1 AS one"))
+        assert lost.value.connection_invalidated
+        # the dead connection was dropped: the next statement gets a fresh one
+        (again,) = execute_alone(db, text("SELECT pg_backend_pid() AS pid"))[0]
+        assert again != pid
