@@ -1,0 +1,121 @@
+"""What one part of a full login costs where it runs: the login with and without it.
+
+A micro-benchmark of a part run alone in a loop finds its code and data in the CPU's caches;
+inside a login they have been evicted by everything else the request did. The refresh
+token's INSERT took 0.12-0.23 ms of CPU in a loop and 0.54-0.63 ms inside a login (ninth
+session, bench/README.md). Here the IdP runs in this process on PostgreSQL + Redis, as in
+bench/inproc.py, and blocks of logins alternate between the app as it is and the app with
+one part removed (patched out in this process only; the order flips every round). The
+paired ratio of each round's CPU per login is what the part costs in place.
+
+    .venv/bin/python bench/without.py refresh-insert           # 10 rounds of 60 logins
+    .venv/bin/python bench/without.py limiter --rounds 16
+
+Parts: refresh-insert (the code exchange's refresh-token row is not written), limiter
+(Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed),
+login-form (the login page gets its CSRF field without a WTForms form). A login without a
+part is not a valid login: only its cost means anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+if __package__ in (None, ""):  # run as a script: make the `bench` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import idp_harness as harness  # noqa: E402
+from bench import inproc  # noqa: E402
+
+
+def _swap(owner, name, replacement):
+    """(put the replacement in, put the original back) for one attribute."""
+    original = getattr(owner, name)
+    return (lambda: setattr(owner, name, replacement), lambda: setattr(owner, name, original))
+
+
+def parts(app) -> dict:
+    from flask_wtf.csrf import generate_csrf
+    from joserfc import jwt
+    from markupsafe import Markup
+
+    from idp.services import tokens
+    from idp.web import login_form
+    from idp.web.limits import limiter
+
+    def no_refresh_row(db, statement, params=None):
+        if statement is tokens._INSERT_REFRESH:
+            return []
+        return original_execute(db, statement, params)
+
+    def light_form(kind, cid, pending):
+        field = '<input id="csrf_token" name="csrf_token" type="hidden" value="%s">'
+        empty = SimpleNamespace(data=None)
+        return SimpleNamespace(csrf_token=Markup(field % generate_csrf()), ruc=empty, usuario=empty)
+
+    original_execute = tokens.execute_alone
+    return {
+        "refresh-insert": _swap(tokens, "execute_alone", no_refresh_row),
+        "limiter": _swap(type(limiter), "_check_request_limit", lambda *a, **k: None),
+        "rsa-sign": _swap(jwt, "encode", lambda *a, **k: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
+        "login-form": _swap(login_form, "prefilled", light_form),
+    }
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign", "login-form"))
+    p.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
+    p.add_argument("--logins", type=int, default=60, help="logins per block (default 60)")
+    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    args.argon2_profile = "fast"  # the hash would drown every other part
+    args.database_url = harness.fresh_database(args.pg, "bench_inproc")
+    args.redis_url = harness.flushed_redis(args.redis)
+    env = harness.idp_env(args, "http://localhost", tempfile.mkdtemp(prefix="bench-without-"))
+    harness.seed_idp(env)
+    os.environ.update(env)
+    from idp import create_app
+
+    app = create_app()
+    logging.disable(logging.INFO)
+    timed = inproc.Timed(app)
+    browser = inproc.Browser(app, timed)
+    remove, restore = parts(app)[args.part]
+    for _ in range(30):  # warm-up
+        browser.login()
+    cpu = {False: [], True: []}
+    for rnd in range(args.rounds):
+        for without in (False, True) if rnd % 2 == 0 else (True, False):
+            (remove if without else restore)()
+            timed.reset()
+            for _ in range(args.logins):
+                browser.login()
+            cpu[without].append(sum(statistics.mean(v) for v in timed.cpu.values()) * 1e3)
+        restore()
+    ratios = [b / a for a, b in zip(cpu[False], cpu[True], strict=True)]
+    ratio = statistics.median(ratios)
+    with_it = statistics.median(cpu[False])
+    print(
+        f"{args.part}: login {with_it:.3f} ms CPU with it, "
+        f"{statistics.median(cpu[True]):.3f} without; paired ratio {ratio:.3f} "
+        f"(rounds {' '.join(f'{r:.2f}' for r in ratios)}): the part costs "
+        f"~{(1 - ratio) * with_it:.3f} ms of a login"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
