@@ -126,8 +126,9 @@ class Browser:
         self._finish(verifier, answer.headers["Location"])
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def start(args) -> tuple[Timed, Browser]:
+    """The IdP in this process on a fresh PostgreSQL database and a flushed Redis db (``args``:
+    pg, redis, argon2_profile), seeded as bench/idp_load.py seeds it; timed, with its browser."""
     args.database_url = harness.fresh_database(args.pg, "bench_inproc")
     args.redis_url = harness.flushed_redis(args.redis)
     env = harness.idp_env(args, "http://localhost", tempfile.mkdtemp(prefix="bench-inproc-"))
@@ -138,7 +139,12 @@ def main(argv=None) -> int:
     app = create_app()
     logging.disable(logging.INFO)  # one "token issued" line per op would bury the figures
     timed = Timed(app)
-    browser = Browser(app, timed)
+    return timed, Browser(app, timed)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    timed, browser = start(args)
     for _ in range(20):  # warm-up: templates, snapshots, connections
         browser.login()
         browser.sso()

@@ -20,18 +20,14 @@ part is not a valid login: only its cost means anything.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import idp_harness as harness  # noqa: E402
 from bench import inproc  # noqa: E402
 
 
@@ -41,7 +37,7 @@ def _swap(owner, name, replacement):
     return (lambda: setattr(owner, name, replacement), lambda: setattr(owner, name, original))
 
 
-def parts(app) -> dict:
+def parts() -> dict:
     from flask_wtf.csrf import generate_csrf
     from joserfc import jwt
     from markupsafe import Markup
@@ -82,18 +78,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     args.argon2_profile = "fast"  # the hash would drown every other part
-    args.database_url = harness.fresh_database(args.pg, "bench_inproc")
-    args.redis_url = harness.flushed_redis(args.redis)
-    env = harness.idp_env(args, "http://localhost", tempfile.mkdtemp(prefix="bench-without-"))
-    harness.seed_idp(env)
-    os.environ.update(env)
-    from idp import create_app
-
-    app = create_app()
-    logging.disable(logging.INFO)
-    timed = inproc.Timed(app)
-    browser = inproc.Browser(app, timed)
-    remove, restore = parts(app)[args.part]
+    timed, browser = inproc.start(args)
+    remove, restore = parts()[args.part]
     for _ in range(30):  # warm-up
         browser.login()
     cpu = {False: [], True: []}

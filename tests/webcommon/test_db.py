@@ -5,13 +5,30 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from tests.support.databases import fresh_database_url
 from webcommon.db import autocommit_engine, discard_session, execute_alone, new_db
+
+postgres_only = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only"
+)
 
 
 def _app(tmp_path, url=None):
@@ -20,6 +37,18 @@ def _app(tmp_path, url=None):
     db = new_db()
     db.init_app(app)
     return app, db
+
+
+@contextmanager
+def _postgres(tmp_path, name: str, ddl: str | None = None):
+    """The handle of an app on a fresh PostgreSQL database, inside its app context, with
+    ``ddl`` run and committed."""
+    app, db = _app(tmp_path, fresh_database_url(name, tmp_path))
+    with app.app_context():
+        if ddl:
+            db.session.execute(text(ddl))
+            db.session.commit()
+        yield db
 
 
 def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
@@ -86,12 +115,9 @@ def test_discard_session_after_a_failed_rollback(tmp_path):
         assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+@postgres_only
 def test_execute_alone_commits_on_its_own_autocommit_pool(tmp_path):
-    app, db = _app(tmp_path, fresh_database_url("execute_alone", tmp_path))
-    with app.app_context():
-        db.session.execute(text("CREATE TABLE t (v integer)"))
-        db.session.commit()
+    with _postgres(tmp_path, "execute_alone", "CREATE TABLE t (v integer)") as db:
         sibling = autocommit_engine(db.engine)
         assert autocommit_engine(db.engine) is sibling and sibling is not db.engine
         assert sibling.url == db.engine.url
@@ -112,25 +138,21 @@ def test_execute_alone_commits_on_its_own_autocommit_pool(tmp_path):
         assert sibling.pool.checkedin() == 0
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+@postgres_only
 def test_execute_alone_on_the_driver_gives_what_sqlalchemy_gives(tmp_path):
     """Unobserved, a statement on its own runs through psycopg (compiled once, prepared);
     its rows and its effects are those of SQLAlchemy's Connection, which runs it whenever
     someone listens to the engine's statements."""
-    from sqlalchemy import Boolean, Column, Integer, String, Table, bindparam, insert, select
-    from sqlalchemy.exc import StatementError
-
-    app, db = _app(tmp_path, fresh_database_url("execute_driver", tmp_path))
-    table = Table(
-        "t",
-        db.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("name", String(20), unique=True),
-        Column("flag", Boolean, nullable=False),
-        Column("stamp", Integer, default=lambda: 7),  # a default computed in Python
-    )
-    add, by_name = insert(table), select(table).where(table.c.name == bindparam("n"))
-    with app.app_context():
+    with _postgres(tmp_path, "execute_driver") as db:
+        table = Table(
+            "t",
+            db.metadata,
+            Column("id", Integer, primary_key=True),
+            Column("name", String(20), unique=True),
+            Column("flag", Boolean, nullable=False),
+            Column("stamp", Integer, default=lambda: 7),  # a default computed in Python
+        )
+        add, by_name = insert(table), select(table).where(table.c.name == bindparam("n"))
         db.create_all()
         sibling = autocommit_engine(db.engine)
         seen = []
@@ -166,14 +188,9 @@ def test_execute_alone_on_the_driver_gives_what_sqlalchemy_gives(tmp_path):
                 execute_alone(db, add, bad)
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
+@postgres_only
 def test_driver_errors_are_sqlalchemys_and_a_lost_connection_leaves_the_pool(tmp_path):
-    from sqlalchemy.exc import IntegrityError, OperationalError
-
-    app, db = _app(tmp_path, fresh_database_url("execute_driver_errors", tmp_path))
-    with app.app_context():
-        db.session.execute(text("CREATE TABLE u (v integer PRIMARY KEY)"))
-        db.session.commit()
+    with _postgres(tmp_path, "driver_errors", "CREATE TABLE u (v integer PRIMARY KEY)") as db:
         execute_alone(db, text("INSERT INTO u VALUES (:v)"), {"v": 1})
         with pytest.raises(IntegrityError):  # what a view's error handling expects
             execute_alone(db, text("INSERT INTO u VALUES (:v)"), {"v": 1})
