@@ -131,16 +131,24 @@ _COMPILED: dict = {}  # (statement, dialect, parameter names) -> (statement, com
 
 def _driver_ready(engine, statement, params: dict):
     """The statement compiled for the driver, once per set of parameter names; None when
-    only SQLAlchemy's execution can run it: a column default computed in Python (its value
-    comes from the execution context)."""
+    only SQLAlchemy's execution can run it: another driver than psycopg, a column default
+    computed in Python (its value comes from the execution context), a parameter rendered
+    at execution (an expanding IN list)."""
     dialect = engine.dialect
+    if dialect.driver != "psycopg":
+        return None
     key = (id(statement), id(dialect), tuple(params))
     entry = _COMPILED.get(key)
     if entry is None or entry[0] is not statement:
         if len(_COMPILED) >= 256:  # statements made per call (text()) must not pile up
             _COMPILED.clear()
         compiled = statement.compile(dialect=dialect, column_keys=list(params))
-        if compiled.insert_prefetch or compiled.update_prefetch:
+        if (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.post_compile_params
+            or compiled.literal_execute_params
+        ):
             compiled = None
         entry = _COMPILED[key] = (statement, compiled)
     return entry[1]
@@ -150,7 +158,7 @@ def _execute_on_driver(engine, compiled, params: dict) -> list:
     """One compiled statement on a pooled autocommit connection, through psycopg itself.
 
     SQLAlchemy's Connection costs more CPU than the round trip: in a full login, the refresh
-    token's INSERT took ~0.55 ms of CPU through it and ~0.15 ms through the driver
+    token's INSERT took 0.54-0.63 ms of CPU through it and 0.15-0.29 ms through the driver
     (bench/README.md, issue 11, ninth session). The statement is prepared on the server; the
     pool, its pings and its invalidation stay SQLAlchemy's, and the driver's errors become
     SQLAlchemy's as Connection raises them (a lost server: OperationalError, and the

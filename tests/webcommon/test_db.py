@@ -178,6 +178,16 @@ def test_execute_alone_on_the_driver_gives_what_sqlalchemy_gives(tmp_path):
         # the Python-side default needs SQLAlchemy's execution, which then runs it
         execute_alone(db, add, {"name": "n3", "flag": True})
         assert execute_alone(db, by_name, {"n": "n3"})[0].stamp == 7
+        # so does an IN list, rendered at execution
+        among = (
+            select(table.c.name)
+            .where(table.c.name.in_(bindparam("ns", expanding=True)))
+            .order_by(table.c.name)
+        )
+        assert [r.name for r in execute_alone(db, among, {"ns": ["n0", "n3", "x"]})] == [
+            "n0",
+            "n3",
+        ]
         # committed on their own: another connection sees both rows
         with db.engine.connect() as conn:
             names = conn.execute(select(table.c.name).order_by("name")).scalars().all()
