@@ -2,7 +2,7 @@
 
 import json
 import secrets
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 
@@ -11,7 +11,7 @@ from webcommon import captcha
 from .. import metrics
 from ..config import lockout_policy
 from ..domain import messages
-from ..oidc.server import nonce_key, prefetched_nonce
+from ..oidc.server import prefetched_nonce
 from ..services import consents, login, sessions
 from ..storage.db import db
 from . import login_form
@@ -117,7 +117,7 @@ def _login_page(kind, attempt, failed=messages.LOGIN_FAILED):
         # the nonce mark that resuming the authorization request checks, read with the
         # lockout counters: one round trip less per login (a check before the mark is set,
         # as ever: not atomic with it)
-        nonce = nonce_key(dict(parse_qsl(pending.get("query") or "")))
+        nonce = pending.get("nonce_key")
         also = (nonce,) if nonce else ()
         result = attempt(form, also)
         metrics.count_login(LOGIN_OUTCOMES.get(result.outcome, str(result.outcome)))

@@ -81,6 +81,8 @@ def _pending(grant, http_request, *, fresh_sid: str | None = None) -> tuple[str,
         "login_type": params.get("login_type", "sol"),
         "login_hint": params.get("login_hint", ""),
         "fresh_sid": fresh_sid,
+        # the login POST reads this mark with its lockout counters (web/login.py)
+        "nonce_key": nonce_key(params),
     }
     _store().set(f"authz:{cid}", json.dumps(data), ttl=current_app.config["LOGIN_CHALLENGE_TTL"])
     # Kept in the cookie so that an expired login page can still send the user back.
