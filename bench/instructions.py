@@ -13,6 +13,7 @@ not time (a cache miss costs no instruction), so a change is confirmed under loa
 
     .venv/bin/python bench/instructions.py                # login, fast argon2, 100 ops (~2 min)
     .venv/bin/python bench/instructions.py --kind sso --ops 200
+    .venv/bin/python bench/instructions.py --without limiter   # a part's cost: bench/without.py
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def parse_args(argv=None):
     p.add_argument("--ops", type=int, default=100, help="measured ops (default 100)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--redis-dbs", default="12,13", help="two Redis db indexes, flushed first")
+    p.add_argument("--without", metavar="PART", help="count with this part of bench/without.py removed")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)  # ops to run in this process
     p.add_argument("--db-name", default="bench_instructions", help=argparse.SUPPRESS)
     p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help=argparse.SUPPRESS)
@@ -49,6 +51,10 @@ def child(args) -> int:
 
     args.argon2_profile = "fast"
     _, browser = inproc.start(args)
+    if args.without:
+        from bench.without import parts
+
+        parts()[args.without][0]()
     op = getattr(browser, args.kind)
     for _ in range(WARM_UP + args.child):
         op()
@@ -62,7 +68,7 @@ def count(args, ops: int, index: int, folder: Path) -> subprocess.Popen:
         sys.executable, str(Path(__file__).resolve()), "--child", str(ops), "--kind", args.kind,
         "--pg", args.pg, "--db-name", f"bench_instructions_{index}",
         "--redis", f"redis://127.0.0.1:6379/{db}",
-    ]
+    ] + (["--without", args.without] if args.without else [])
     log = open(folder / f"valgrind.{index}.log", "w")  # noqa: SIM115 - closed with the process
     env = dict(os.environ, PYTHONHASHSEED="0")  # the same dict layouts in both processes
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -86,7 +92,8 @@ def main(argv=None) -> int:
     base, measured = (collected(folder / f"valgrind.{i}.log") for i in (0, 1))
     per_op = (measured - base) / args.ops
     print(
-        f"{args.kind}: {per_op / 1e6:.2f} M instructions per op "
+        f"{args.kind}{' without ' + args.without if args.without else ''}: "
+        f"{per_op / 1e6:.2f} M instructions per op "
         f"({args.ops} ops after {WARM_UP}; start-up and warm-up {base / 1e9:.2f} G; {folder})"
     )
     return 0
