@@ -128,7 +128,8 @@ class Browser:
 
 def start(args) -> tuple[Timed, Browser]:
     """The IdP in this process on a fresh PostgreSQL database and a flushed Redis db (``args``:
-    pg, redis, argon2_profile, and db_name if not ``bench_inproc``), seeded as bench/idp_load.py seeds it; timed, with its browser."""
+    pg, redis, argon2_profile, and db_name if not ``bench_inproc``), seeded as
+    bench/idp_load.py seeds it; timed, with its browser."""
     args.database_url = harness.fresh_database(args.pg, getattr(args, "db_name", "bench_inproc"))
     args.redis_url = harness.flushed_redis(args.redis)
     env = harness.idp_env(args, "http://localhost", tempfile.mkdtemp(prefix="bench-inproc-"))

@@ -39,7 +39,7 @@ def parse_args(argv=None):
     p.add_argument("--ops", type=int, default=100, help="measured ops (default 100)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--redis-dbs", default="12,13", help="two Redis db indexes, flushed first")
-    p.add_argument("--without", metavar="PART", help="count with this part of bench/without.py removed")
+    p.add_argument("--without", metavar="PART", help="a part of bench/without.py removed")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)  # ops to run in this process
     p.add_argument("--db-name", default="bench_instructions", help=argparse.SUPPRESS)
     p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help=argparse.SUPPRESS)
@@ -64,10 +64,21 @@ def child(args) -> int:
 def count(args, ops: int, index: int, folder: Path) -> subprocess.Popen:
     db = args.redis_dbs.split(",")[index]
     cmd = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/callgrind.{index}.out",
-        sys.executable, str(Path(__file__).resolve()), "--child", str(ops), "--kind", args.kind,
-        "--pg", args.pg, "--db-name", f"bench_instructions_{index}",
-        "--redis", f"redis://127.0.0.1:6379/{db}",
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={folder}/callgrind.{index}.out",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        str(ops),
+        "--kind",
+        args.kind,
+        "--pg",
+        args.pg,
+        "--db-name",
+        f"bench_instructions_{index}",
+        "--redis",
+        f"redis://127.0.0.1:6379/{db}",
     ] + (["--without", args.without] if args.without else [])
     log = open(folder / f"valgrind.{index}.log", "w")  # noqa: SIM115 - closed with the process
     env = dict(os.environ, PYTHONHASHSEED="0")  # the same dict layouts in both processes

@@ -12,9 +12,9 @@ paired ratio of each round's CPU per login is what the part costs in place.
     .venv/bin/python bench/without.py limiter --rounds 16
 
 Parts: refresh-insert (the code exchange's refresh-token row is not written), limiter
-(Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed),
-login-form (the login page gets its CSRF field without a WTForms form). A login without a
-part is not a valid login: only its cost means anything.
+(Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed). The part
+login-form went when the login page stopped building a WTForms form. A login without a part
+is not a valid login: only its cost means anything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,12 +37,9 @@ def _swap(owner, name, replacement):
 
 
 def parts() -> dict:
-    from flask_wtf.csrf import generate_csrf
     from joserfc import jwt
-    from markupsafe import Markup
 
     from idp.services import tokens
-    from idp.web import login_form
     from idp.web.limits import limiter
 
     def no_refresh_row(db, statement, params=None):
@@ -51,23 +47,17 @@ def parts() -> dict:
             return []
         return original_execute(db, statement, params)
 
-    def light_form(kind, cid, pending):
-        field = '<input id="csrf_token" name="csrf_token" type="hidden" value="%s">'
-        empty = SimpleNamespace(data=None)
-        return SimpleNamespace(csrf_token=Markup(field % generate_csrf()), ruc=empty, usuario=empty)
-
     original_execute = tokens.execute_alone
     return {
         "refresh-insert": _swap(tokens, "execute_alone", no_refresh_row),
         "limiter": _swap(type(limiter), "_check_request_limit", lambda *a, **k: None),
         "rsa-sign": _swap(jwt, "encode", lambda *a, **k: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
-        "login-form": _swap(login_form, "prefilled", light_form),
     }
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign", "login-form"))
+    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign"))
     p.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
     p.add_argument("--logins", type=int, default=60, help="logins per block (default 60)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")

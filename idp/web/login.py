@@ -132,7 +132,9 @@ def _login_page(kind, attempt, failed=messages.LOGIN_FAILED):
             error = messages.LOGIN_LOCKED.format(minutes=_policy()["policy"].lock_minutes)
         elif result.outcome == login.CAPTCHA_REQUIRED:
             error = messages.LOGIN_CAPTCHA_REQUIRED
-    return login_form.page(kind, form, cid, pending, error=error, ask_captcha=ask_captcha)
+    return login_form.page(
+        kind, login_form.typed(form), cid, pending, error=error, ask_captcha=ask_captcha
+    )
 
 
 # GET and POST are separate views so that only the POST pays for the rate limiter: a limited

@@ -20,24 +20,26 @@ def empty(kind: str):
     return _FORMS[kind]()
 
 
-def prefilled(kind: str, cid: str, pending: dict):
-    """A fresh form carrying the challenge and the client's login_hint."""
-    form = empty(kind)
-    form.challenge.data = cid
+def prefilled(kind: str, pending: dict) -> dict:
+    """What a fresh page shows in its fields: the client's login_hint. No form is built to
+    show it: the page only draws values, and the POST builds the form that checks them."""
     hint = pending.get("login_hint") or ""
     if kind == SOL and len(hint) == 19:  # SUNAT's username = RUC + usuario
-        form.ruc.data, form.usuario.data = hint[:11], hint[11:]
-    elif hint:
-        form.usuario.data = hint
-    return form
+        return {"ruc": hint[:11], "usuario": hint[11:]}
+    return {"usuario": hint} if hint else {}
 
 
-def page(kind: str, form, cid: str, pending: dict, *, error=None, ask_captcha=False):
-    """The page, 200 or (with an error) 401."""
+def typed(form) -> dict:
+    """What a refused POST shows again: the fields as typed, never the clave."""
+    return {name: form[name].data for name in ("ruc", "usuario") if name in form}
+
+
+def page(kind: str, values: dict, cid: str, pending: dict, *, error=None, ask_captcha=False):
+    """The page, 200 or (with an error) 401; ``values``: the ruc and usuario it shows."""
     captcha = current_app.extensions["sol_captcha"].widget() if ask_captcha else None
     body = render_template(
         _TEMPLATES[kind],
-        form=form,
+        values=values,
         error=error,
         pending=pending,
         challenge=cid,
@@ -49,4 +51,4 @@ def page(kind: str, form, cid: str, pending: dict, *, error=None, ask_captcha=Fa
 
 def show(kind: str, cid: str, pending: dict):
     """The form as a person first sees it."""
-    return page(kind, prefilled(kind, cid, pending), cid, pending)
+    return page(kind, prefilled(kind, pending), cid, pending)
