@@ -12,9 +12,11 @@ paired ratio of each round's CPU per login is what the part costs in place.
     .venv/bin/python bench/without.py limiter --rounds 16
 
 Parts: refresh-insert (the code exchange's refresh-token row is not written), limiter
-(Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed). The part
-login-form went when the login page stopped building a WTForms form. A login without a part
-is not a valid login: only its cost means anything.
+(Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed),
+resume-validation (the login's POST reuses the grant Authlib validated for the form's
+/authorize instead of validating the request again). The part login-form went when the login
+page stopped building a WTForms form. A login without a part is not a valid login: only its
+cost means anything.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def _swap(owner, name, replacement):
 def parts() -> dict:
     from joserfc import jwt
 
+    from idp.oidc.server import SolAuthorizationServer
     from idp.services import tokens
     from idp.web.limits import limiter
 
@@ -47,8 +50,22 @@ def parts() -> dict:
             return []
         return original_execute(db, statement, params)
 
+    def validated_once(server, request=None, end_user=None):
+        # the grant the form's /authorize validated, reused when the login resumes it
+        key = tuple(sorted(request.values.items(multi=True)))
+        grant = grants.pop(key, None)
+        if grant is None:
+            grant = grants[key] = original_consent(server, request=request, end_user=end_user)
+            # /authorize hands Authlib the request proxy: keep the request it stood for
+            pinned = getattr(request, "_get_current_object", lambda: request)()
+            grant.request.payload._request = pinned
+        return grant
+
+    grants: dict = {}
+    original_consent = SolAuthorizationServer.get_consent_grant
     original_execute = tokens.execute_alone
     return {
+        "resume-validation": _swap(SolAuthorizationServer, "get_consent_grant", validated_once),
         "refresh-insert": _swap(tokens, "execute_alone", no_refresh_row),
         "limiter": _swap(type(limiter), "_check_request_limit", lambda *a, **k: None),
         "rsa-sign": _swap(jwt, "encode", lambda *a, **k: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
@@ -57,7 +74,7 @@ def parts() -> dict:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign"))
+    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign", "resume-validation"))
     p.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
     p.add_argument("--logins", type=int, default=60, help="logins per block (default 60)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
