@@ -120,6 +120,11 @@ class Browser:
         assert answer.status_code in (302, 303), answer.text[:300]
         self._finish(verifier, answer.headers["Location"])
 
+    def cc(self):
+        data = {"grant_type": "client_credentials"}
+        answer = self._request("token (cc)", "POST", "/token", data=data, headers=self.basic)
+        assert "access_token" in answer.get_json(), answer.text[:300]
+
     def sso(self):
         verifier, answer = self._authorize("GET /authorize (SSO)")
         assert answer.status_code == 302, answer.status_code

@@ -1,5 +1,5 @@
-"""Instructions per login and per SSO op, counted by valgrind: an A/B that the machine's noise
-does not reach.
+"""Instructions per login, SSO op or client_credentials token, counted by valgrind: an A/B
+that the machine's noise does not reach.
 
 On this shared 2-core VM the CPU time of the same in-process login varies by 20-30 % from one
 minute to the next (bench/inproc.py gave 6.1 and 7.9 ms for two runs back to back), so a change
@@ -13,6 +13,7 @@ not time (a cache miss costs no instruction), so a change is confirmed under loa
 
     .venv/bin/python bench/instructions.py                # login, fast argon2, 100 ops (~2 min)
     .venv/bin/python bench/instructions.py --kind sso --ops 200
+    .venv/bin/python bench/instructions.py --kind cc --ops 1000     # a client_credentials token
     .venv/bin/python bench/instructions.py --without limiter   # a part's cost: bench/without.py
 """
 
@@ -35,7 +36,7 @@ WARM_UP = 20
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--kind", choices=("login", "sso"), default="login")
+    p.add_argument("--kind", choices=("login", "sso", "cc"), default="login")
     p.add_argument("--ops", type=int, default=100, help="measured ops (default 100)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--redis-dbs", default="12,13", help="two Redis db indexes, flushed first")
