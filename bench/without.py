@@ -14,7 +14,10 @@ paired ratio of each round's CPU per login is what the part costs in place.
 Parts: refresh-insert (the code exchange's refresh-token row is not written), limiter
 (Flask-Limiter's check on the login POST), rsa-sign (the ID token is not signed),
 resume-validation (the login's POST reuses the grant Authlib validated for the form's
-/authorize instead of validating the request again). The part login-form went when the login
+/authorize instead of validating the request again), password-hash (every clave is right
+without argon2), csrf-check (CSRFProtect's check of the POST), login-page (the login page is
+two bare fields, not its Jinja template; the CSRF token is still signed), metrics (the latency
+histogram and the login, token and userinfo counters). The part login-form went when the login
 page stopped building a WTForms form. A login without a part is not a valid login: only its
 cost means anything.
 """
@@ -39,11 +42,15 @@ def _swap(owner, name, replacement):
 
 
 def parts() -> dict:
+    from flask_wtf.csrf import CSRFProtect, generate_csrf
     from joserfc import jwt
 
+    from idp import metrics
     from idp.oidc.server import SolAuthorizationServer
-    from idp.services import tokens
+    from idp.services import passwords, tokens
+    from idp.web import login_form
     from idp.web.limits import limiter
+    from webcommon.observe import RequestObserver
 
     def no_refresh_row(db, statement, params=None):
         if statement is tokens._INSERT_REFRESH:
@@ -61,20 +68,52 @@ def parts() -> dict:
             grant.request.payload._request = pinned
         return grant
 
+    def bare_page(kind, values, cid, pending, *, error=None, ask_captcha=False):
+        fields = '<input name="csrf_token" value="%s"><input name="challenge" value="%s">'
+        return fields % (generate_csrf(), cid), 200 if error is None else 401
+
+    def together(*swaps):
+        return (lambda: [s[0]() for s in swaps], lambda: [s[1]() for s in swaps])
+
+    def idle(*_args, **_kwargs):
+        return None
+
     grants: dict = {}
     original_consent = SolAuthorizationServer.get_consent_grant
     original_execute = tokens.execute_alone
     return {
         "resume-validation": _swap(SolAuthorizationServer, "get_consent_grant", validated_once),
+        "password-hash": _swap(passwords, "verify_password", lambda stored, password: True),
+        "csrf-check": _swap(CSRFProtect, "protect", idle),
+        "login-page": _swap(login_form, "page", bare_page),
+        "metrics": together(
+            _swap(RequestObserver, "_observe", idle),
+            *(
+                _swap(metrics, name, idle)
+                for name in ("count_login", "count_token_response", "count_userinfo")
+            ),
+        ),
         "refresh-insert": _swap(tokens, "execute_alone", no_refresh_row),
         "limiter": _swap(type(limiter), "_check_request_limit", lambda *a, **k: None),
         "rsa-sign": _swap(jwt, "encode", lambda *a, **k: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
     }
 
 
+PARTS = (
+    "refresh-insert",
+    "limiter",
+    "rsa-sign",
+    "resume-validation",
+    "password-hash",
+    "csrf-check",
+    "login-page",
+    "metrics",
+)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("part", choices=("refresh-insert", "limiter", "rsa-sign", "resume-validation"))
+    p.add_argument("part", choices=sorted(PARTS))
     p.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
     p.add_argument("--logins", type=int, default=60, help="logins per block (default 60)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
