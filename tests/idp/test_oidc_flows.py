@@ -382,6 +382,19 @@ def test_login_hint_prefills_the_form(sol):
     assert fields["ruc"] == RUC and fields["usuario"] == "OPERADO1"
 
 
+def test_a_refused_clave_shows_the_form_again_as_typed(sol):
+    """The page after a wrong clave keeps the RUC and usuario typed, never the clave, and
+    carries a CSRF token that the next POST is accepted with."""
+    flow = Flow(sol.url, "rp1", "s3cret-rp1")
+    refused = flow.login(flow.start(), RUC, "OPERADO1", "not-the-clave")
+    assert refused.status_code == 401
+    fields = forms(refused.text)[0]["fields"]
+    assert fields["ruc"] == RUC and fields["usuario"] == "OPERADO1"
+    assert fields["clave"] == "" and "not-the-clave" not in refused.text
+    assert fields["csrf_token"] and fields["challenge"]
+    assert hasattr(flow.login(refused, RUC, "OPERADO1", PASSWORD), "location")
+
+
 def test_consent_for_third_party_clients(sol):
     sol.register_client("third", secret="s3cret-3rd", redirect_uris=[REDIRECT])
     agent = Agent()
