@@ -30,6 +30,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the `bench` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.without import PARTS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WARM_UP = 20
 
@@ -40,7 +42,7 @@ def parse_args(argv=None):
     p.add_argument("--ops", type=int, default=100, help="measured ops (default 100)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--redis-dbs", default="12,13", help="two Redis db indexes, flushed first")
-    p.add_argument("--without", metavar="PART", help="a part of bench/without.py removed")
+    p.add_argument("--without", choices=sorted(PARTS), help="a part of bench/without.py removed")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)  # ops to run in this process
     p.add_argument("--db-name", default="bench_instructions", help=argparse.SUPPRESS)
     p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help=argparse.SUPPRESS)
@@ -53,7 +55,7 @@ def child(args) -> int:
     args.argon2_profile = "fast"
     _, browser = inproc.start(args)
     if args.without:
-        from bench.without import parts
+        from bench.without import parts  # imports the app: only in the counted process
 
         parts()[args.without][0]()
     op = getattr(browser, args.kind)

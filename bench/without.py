@@ -81,7 +81,7 @@ def parts() -> dict:
     grants: dict = {}
     original_consent = SolAuthorizationServer.get_consent_grant
     original_execute = tokens.execute_alone
-    return {
+    found = {
         "resume-validation": _swap(SolAuthorizationServer, "get_consent_grant", validated_once),
         "password-hash": _swap(passwords, "verify_password", lambda stored, password: True),
         "csrf-check": _swap(CSRFProtect, "protect", idle),
@@ -97,6 +97,8 @@ def parts() -> dict:
         "limiter": _swap(type(limiter), "_check_request_limit", lambda *a, **k: None),
         "rsa-sign": _swap(jwt, "encode", lambda *a, **k: "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
     }
+    assert set(found) == set(PARTS), "PARTS (the command lines' choices) names every part"
+    return found
 
 
 PARTS = (
