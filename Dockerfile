@@ -25,5 +25,5 @@ ENV IDP_INSTANCE_PATH=/app/instance \
 USER vuce
 EXPOSE 5000 5001
 # granian (Rust HTTP, WSGI interface): see bench/README.md "Serving floor" for the measurements
-CMD ["granian", "--interface", "wsgi", "--factory", "idp:create_app", "--host", "0.0.0.0", \
+CMD ["granian", "--interface", "wsgi", "--factory", "idp:serve_app", "--host", "0.0.0.0", \
      "--port", "5000", "--workers", "2", "--blocking-threads", "1"]

@@ -242,7 +242,7 @@ def main(argv=None) -> int:
                 "--interface",
                 "wsgi",
                 "--factory",
-                "vuce_client:create_app",
+                "vuce_client:serve_app",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -269,7 +269,7 @@ def main(argv=None) -> int:
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
-                "vuce_client:create_app()",
+                "vuce_client:serve_app()",
             ]
         server = subprocess.Popen(
             serve, env=env, cwd=str(ROOT), start_new_session=True, stderr=subprocess.DEVNULL

@@ -342,9 +342,9 @@ def start_server(
     another port)."""
     flags = server_flags(args, workers)
     if args.server == "granian":
-        p = serve_granian(procs, logs, "idp:create_app", port, flags, env, "idp", "/readyz")
+        p = serve_granian(procs, logs, "idp:serve_app", port, flags, env, "idp", "/readyz")
     else:
-        p = serve_gunicorn(procs, logs, "idp:create_app()", port, flags, env, "idp", "/readyz")
+        p = serve_gunicorn(procs, logs, "idp:serve_app()", port, flags, env, "idp", "/readyz")
     url = f"http://127.0.0.1:{port}"
     log(f"ours: {url} {args.server} pid {p.pid}: {describe_server(args, workers)}")
     return url, p

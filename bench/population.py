@@ -374,7 +374,7 @@ def start_server(
         "--interface",
         "wsgi",
         "--factory",
-        "idp:create_app",
+        "idp:serve_app",
         "--host",
         "127.0.0.1",
         "--port",

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kvstore import store_from_url
-from webcommon import captcha, logs, responses
+from webcommon import captcha, logs, responses, serving
 from webcommon.observe import RequestObserver
 
 from .cli import register_cli
@@ -82,6 +82,11 @@ def create_app(settings: dict | None = None) -> Flask:
         wsgi = ProxyFix(wsgi, x_for=cfg["PROXY_HOPS"], x_proto=0, x_host=0, x_port=0, x_prefix=0)
     app.wsgi_app = RequestObserver(wsgi, **gauges.install(app))
     return app
+
+
+def serve_app() -> Flask:
+    """``create_app`` for a server's worker (granian's ``--factory idp:serve_app``)."""
+    return serving.settle(create_app())
 
 
 def _prepare_database(app: Flask, clients_file: str | None) -> None:

@@ -395,7 +395,7 @@ def _server(app: str, plan: Plan, port: int) -> list[str]:
         "--interface",
         "wsgi",
         "--factory",
-        f"{app}:create_app",
+        f"{app}:serve_app",
         "--host",
         plan.host,
         "--port",

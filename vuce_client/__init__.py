@@ -16,7 +16,7 @@ from flask import Flask, redirect, url_for
 from flask_migrate import Migrate
 
 from kvstore import store_from_url
-from webcommon import favicon, logs, responses
+from webcommon import favicon, logs, responses, serving
 from webcommon.observe import RequestObserver
 
 from . import cli, mail, metrics
@@ -36,7 +36,7 @@ from .web import core as core_web
 PACKAGE_DIR = Path(__file__).resolve().parent
 VERSION_TABLE = "vuce_alembic_version"
 
-__all__ = ["VuceAuth", "create_app", "create_core_app"]
+__all__ = ["VuceAuth", "create_app", "create_core_app", "serve_app"]
 
 
 def create_core_app(import_name: str = __name__, settings: dict | None = None) -> Flask:
@@ -96,6 +96,11 @@ def create_app(settings: dict | None = None) -> Flask:
     observed = metrics.install(app, outbox=mail.backlog)
     app.wsgi_app = RequestObserver(app.wsgi_app, **observed)
     return app
+
+
+def serve_app() -> Flask:
+    """``create_app`` for a server's worker (granian's ``--factory vuce_client:serve_app``)."""
+    return serving.settle(create_app())
 
 
 def _install_contingency(app: Flask) -> None:

@@ -57,7 +57,7 @@ def test_services_and_images(compose):
     for name in ("idp", "vuce"):
         command = " ".join(services[name]["command"])
         assert command.startswith("granian --interface wsgi --factory ")
-        assert ":create_app " in command
+        assert ":serve_app " in command
     assert (ROOT / "Dockerfile").exists() and (ROOT / "deploy/postgres-init.sql").exists()
 
 

@@ -30,7 +30,7 @@ VUCE_ADMIN = "vuce-admin-token-idp-killed-tests"
 
 
 class IdpProcess:
-    """``granian … idp:create_app`` (WSGI) on a fixed port; killed with SIGKILL, started again."""
+    """``granian … idp:serve_app`` (WSGI) on a fixed port; killed with SIGKILL, started again."""
 
     def __init__(self, tmp: Path):
         self.port = free_port()
@@ -80,7 +80,7 @@ class IdpProcess:
                     "--interface",
                     "wsgi",
                     "--factory",
-                    "idp:create_app",
+                    "idp:serve_app",
                     "--port",
                     str(self.port),
                     "--workers",
