@@ -65,8 +65,11 @@ def main(argv=None) -> int:
         browser.sso()
         browser.cc()
     pauses = Pauses()
-    work = (("cc", browser.cc, args.cc), ("sso", browser.sso, args.sso))
-    work += (("login", browser.login, args.logins),)
+    work = (
+        ("cc", browser.cc, args.cc),
+        ("sso", browser.sso, args.sso),
+        ("login", browser.login, args.logins),
+    )
     for n in range(args.rounds * 2):
         frozen = n % 2 == 1
         if frozen:
