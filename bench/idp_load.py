@@ -11,6 +11,7 @@ lines in ``bench/out/``.
     .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
     .venv/bin/python bench/idp_load.py --quick --metrics-compare   # metrics on vs off (issue 15)
+    .venv/bin/python bench/idp_load.py --fair --rounds 4 --duration 10   # ABBA rounds, paired
 
 See bench/README.md for the columns and the server configuration.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -163,8 +165,59 @@ def _num(r: dict | None, key: str, fmt: str) -> str:
     return format(v, fmt) if isinstance(v, (int, float)) else "-"
 
 
-def table(rows: list[tuple[str, dict | None, dict | None]], names=("ours", "peer")) -> str:
+FIGURES = ("ops_per_s", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms_per_op")
+
+
+def _median_side(results: list[dict]) -> dict | None:
+    """One side's rounds as one result: each figure the median of its rounds, errors summed."""
+    if not results:
+        return None
+    merged = {
+        k: statistics.median(v)
+        for k in FIGURES
+        if (v := [r[k] for r in results if isinstance(r.get(k), (int, float))])
+    }
+    merged["errors"] = sum(r.get("errors") or 0 for r in results)
+    return merged
+
+
+def combine(runs: list[tuple[dict | None, dict | None]]) -> tuple[dict | None, dict | None, dict]:
+    """One scenario's rounds, each a pair (ours, peer) driven back to back: each side's
+    figures as the median of its rounds, errors summed, and the paired ratios (ours / peer
+    within each round, then their median). A pair shares its spell of the machine, whose
+    speed drifts by up to 25 % within a minute here, so the paired median is what the
+    ratio columns show; a round that failed on either side is left out of the pairs."""
+    ours = _median_side([o for o, _ in runs if o])
+    peer = _median_side([p for _, p in runs if p])
+    whole = [(o, p) for o, p in runs if o and p]
+    per_round = {k: [o[k] / p[k] for o, p in whole if o.get(k) and p.get(k)] for k in FIGURES}
+    paired = {k: {"median": statistics.median(v), "rounds": v} for k, v in per_round.items() if v}
+    return ours, peer, paired
+
+
+def rounds_lines(rows) -> list[str]:
+    """Each scenario's per-round ratios, throughput and p99, ours / peer."""
+    lines = []
+    for name, _o, _p, paired in rows:
+        if len(paired.get("ops_per_s", {}).get("rounds", ())) < 2:
+            continue
+        ops, p99 = paired["ops_per_s"], paired.get("p99_ms", {"rounds": []})
+        lines.append(
+            f"{name:<11} ops/s ratio per round {' '.join(f'{x:.2f}' for x in ops['rounds'])}"
+            f"; p99 ratio per round {' '.join(f'{x:.2f}' for x in p99['rounds'])}"
+        )
+    return lines
+
+
+def table(rows: list[tuple[str, dict | None, dict | None, dict]], names=("ours", "peer")) -> str:
+    """Side by side; the ratio columns are the paired medians when a scenario ran in rounds."""
     a, b = names
+
+    def ratio(o, p, paired, key):
+        if key in paired:
+            return f"{paired[key]['median']:5.2f}"
+        return _ratio((o or {}).get(key), (p or {}).get(key))
+
     head = (
         f"{'scenario':<11}|{'ops/s ' + a:>11}{b:>9}{'ratio':>7} |"
         f"{'p50 ms ' + a:>12}{b:>8} |{'p95 ' + a:>9}{b:>8} |"
@@ -172,16 +225,16 @@ def table(rows: list[tuple[str, dict | None, dict | None]], names=("ours", "peer
         f"{'err ' + a + '/' + b:>14}"
     )
     lines = [head, "-" * len(head)]
-    for name, o, p in rows:
+    for name, o, p, paired in rows:
         lines.append(
-            f"{name:<11}|{_num(o, 'ops_per_s', '11.1f')}{_num(p, 'ops_per_s', '9.1f'):>9}"
-            f"{_ratio((o or {}).get('ops_per_s'), (p or {}).get('ops_per_s')):>7} |"
+            f"{name:<11}|{_num(o, 'ops_per_s', '11.1f'):>11}{_num(p, 'ops_per_s', '9.1f'):>9}"
+            f"{ratio(o, p, paired, 'ops_per_s'):>7} |"
             f"{_num(o, 'p50_ms', '12.2f'):>12}{_num(p, 'p50_ms', '8.2f'):>8} |"
             f"{_num(o, 'p95_ms', '9.2f'):>9}{_num(p, 'p95_ms', '8.2f'):>8} |"
             f"{_num(o, 'p99_ms', '9.2f'):>9}{_num(p, 'p99_ms', '8.2f'):>8} |"
             f"{_num(o, 'server_cpu_ms_per_op', '15.3f'):>15}"
             f"{_num(p, 'server_cpu_ms_per_op', '9.3f'):>9}"
-            f"{_ratio((o or {}).get('server_cpu_ms_per_op'), (p or {}).get('server_cpu_ms_per_op')):>7} |"  # noqa: E501
+            f"{ratio(o, p, paired, 'server_cpu_ms_per_op'):>7} |"
             f"{_num(o, 'errors', 'd'):>8}/{_num(p, 'errors', 'd'):<5}"
         )
     return "\n".join(lines)
@@ -203,6 +256,14 @@ def parse_args(argv=None):
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per scenario")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     p.add_argument("--quick", action="store_true", help="5 s per scenario, 2 s warm-up")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="drive each scenario this many times against each server, the order flipping "
+        "every round (ours-peer, peer-ours, ...); figures are medians over the rounds and "
+        "ratios the median of each round's paired ratio (default 1)",
+    )
     add_server_args(p)
     p.add_argument(
         "--argon2-profile",
@@ -259,6 +320,8 @@ def parse_args(argv=None):
     server_defaults(a)
     if a.quick:
         a.duration, a.warmup = 5.0, 2.0
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
     if a.metrics_compare:
         a.no_peer = a.no_ours = False
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
@@ -356,10 +419,15 @@ def main(argv=None) -> int:
             f"scenario; nproc {os.cpu_count()}; results -> {out}"
         )
         for sc in args.scenarios:
-            res = {}
-            for target, (url, proc) in targets.items():
-                res[target] = drive(args, procs, py, base, target, url, proc.pid, sc, out)
-            rows.append((sc, res.get("ours"), res.get("peer")))
+            runs = []
+            for r in range(args.rounds):
+                order = list(targets.items())[:: -1 if r % 2 else 1]
+                res = {
+                    target: drive(args, procs, py, base, target, url, proc.pid, sc, out)
+                    for target, (url, proc) in order
+                }
+                runs.append((res.get("ours"), res.get("peer")))
+            rows.append((sc, *combine(runs)))
     except KeyboardInterrupt:
         log("interrupted")
         return 130
@@ -368,9 +436,11 @@ def main(argv=None) -> int:
     conf = (
         f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
         f"concurrency {args.concurrency}, {args.duration:g} s per scenario"
+        + (f", {args.rounds} rounds (medians; ratios paired)" if args.rounds > 1 else "")
     )
     names = ("on", "off") if args.metrics_compare else ("ours", "peer")
-    print(f"\n{conf}\n{table(rows, names)}\n\nresults: {out}")
+    report = [conf, table(rows, names), *rounds_lines(rows), "", f"results: {out}"]
+    print("\n" + "\n".join(report))
     return 0
 
 
