@@ -55,8 +55,7 @@ def main(argv=None) -> int:
     p.add_argument("--cc", type=int, default=6000, help="client_credentials tokens per round")
     p.add_argument("--sso", type=int, default=1000, help="SSO ops per round")
     p.add_argument("--logins", type=int, default=600, help="full logins per round (fast argon2)")
-    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+    inproc.add_store_args(p)
     args = p.parse_args(argv)
     args.argon2_profile, args.db_name = "fast", "bench_gc"
     _, browser = inproc.start(args)

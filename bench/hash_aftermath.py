@@ -45,8 +45,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--rounds", type=int, default=8, help="rounds of one block per kind")
     p.add_argument("--block", type=int, default=100, help="logins per block (default 100)")
-    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+    inproc.add_store_args(p)
     a = p.parse_args(argv)
     a.argon2_profile, a.db_name = "fast", "bench_aftermath"
     return a

@@ -33,12 +33,18 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
 from bench import idp_harness as harness  # noqa: E402
 
 
+def add_store_args(p: argparse.ArgumentParser) -> None:
+    """The PostgreSQL server and the Redis db of an in-process bench (the benches that build
+    the app with ``start`` share them)."""
+    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--ops", type=int, default=300, help="logins, then SSO ops (default 300)")
     p.add_argument("--argon2-profile", default="fast", help="IDP_ARGON2_PROFILE (default fast)")
-    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+    add_store_args(p)
     return p.parse_args(argv)
 
 

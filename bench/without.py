@@ -118,8 +118,7 @@ def parse_args(argv=None):
     p.add_argument("part", choices=sorted(PARTS))
     p.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
     p.add_argument("--logins", type=int, default=60, help="logins per block (default 60)")
-    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="flushed first")
+    inproc.add_store_args(p)
     return p.parse_args(argv)
 
 
