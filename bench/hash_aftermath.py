@@ -1,10 +1,12 @@
 """What a password hash costs the rest of a login: argon2id against PBKDF2 at the same CPU.
 
 The fair login (bench/idp_load.py --fair) gives the peer PBKDF2 iterations that cost as much
-CPU as our argon2id verify. A memory-hard hash also costs the code that runs after it: the
-production profile (19 MiB) sweeps the core's 4 MiB L2 and its TLB, so the rest of the login
-starts cold; PBKDF2 touches a few hundred bytes. This measures that second cost in process,
-with bench/inproc.py's login (PostgreSQL + Redis, fast-profile accounts, Werkzeug's client).
+CPU as our argon2id verify. Would a memory-hard hash (the production profile sweeps 19 MiB,
+more than the core's 4 MiB L2) also cost the code that runs after it more than PBKDF2 does,
+which touches a few hundred bytes? This measures that second cost in process, with
+bench/inproc.py's login (PostgreSQL + Redis, fast-profile accounts, Werkzeug's client). On
+this VM the answer was no: both, and a sleep as long, leave the rest of the login ~2 ms
+dearer (bench/README.md, "Issue 11, twelfth session").
 
 Blocks of ``--block`` logins, in turn (the order rotating every round):
 - ``none``: the login as it is (its fast argon2id verify, 1 MiB);

@@ -11,7 +11,7 @@ lines in ``bench/out/``.
     .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
     .venv/bin/python bench/idp_load.py --quick --metrics-compare   # metrics on vs off (issue 15)
-    .venv/bin/python bench/idp_load.py --fair --rounds 4 --duration 10   # ABBA rounds, paired
+    .venv/bin/python bench/idp_load.py --fair --rounds 3 --duration 10   # ABBA rounds, paired
 
 See bench/README.md for the columns and the server configuration.
 """
