@@ -19,10 +19,15 @@ _EXTENSION = "sol_password_hasher"
 _dummy_hashes: dict[int, str] = {}
 
 
+def hasher_for(profile: str) -> PasswordHasher:
+    """The hasher of a cost profile (KeyError for an unknown one)."""
+    return _PROFILES[profile]
+
+
 def configure(app, profile: str) -> None:
     """Select the app's hashing cost profile (create_app does it). Per app, not per process:
     two apps in one process (tests, a script) never change each other's cost."""
-    app.extensions[_EXTENSION] = _PROFILES[profile]
+    app.extensions[_EXTENSION] = hasher_for(profile)
 
 
 def _hasher() -> PasswordHasher:

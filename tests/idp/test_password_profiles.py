@@ -47,6 +47,16 @@ def test_each_profile_hashes_with_its_parameters(profile, name, params):
     assert not passwords.verify_password(stored, "Clave124")
 
 
+def test_hasher_for_names_the_profile_an_app_is_configured_with(profile):
+    profile("default")
+    stored = passwords.hash_password("Clave123")
+    assert passwords.hasher_for("default").verify(stored, "Clave123")
+    assert not passwords.hasher_for("default").check_needs_rehash(stored)
+    assert passwords.hasher_for("fast").check_needs_rehash(stored)
+    with pytest.raises(KeyError):
+        passwords.hasher_for("defualt")
+
+
 @pytest.mark.parametrize("name", ["default", "rfc9106"])
 def test_production_accepts_the_real_profiles(tmp_path, name):
     cfg = load_settings(
