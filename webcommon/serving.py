@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import gc
+import sys
+
+# PyPy's JIT gives up on a trace longer than trace_limit (6,000 operations by default) and
+# runs that code in its interpreter, which is slower than CPython's. A request through Flask,
+# Authlib and Jinja makes traces far longer, so most of a login stayed interpreted: 9 ms of
+# CPU per in-process login after 12,000 logins against CPython's 5.3 ms. With these limits
+# it fell to 3.7-4.0 ms after ~6,000 logins (bench/README.md, issue 11, thirteenth session).
+PYPY_JIT = "trace_limit=200000,function_threshold=200,threshold=300,loop_longevity=10000"
 
 
 def settle(app):
@@ -16,5 +24,10 @@ def settle(app):
     as long as the process, as these do anyway; collections see only what requests leave.
     Tests build many short-lived apps and use ``create_app``.
     """
+    if sys.implementation.name == "pypy":
+        import pypyjit  # PyPy's moving collector has no freeze, and needs none
+
+        pypyjit.set_param(PYPY_JIT)
+        return app
     gc.freeze()
     return app

@@ -52,3 +52,20 @@ def test_serve_app_freezes_what_was_built_and_serves(module, tmp_path):
     assert seen["objects"] < seen["frozen"]  # a full collection walks only what came after
     assert seen["app_visible"] is False  # the app itself is among the frozen
     assert seen["health"] == 200
+
+
+def test_on_pypy_settle_sets_the_jit_limits_instead_of_freezing(monkeypatch):
+    """PyPy has no ``gc.freeze`` (its collector moves objects and needs none); its JIT needs
+    longer traces than its defaults allow for a request through Flask (webcommon.serving)."""
+    import types
+
+    from webcommon import serving
+
+    params = []
+    monkeypatch.setattr(sys, "implementation", types.SimpleNamespace(name="pypy"))
+    monkeypatch.setitem(sys.modules, "pypyjit", types.SimpleNamespace(set_param=params.append))
+    monkeypatch.setattr(serving.gc, "freeze", lambda: pytest.fail("froze on PyPy"))
+    app = object()
+    assert serving.settle(app) is app
+    assert params == [serving.PYPY_JIT]
+    assert "trace_limit=" in serving.PYPY_JIT
