@@ -342,7 +342,9 @@ def start_server(
     another port)."""
     flags = server_flags(args, workers)
     if args.server == "granian":
-        p = serve_granian(procs, logs, "idp:serve_app", port, flags, env, "idp", "/readyz")
+        p = serve_granian(
+            procs, logs, "idp:serve_app", port, flags, env, "idp", "/readyz", args.server_python
+        )
     else:
         p = serve_gunicorn(procs, logs, "idp:serve_app()", port, flags, env, "idp", "/readyz")
     url = f"http://127.0.0.1:{port}"
@@ -362,6 +364,12 @@ def add_server_args(p, threads_default: int | None = None) -> None:
         "(default 4)",
     )
     p.add_argument("--worker-class", default="gthread", help="gunicorn only: gthread or sync")
+    p.add_argument(
+        "--server-python",
+        default=sys.executable,
+        help="granian only: the Python that serves (default this one; a PyPy venv's python "
+        "to serve on PyPy)",
+    )
 
 
 def server_defaults(a) -> None:

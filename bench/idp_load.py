@@ -12,6 +12,8 @@ lines in ``bench/out/``.
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
     .venv/bin/python bench/idp_load.py --quick --metrics-compare   # metrics on vs off (issue 15)
     .venv/bin/python bench/idp_load.py --fair --rounds 3 --duration 10   # ABBA rounds, paired
+    bench/pypy_env.sh && .venv/bin/python bench/idp_load.py --fair --scenarios login \
+        --server-python bench/.pypy/venv/bin/python --ours-warmup 420 --rounds 2   # ours on PyPy
 
 See bench/README.md for the columns and the server configuration.
 """
@@ -255,6 +257,13 @@ def parse_args(argv=None):
     p.add_argument("--concurrency", type=int, default=16, help="driver workers (default 16)")
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per scenario")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
+    p.add_argument(
+        "--ours-warmup",
+        type=float,
+        default=0.0,
+        help="seconds of each scenario driven against ours, unmeasured, before the first round "
+        "(a JIT server: --server-python)",
+    )
     p.add_argument("--quick", action="store_true", help="5 s per scenario, 2 s warm-up")
     p.add_argument(
         "--rounds",
@@ -418,6 +427,14 @@ def main(argv=None) -> int:
             f"{args.concurrency} workers, {args.duration:g} s (+{args.warmup:g} s warm-up) per "
             f"scenario; nproc {os.cpu_count()}; results -> {out}"
         )
+        if args.ours_warmup and "ours" in targets:
+            # PyPy compiles a path only after thousands of requests through it: no round
+            # should measure that
+            url, proc = targets["ours"]
+            spare = argparse.Namespace(**{**vars(args), "duration": args.ours_warmup})
+            for sc in args.scenarios:
+                log(f"ours: {args.ours_warmup:g} s of {sc}, not measured")
+                drive(spare, procs, py, base, "ours", url, proc.pid, sc, logs / "warm-up.jsonl")
         for sc in args.scenarios:
             runs = []
             for r in range(args.rounds):
