@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
-import sys
+
+try:
+    import pypyjit  # PyPy's own module: the interpreter serving is PyPy
+except ImportError:
+    pypyjit = None
 
 # PyPy's JIT gives up on a trace longer than trace_limit (6,000 operations by default) and
 # runs that code in its interpreter, which is slower than CPython's. A request through Flask,
@@ -24,9 +28,7 @@ def settle(app):
     as long as the process, as these do anyway; collections see only what requests leave.
     Tests build many short-lived apps and use ``create_app``.
     """
-    if sys.implementation.name == "pypy":
-        import pypyjit  # PyPy's moving collector has no freeze, and needs none
-
+    if pypyjit is not None:  # PyPy's moving collector has no freeze, and needs none
         pypyjit.set_param(PYPY_JIT)
         return app
     gc.freeze()

@@ -62,8 +62,7 @@ def test_on_pypy_settle_sets_the_jit_limits_instead_of_freezing(monkeypatch):
     from webcommon import serving
 
     params = []
-    monkeypatch.setattr(sys, "implementation", types.SimpleNamespace(name="pypy"))
-    monkeypatch.setitem(sys.modules, "pypyjit", types.SimpleNamespace(set_param=params.append))
+    monkeypatch.setattr(serving, "pypyjit", types.SimpleNamespace(set_param=params.append))
     monkeypatch.setattr(serving.gc, "freeze", lambda: pytest.fail("froze on PyPy"))
     app = object()
     assert serving.settle(app) is app
