@@ -20,6 +20,7 @@ libsqlite3-0"
 CONSTRAINTS="cryptography==46.0.3"
 
 command -v patchelf >/dev/null || { echo "patchelf is missing: apt-get install -y patchelf" >&2; exit 1; }
+[ -x "$ROOT/.venv/bin/python" ] || { echo "the project's .venv is missing: make test first" >&2; exit 1; }
 rm -rf "$HOME_DIR"
 mkdir -p "$HOME_DIR/debs" "$HOME_DIR/root"
 cd "$HOME_DIR/debs"
@@ -34,7 +35,8 @@ echo "$want  Packages.xz" | sha256sum --quiet -c -
 xzcat Packages.xz >Packages
 for pkg in $PACKAGES; do
   read -r file sum < <(awk -v p="$pkg" '
-    /^Package: /{hit=($2==p)} hit && /^Filename: /{f=$2} hit && /^SHA256: /{print f, $2; exit}' Packages)
+    /^Package: /{hit=($2==p)} hit && /^Filename: /{f=$2} hit && /^SHA256: /{print f, $2; exit}' Packages) ||
+    { echo "$pkg is not in Debian $SUITE's Packages" >&2; exit 1; }
   curl -fsS -o "$(basename "$file")" "$MIRROR/$file"
   echo "$sum  $(basename "$file")" | sha256sum --quiet -c -
   dpkg-deb -x "$(basename "$file")" "$HOME_DIR/root"
@@ -48,12 +50,13 @@ patchelf --set-interpreter "$LIB/ld-linux-x86-64.so.2" --force-rpath --set-rpath
 patchelf --force-rpath --set-rpath "$LIB" "$LIB/libpypy3.11-c.so"
 
 "$HOME_DIR/root/usr/bin/pypy3.11" -m venv --without-pip "$HOME_DIR/venv"
-"$ROOT/.venv/bin/python" -m pip download -q --no-deps pip -d "$HOME_DIR/wheels" 2>/dev/null
-pip_wheel=$(ls "$HOME_DIR"/wheels/pip-*.whl)
 echo "$CONSTRAINTS" >"$HOME_DIR/constraints.txt"
-# pip and the build backend talk a lot; their words go to pip.log, shown only on failure
+# pip (a wheel from PyPI, by the project's venv) and the build backend talk a lot; their words
+# go to pip.log, shown only on failure
 {
-  "$HOME_DIR/venv/bin/python" "$pip_wheel/pip" install "$pip_wheel" &&
+  "$ROOT/.venv/bin/python" -m pip download --no-deps pip -d "$HOME_DIR/wheels" &&
+    pip_wheel=$(ls "$HOME_DIR"/wheels/pip-*.whl) &&
+    "$HOME_DIR/venv/bin/python" "$pip_wheel/pip" install "$pip_wheel" &&
     "$HOME_DIR/venv/bin/python" -m pip install -c "$HOME_DIR/constraints.txt" -e "$ROOT"
 } >"$HOME_DIR/pip.log" 2>&1 || { tail -20 "$HOME_DIR/pip.log" >&2; exit 1; }
 echo "pypy: $("$HOME_DIR/venv/bin/python" -c 'import sys; print(sys.version.split()[0], sys.version.split("[")[1][:-1])') with the project in $HOME_DIR/venv"
