@@ -8,6 +8,7 @@ Redis. This separates a request's own cost from the serving layer and from the l
 
     .venv/bin/python bench/inproc.py                 # 300 logins, then 300 SSO ops, fast argon2
     .venv/bin/python bench/inproc.py --ops 1000 --argon2-profile default
+    bench/.pypy/venv/bin/python bench/inproc.py --ops 1000 --blocks 10 --settle   # PyPy's JIT
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--ops", type=int, default=300, help="logins, then SSO ops (default 300)")
     p.add_argument("--argon2-profile", default="fast", help="IDP_ARGON2_PROFILE (default fast)")
+    p.add_argument(
+        "--blocks", type=int, default=1, help="blocks of --ops logins, one line each (default 1)"
+    )
+    p.add_argument(
+        "--settle",
+        action="store_true",
+        help="the app as a server's worker has it (webcommon.serving.settle: gc.freeze on "
+        "CPython, the JIT's limits on PyPy)",
+    )
     add_store_args(p)
     return p.parse_args(argv)
 
@@ -157,13 +167,19 @@ def start(args) -> tuple[Timed, Browser]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     timed, browser = start(args)
+    if args.settle:
+        from webcommon.serving import settle
+
+        settle(browser.app)
     for _ in range(20):  # warm-up: templates, snapshots, connections
         browser.login()
         browser.sso()
     timed.reset()
-    for _ in range(args.ops):
-        browser.login()
-    print(timed.report(f"login ({args.argon2_profile} argon2)"))
+    for block in range(args.blocks):
+        for _ in range(args.ops):
+            browser.login()
+        label = f"login ({args.argon2_profile} argon2)"
+        print(timed.report(label if args.blocks == 1 else f"{label}, block {block + 1}"))
     for _ in range(args.ops):
         browser.sso()
     print(timed.report("SSO op"))
