@@ -32,6 +32,7 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import idp_harness as harness  # noqa: E402
+from webcommon.serving import settle  # noqa: E402
 
 
 def add_store_args(p: argparse.ArgumentParser) -> None:
@@ -168,8 +169,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     timed, browser = start(args)
     if args.settle:
-        from webcommon.serving import settle
-
         settle(browser.app)
     for _ in range(20):  # warm-up: templates, snapshots, connections
         browser.login()

@@ -6,7 +6,7 @@
 # each file's SHA-256), unpacked under bench/.pypy: nothing is installed on the system. The
 # interpreter is pointed at the unpacked libraries with patchelf; the venv gets the project.
 #
-#     bench/pypy_env.sh        # ~1 min; again: rebuilds bench/.pypy from scratch
+#     bench/pypy_env.sh        # 30-45 s; run again, it rebuilds bench/.pypy from scratch
 set -euo pipefail
 
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
