@@ -11,6 +11,8 @@ lines in ``bench/out/``.
     .venv/bin/python bench/idp_load.py --quick    # 5 s per scenario
     .venv/bin/python bench/idp_load.py --scenarios cc,jwks --no-peer
     .venv/bin/python bench/idp_load.py --quick --metrics-compare   # metrics on vs off (issue 15)
+    bench/cpython_env.sh && .venv/bin/python bench/idp_load.py --rounds 2 \
+        --versus-python bench/.cpython/venv/bin/python   # this CPython build vs a PGO+LTO one
     .venv/bin/python bench/idp_load.py --fair --rounds 3 --duration 10   # ABBA rounds, paired
     bench/pypy_env.sh && .venv/bin/python bench/idp_load.py --fair --scenarios login \
         --server-python bench/.pypy/venv/bin/python --ours-warmup 420 --rounds 2   # ours on PyPy
@@ -75,7 +77,15 @@ def start_peer(args, procs: Procs, base: Path, logs: Path) -> tuple[str, subproc
 # ------------------------------------------------------------------------------ driving
 
 
+def twin(args) -> bool:
+    """The peer's place taken by a second IdP of ours on the same database and Redis."""
+    return bool(args.metrics_compare or args.versus_python)
+
+
 def describe(args, target: str) -> str:
+    if args.versus_python:
+        python = args.server_python if target == "ours" else args.versus_python
+        return f"{describe_server(args)} on {python}, argon2 {args.argon2_profile}"
     if args.metrics_compare:
         on = "metrics on (PROMETHEUS_MULTIPROC_DIR)" if target == "ours" else "metrics off"
         return f"{describe_server(args)}, argon2 {args.argon2_profile}, {on}"
@@ -121,7 +131,7 @@ def drive(
         "--label",
         f"{target}: {describe(args, target)}",
     ]
-    if target == "ours" or args.metrics_compare:
+    if target == "ours" or twin(args):
         extra, env_extra = ours_driver_args()
     else:
         extra, env_extra = (
@@ -316,6 +326,14 @@ def parse_args(argv=None):
         help="instead of the peer, a second IdP on the same database and Redis with "
         "IDP_METRICS_ENABLED=false: the cost of the metrics (issue 15), scenario by scenario",
     )
+    p.add_argument(
+        "--versus-python",
+        default=None,
+        metavar="PATH",
+        help="instead of the peer, a second IdP on the same database and Redis served by "
+        "PATH (a venv's python; bench/cpython_env.sh builds one on a PGO+LTO CPython): two "
+        "interpreters, scenario by scenario; ours is --server-python",
+    )
     p.add_argument("--no-ours", action="store_true", help="only the peer")
     p.add_argument("--out", default=None, help="JSON lines file (default bench/out/<time>.jsonl)")
     p.add_argument(
@@ -331,7 +349,9 @@ def parse_args(argv=None):
         a.duration, a.warmup = 5.0, 2.0
     if a.rounds < 1:
         p.error("--rounds must be at least 1")
-    if a.metrics_compare:
+    if a.metrics_compare and a.versus_python:
+        p.error("--metrics-compare and --versus-python both take the peer's place")
+    if twin(a):
         a.no_peer = a.no_ours = False
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
     unknown = set(a.scenarios) - set(SCENARIOS)
@@ -408,7 +428,7 @@ def main(argv=None) -> int:
     logs, out, procs = start_run("idp_load", args.out)
     rows = []
     try:
-        base = PEER_SRC if args.metrics_compare else peer_dir()  # the driver only
+        base = PEER_SRC if twin(args) else peer_dir()  # the driver only
         py = driver_python(base)
         targets = {}
         if not args.no_ours:
@@ -421,6 +441,12 @@ def main(argv=None) -> int:
             env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # an inherited one would turn it on
             env.update(metrics_env(logs, False))
             targets["peer"] = start_server(args, procs, logs, env, port)
+        elif args.versus_python:
+            port = free_port()
+            env = idp_env(args, f"http://127.0.0.1:{port}", tempfile.mkdtemp(prefix="bench-idp-"))
+            env.update(metrics_env(logs / "versus", True))
+            other = argparse.Namespace(**{**vars(args), "server_python": args.versus_python})
+            targets["peer"] = start_server(other, procs, logs, env, port)
         elif not args.no_peer:
             targets["peer"] = start_peer(args, procs, base, logs)
         log(
@@ -450,12 +476,13 @@ def main(argv=None) -> int:
         return 130
     finally:
         procs.stop_all()
+    names = ("on", "off") if args.metrics_compare else ("ours", "peer")
+    names = ("ours", "versus") if args.versus_python else names
     conf = (
-        f"ours: {describe(args, 'ours')}; peer: {describe(args, 'peer')}; "
+        f"ours: {describe(args, 'ours')}; {names[1]}: {describe(args, 'peer')}; "
         f"concurrency {args.concurrency}, {args.duration:g} s per scenario"
         + (f", {args.rounds} rounds (medians; ratios paired)" if args.rounds > 1 else "")
     )
-    names = ("on", "off") if args.metrics_compare else ("ours", "peer")
     report = [conf, table(rows, names), *rounds_lines(rows), "", f"results: {out}"]
     print("\n" + "\n".join(report))
     return 0
