@@ -12,7 +12,9 @@ Blocks of ``--block`` logins, in turn (the order rotating every round):
 - ``none``: the login as it is (its fast argon2id verify, 1 MiB);
 - ``argon2id``: the same, plus one verify at the production profile after the login's own;
 - ``pbkdf2``: the same, plus PBKDF2-SHA256 at iterations calibrated to that verify's CPU;
-- ``idle``: the same, plus a sleep as long as that verify (no CPU: what the pause alone does).
+- ``idle``: the same, plus a sleep as long as that verify (no CPU: what the pause alone does);
+- ``spin``: the same, plus an empty Python loop as long (CPU, and next to no memory);
+- ``memtouch``: the same, plus copies of a 19 MiB buffer as long (memory traffic, no hash).
 The added hash's own CPU is timed and taken out, so what is left above ``none`` is what the
 hash made the rest of the login cost. Each block's figure is the mean CPU per login; the
 table gives, for each kind, the median over rounds of its difference from the ``none`` block
@@ -37,7 +39,7 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
 from bench import inproc  # noqa: E402
 from idp.services import passwords  # noqa: E402
 
-KINDS = ("none", "argon2id", "pbkdf2", "idle")
+KINDS = ("none", "argon2id", "pbkdf2", "idle", "spin", "memtouch")
 PRODUCTION = passwords.hasher_for("default")  # the production profile (OWASP's baseline)
 
 
@@ -56,6 +58,16 @@ def cpu_of(fn, n: int) -> float:
     for _ in range(n):
         fn()
     return (time.thread_time() - t0) / n
+
+
+def spin(n: int) -> None:
+    for _ in range(n):
+        pass
+
+
+def copies(src: bytearray, dst: bytearray, n: int) -> None:
+    for _ in range(n):
+        dst[:] = src
 
 
 def calibrated_pbkdf2(argon2_verify) -> tuple[int, float, float]:
@@ -83,11 +95,17 @@ def main(argv=None) -> int:
         f"{iters} iterations",
         flush=True,
     )
+    spins = round(a_ms / 1e3 / cpu_of(lambda: spin(100_000), 20) * 100_000)
+    src, dst = bytearray(PRODUCTION.memory_cost * 1024), bytearray(PRODUCTION.memory_cost * 1024)
+    passes = max(1, round(a_ms / 1e3 / cpu_of(lambda: copies(src, dst, 1), 20)))
+    print(f"spin: {spins} empty iterations; memtouch: {passes} copies of 19 MiB", flush=True)
     extra = {
         "none": None,
         "argon2id": argon2_verify,
         "pbkdf2": lambda: hashlib.pbkdf2_hmac("sha256", b"bench", b"salt", iters, 32),
         "idle": lambda: time.sleep(a_ms / 1e3),
+        "spin": lambda: spin(spins),
+        "memtouch": lambda: copies(src, dst, passes),
     }
     timed, browser = inproc.start(args)
     login_verify, added = passwords.verify_password, []
