@@ -6,8 +6,9 @@
 # project's .venv comes from here, builds neither by default, and links libpython.so).
 # Nothing is installed on the system: the project's own pip installs into the new venv.
 #
-#     bench/cpython_env.sh                      # ~15 s; run again, it rebuilds bench/.cpython
-#     PYTHON=/usr/bin/python3.12 bench/cpython_env.sh
+#     bench/cpython_env.sh      # ~8 s; run again, it rebuilds bench/.cpython
+#
+# PYTHON=<path> builds it on another interpreter.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
