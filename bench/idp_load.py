@@ -420,6 +420,16 @@ def metrics_env(logs: Path, on: bool) -> dict:
     return {"IDP_METRICS_ENABLED": "true", "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
+def start_twin(args, procs: Procs, logs: Path, metrics: dict) -> tuple[str, subprocess.Popen]:
+    """A second IdP of ours in the peer's place, on the database and Redis that ours seeded,
+    with its own issuer URL and the ``metrics`` settings (``metrics_env``)."""
+    port = free_port()
+    env = idp_env(args, f"http://127.0.0.1:{port}", tempfile.mkdtemp(prefix="bench-idp-"))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # an inherited one would turn it on
+    env.update(metrics)
+    return start_server(args, procs, logs, env, port)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.fair:
@@ -436,17 +446,10 @@ def main(argv=None) -> int:
             args.redis_url = flushed_redis(args.redis)
             targets["ours"] = start_idp(args, procs, logs, metrics_env(logs, True))
         if args.metrics_compare:
-            port = free_port()
-            env = idp_env(args, f"http://127.0.0.1:{port}", tempfile.mkdtemp(prefix="bench-idp-"))
-            env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # an inherited one would turn it on
-            env.update(metrics_env(logs, False))
-            targets["peer"] = start_server(args, procs, logs, env, port)
+            targets["peer"] = start_twin(args, procs, logs, metrics_env(logs, False))
         elif args.versus_python:
-            port = free_port()
-            env = idp_env(args, f"http://127.0.0.1:{port}", tempfile.mkdtemp(prefix="bench-idp-"))
-            env.update(metrics_env(logs / "versus", True))
             other = argparse.Namespace(**{**vars(args), "server_python": args.versus_python})
-            targets["peer"] = start_server(other, procs, logs, env, port)
+            targets["peer"] = start_twin(other, procs, logs, metrics_env(logs / "versus", True))
         elif not args.no_peer:
             targets["peer"] = start_peer(args, procs, base, logs)
         log(
